@@ -1,0 +1,113 @@
+# submitify: GNU make.  make, make check, make install PREFIX=... DESTDIR=...
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR     ?= $(PREFIX)/share/man
+DESTDIR    ?=
+
+VERSION     = 0.1
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+
+WARN = -Wall -Wextra -Wpedantic -Wshadow -Wpointer-arith -Wcast-qual \
+       -Wstrict-prototypes -Wmissing-prototypes
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+OPT      ?= -O2 -g
+CFLAGS   ?= $(OPT)
+XCFLAGS   = -std=gnu11 $(WARN) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+            -DSUBMITIFY_VERSION=\"$(VERSION)\" \
+            -DSUBMITIFY_LIBEXECDIR=\"$(LIBEXECDIR)/submitify\"
+SSL_CFLAGS   := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
+SSL_LIBS     := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+SHIM_SRC   = shim/init.c shim/connect.c shim/getpeername.c shim/decide.c \
+             shim/handoff.c shim/addr.c shim/peers.c
+SHIM_OBJ   = $(SHIM_SRC:.c=.pic.o)
+CORE_SRC   = helper/conf.c helper/util.c helper/log.c helper/smtp.c \
+             helper/auth.c helper/tls.c helper/session.c helper/relay.c \
+             shim/decide.c shim/addr.c
+CORE_OBJ   = $(CORE_SRC:.c=.o)
+HELPER_OBJ = helper/main.o $(CORE_OBJ)
+WRAP_OBJ   = helper/submitify.o helper/elfcheck.o $(CORE_OBJ)
+
+PROGS = shim/libsubmitify.so helper/submitify-helper helper/submitify
+UNITS = tests/unit/check_decide tests/unit/check_smtp tests/unit/check_auth \
+        tests/unit/check_conf tests/unit/check_elfcheck
+TESTBIN = tests/bin/smtpclient
+
+all: $(PROGS)
+
+shim/%.pic.o: shim/%.c shim/*.h
+	$(CC) $(CFLAGS) $(XCFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+%.o: %.c helper/*.h shim/*.h
+	$(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) -c -o $@ $<
+
+shim/libsubmitify.so: $(SHIM_OBJ) shim/libsubmitify.map
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -fPIC -o $@ $(SHIM_OBJ) \
+	    -Wl,--version-script=shim/libsubmitify.map -Wl,-z,relro -ldl
+
+helper/submitify-helper: $(HELPER_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(HELPER_OBJ) $(SSL_LIBS)
+
+helper/submitify: $(WRAP_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(WRAP_OBJ) $(SSL_LIBS)
+
+tests/unit/check_%: tests/unit/check_%.c $(CORE_OBJ) helper/elfcheck.o
+	$(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
+	    $(CORE_OBJ) helper/elfcheck.o $(SSL_LIBS) $(CHECK_LIBS)
+
+tests/bin/%: tests/bin/%.c
+	$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< -lpthread
+
+# Unit suites, then the integration scenarios (which start real servers).
+check: all $(UNITS) $(TESTBIN)
+	@sh tests/deps.sh
+	@for t in $(UNITS); do echo "== $$t"; ./$$t || exit 1; done
+	@tests/integration/run.sh
+
+unit: all $(UNITS)
+	@for t in $(UNITS); do ./$$t || exit 1; done
+
+# AddressSanitizer and UBSan build of everything, then the checks.
+asan:
+	$(MAKE) clean
+	$(MAKE) OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    LDFLAGS="-fsanitize=address,undefined" check
+
+demo: all $(TESTBIN)
+	@sh tests/deps.sh demo
+	@tests/demo.sh
+
+bench: all $(TESTBIN)
+	@bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/submitify \
+	    $(DESTDIR)$(LIBEXECDIR)/submitify $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5
+	install -m 755 helper/submitify $(DESTDIR)$(BINDIR)/submitify
+	install -m 644 shim/libsubmitify.so $(DESTDIR)$(LIBDIR)/submitify/libsubmitify.so
+	install -m 755 helper/submitify-helper \
+	    $(DESTDIR)$(LIBEXECDIR)/submitify/submitify-helper
+	install -m 644 docs/submitify.1 $(DESTDIR)$(MANDIR)/man1/submitify.1
+	install -m 644 docs/submit.conf.5 $(DESTDIR)$(MANDIR)/man5/submit.conf.5
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/submitify \
+	    $(DESTDIR)$(LIBDIR)/submitify/libsubmitify.so \
+	    $(DESTDIR)$(LIBEXECDIR)/submitify/submitify-helper \
+	    $(DESTDIR)$(MANDIR)/man1/submitify.1 \
+	    $(DESTDIR)$(MANDIR)/man5/submit.conf.5
+	-rmdir $(DESTDIR)$(LIBDIR)/submitify $(DESTDIR)$(LIBEXECDIR)/submitify
+
+clean:
+	rm -f shim/*.o helper/*.o $(PROGS) $(UNITS) $(TESTBIN)
+
+.PHONY: all check unit asan demo bench install uninstall clean

@@ -1,0 +1,1330 @@
+#define _GNU_SOURCE
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "util.h"
+
+#define MAXLINE		8192
+#define MAXSECRET	(1024 * 1024)
+
+/* The parser's state; nothing global. */
+struct parser {
+	struct conf *c;
+	struct conf_account defaults;
+	struct conf_account *cur;	/* NULL: in `defaults` */
+	const char *name;
+	int line;
+	char *err;
+	size_t errlen;
+};
+
+static int perr(struct parser *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+perr(struct parser *p, const char *fmt, ...)
+{
+	char msg[CONF_ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	(void)snprintf(p->err, p->errlen, "%s:%d: %s", p->name, p->line, msg);
+	return (-1);
+}
+
+/* ---- values ---- */
+
+static int
+parse_bool(struct parser *p, const char *key, const char *v, int *out)
+{
+
+	if (strcmp(v, "on") == 0 || *v == '\0')
+		*out = 1;
+	else if (strcmp(v, "off") == 0)
+		*out = 0;
+	else
+		return (perr(p, "%s: expected on or off, not \"%s\"", key, v));
+	return (0);
+}
+
+static char *
+expand_tilde(const char *v)
+{
+	const char *home;
+	char *s;
+
+	if (v[0] != '~' || (v[1] != '/' && v[1] != '\0'))
+		return (xstrdup(v));
+	if ((home = getenv("HOME")) == NULL || *home == '\0') {
+		struct passwd *pw = getpwuid(getuid());
+		home = pw != NULL ? pw->pw_dir : "/";
+	}
+	if (asprintf(&s, "%s%s", home, v + 1) < 0)
+		return (NULL);
+	return (s);
+}
+
+static int
+set_str(char **dst, const char *v)
+{
+	char *s = xstrdup(v);
+
+	if (s == NULL)
+		return (-1);
+	free(*dst);
+	*dst = s;
+	return (0);
+}
+
+/* Set a secret, wiping the old one. */
+static int
+set_secret(char **dst, const char *v)
+{
+	char *s = xstrdup(v);
+
+	if (s == NULL)
+		return (-1);
+	wipe_free(*dst);
+	*dst = s;
+	return (0);
+}
+
+static int
+parse_fingerprint(struct parser *p, const char *v, unsigned char fp[32])
+{
+	size_t n = 0;
+	int hi, lo;
+
+	while (*v != '\0') {
+		if (n == 32 || !isxdigit((unsigned char)v[0]) ||
+		    !isxdigit((unsigned char)v[1]))
+			goto bad;
+		hi = hexval(v[0]);
+		lo = hexval(v[1]);
+		fp[n++] = (unsigned char)(hi << 4 | lo);
+		v += 2;
+		if (*v == ':')
+			v++;
+		else if (*v != '\0')
+			goto bad;
+	}
+	if (n == 32)
+		return (0);
+	if (n == 20 || n == 16)
+		return (perr(p, "tls_fingerprint: only SHA-256 fingerprints "
+		    "are accepted (this one has %zu bytes: SHA-1 or MD5)", n));
+bad:
+	return (perr(p, "tls_fingerprint: expected a SHA-256 fingerprint "
+	    "(32 hex bytes separated by colons)"));
+}
+
+static int
+parse_match(struct parser *p, struct conf_account *a, const char *v)
+{
+	char buf[MAXLINE], *tok, *save, *slash;
+	struct conf_match m, *nm;
+	long bits;
+	char *end;
+
+	if (strlen(v) >= sizeof(buf))
+		return (perr(p, "match: value too long"));
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, " \t,", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t,", &save)) {
+		memset(&m, 0, sizeof(m));
+		m.bits = -1;
+		if (strcmp(tok, "*") == 0)
+			m.any = 1;
+		else {
+			if ((slash = strchr(tok, '/')) != NULL)
+				*slash = '\0';
+			if (inet_pton(AF_INET, tok, m.addr) == 1) {
+				m.family = AF_INET;
+				m.bits = 32;
+			} else if (inet_pton(AF_INET6, tok, m.addr) == 1) {
+				m.family = AF_INET6;
+				m.bits = 128;
+			} else if (slash != NULL)
+				return (perr(p, "match: \"%s\" is not an "
+				    "address", tok));
+			if (slash != NULL) {
+				errno = 0;
+				bits = strtol(slash + 1, &end, 10);
+				if (*end != '\0' || end == slash + 1 ||
+				    bits < 0 || bits > m.bits)
+					return (perr(p, "match: bad prefix "
+					    "length \"/%s\"", slash + 1));
+				m.bits = (int)bits;
+				*slash = '/';
+			}
+		}
+		if ((m.text = xstrdup(tok)) == NULL)
+			return (perr(p, "out of memory"));
+		nm = realloc(a->match, (a->nmatch + 1) * sizeof(*nm));
+		if (nm == NULL) {
+			free(m.text);
+			return (perr(p, "out of memory"));
+		}
+		a->match = nm;
+		a->match[a->nmatch++] = m;
+	}
+	if (a->nmatch == 0)
+		return (perr(p, "match: expected host names, addresses, "
+		    "blocks or *"));
+	return (0);
+}
+
+/* ---- the key table ---- */
+
+enum {
+	K_HOST, K_PORT, K_TLS, K_STARTTLS, K_TRUST, K_CERTCHECK, K_FP,
+	K_LEGACY, K_AUTH, K_USER, K_PASSWORD, K_PASSWORDEVAL, K_FROM,
+	K_FROMHDR, K_DOMAIN, K_TIMEOUT, K_LOGFILE, K_SYSLOG, K_MATCH,
+	K_PORTS, K_BARELF
+};
+
+typedef int setter(struct parser *, struct conf_account *, const char *,
+    const char *);
+
+static int
+s_host(struct parser *p, struct conf_account *a, const char *k, const char *v)
+{
+
+	if (*v == '\0')
+		return (perr(p, "%s: missing value", k));
+	return (set_str(&a->host, v));
+}
+
+static int
+s_port(struct parser *p, struct conf_account *a, const char *k, const char *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || n < 1 || n > 65535)
+		return (perr(p, "%s: expected a number from 1 to 65535, not "
+		    "\"%s\"", k, v));
+	a->port = (int)n;
+	return (0);
+}
+
+static int
+s_tls(struct parser *p, struct conf_account *a, const char *k, const char *v)
+{
+
+	return (parse_bool(p, k, v, &a->tls));
+}
+
+static int
+s_starttls(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	return (parse_bool(p, k, v, &a->starttls));
+}
+
+static int
+s_trust(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+	char *s;
+
+	if (*v == '\0')
+		return (perr(p, "%s: missing file name", k));
+	if (strcmp(v, "system") == 0) {
+		free(a->trust_file);
+		a->trust_file = NULL;
+		return (0);
+	}
+	if ((s = expand_tilde(v)) == NULL)
+		return (perr(p, "out of memory"));
+	free(a->trust_file);
+	a->trust_file = s;
+	return (0);
+}
+
+static int
+s_certcheck(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	return (parse_bool(p, k, v, &a->certcheck));
+}
+
+static int
+s_fp(struct parser *p, struct conf_account *a, const char *k, const char *v)
+{
+
+	(void)k;
+	if (*v == '\0') {
+		a->has_fingerprint = 0;
+		return (0);
+	}
+	if (parse_fingerprint(p, v, a->fingerprint) != 0)
+		return (-1);
+	a->has_fingerprint = 1;
+	return (0);
+}
+
+static int
+s_legacy(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	return (parse_bool(p, k, v, &a->tls_legacy));
+}
+
+static const struct {
+	const char *name;
+	enum conf_auth auth;
+} auths[] = {
+	{ "on", AUTH_AUTO }, { "", AUTH_AUTO }, { "off", AUTH_OFF },
+	{ "plain", AUTH_PLAIN }, { "login", AUTH_LOGIN },
+	{ "cram-md5", AUTH_CRAM_MD5 }, { "scram-sha-256", AUTH_SCRAM_SHA_256 },
+	{ "xoauth2", AUTH_XOAUTH2 }, { "oauthbearer", AUTH_OAUTHBEARER },
+};
+
+const char *
+conf_auth_name(enum conf_auth a)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(auths) / sizeof(auths[0]); i++)
+		if (auths[i].auth == a && auths[i].name[0] != '\0')
+			return (auths[i].name);
+	return ("?");
+}
+
+static int
+s_auth(struct parser *p, struct conf_account *a, const char *k, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(auths) / sizeof(auths[0]); i++)
+		if (strcasecmp(v, auths[i].name) == 0) {
+			a->auth = auths[i].auth;
+			return (0);
+		}
+	return (perr(p, "%s: \"%s\" is not on, off or one of plain, login, "
+	    "cram-md5, scram-sha-256, xoauth2, oauthbearer", k, v));
+}
+
+static int
+s_user(struct parser *p, struct conf_account *a, const char *k, const char *v)
+{
+
+	(void)p;
+	(void)k;
+	if (*v == '\0') {
+		free(a->user);
+		a->user = NULL;
+		return (0);
+	}
+	return (set_str(&a->user, v));
+}
+
+static int
+s_password(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	(void)k;
+	p->c->has_password = 1;
+	return (set_secret(&a->password, v));
+}
+
+static int
+s_passwordeval(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	if (*v == '\0')
+		return (perr(p, "%s: missing command", k));
+	return (set_str(&a->passwordeval, v));
+}
+
+static int
+s_from(struct parser *p, struct conf_account *a, const char *k, const char *v)
+{
+
+	if (strpbrk(v, "<> \t\r\n") != NULL)
+		return (perr(p, "%s: \"%s\" is not a plain address "
+		    "(write user@example.org, without <>)", k, v));
+	if (*v == '\0') {
+		free(a->from);
+		a->from = NULL;
+		return (0);
+	}
+	return (set_str(&a->from, v));
+}
+
+static int
+s_fromhdr(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	if (strcmp(v, "auto") == 0)
+		a->from_header = FROMHDR_AUTO;
+	else if (strcmp(v, "on") == 0)
+		a->from_header = FROMHDR_ON;
+	else if (strcmp(v, "off") == 0)
+		a->from_header = FROMHDR_OFF;
+	else
+		return (perr(p, "%s: expected on, off or auto, not \"%s\"",
+		    k, v));
+	return (0);
+}
+
+static int
+s_domain(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	if (*v == '\0' || strpbrk(v, " \t\r\n") != NULL)
+		return (perr(p, "%s: expected a host name", k));
+	return (set_str(&a->domain, v));
+}
+
+static int
+s_timeout(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+	char *end;
+	long n;
+
+	if (strcmp(v, "off") == 0) {
+		a->timeout = 0;
+		return (0);
+	}
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || n < 1 || n > 86400)
+		return (perr(p, "%s: expected off or seconds (1 to 86400), "
+		    "not \"%s\"", k, v));
+	a->timeout = (int)n;
+	return (0);
+}
+
+static int
+s_logfile(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+	char *s;
+
+	(void)k;
+	if (*v == '\0') {
+		free(a->logfile);
+		a->logfile = NULL;
+		return (0);
+	}
+	if ((s = expand_tilde(v)) == NULL)
+		return (perr(p, "out of memory"));
+	free(a->logfile);
+	a->logfile = s;
+	return (0);
+}
+
+static int
+s_syslog(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	/* msmtp takes a facility name too; LOG_MAIL is what is used. */
+	if (strcmp(v, "off") == 0)
+		a->syslog = 0;
+	else if (strcmp(v, "on") == 0 || *v == '\0' ||
+	    strncmp(v, "LOG_", 4) == 0)
+		a->syslog = 1;
+	else
+		return (perr(p, "%s: expected on, off or a facility such as "
+		    "LOG_MAIL, not \"%s\"", k, v));
+	return (0);
+}
+
+static int
+s_match(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+	size_t i;
+
+	(void)k;
+	for (i = 0; i < a->nmatch; i++)
+		free(a->match[i].text);
+	a->nmatch = 0;
+	return (parse_match(p, a, v));
+}
+
+static int
+s_ports(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+	const char *s;
+	int n = 0;
+
+	(void)a;
+	if (p->cur != NULL)
+		return (perr(p, "%s: belongs in the defaults section, since "
+		    "it applies to the whole program", k));
+	for (s = v; *s != '\0'; s++)
+		if (!(isdigit((unsigned char)*s) || *s == ','))
+			n = -1;
+	if (*v == '\0' || n < 0 || check_ports(v) != 0)
+		return (perr(p, "%s: expected a comma-separated list of ports "
+		    "such as 25,2525, not \"%s\"", k, v));
+	return (set_str(&p->c->intercept_ports, v));
+}
+
+static int
+s_barelf(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	return (parse_bool(p, k, v, &a->fix_bare_lf));
+}
+
+static const struct key {
+	const char *name;
+	int bit;
+	setter *set;
+} keys[] = {
+	{ "host", K_HOST, s_host },
+	{ "port", K_PORT, s_port },
+	{ "tls", K_TLS, s_tls },
+	{ "tls_starttls", K_STARTTLS, s_starttls },
+	{ "tls_trust_file", K_TRUST, s_trust },
+	{ "tls_certcheck", K_CERTCHECK, s_certcheck },
+	{ "tls_fingerprint", K_FP, s_fp },
+	{ "tls_legacy", K_LEGACY, s_legacy },
+	{ "auth", K_AUTH, s_auth },
+	{ "user", K_USER, s_user },
+	{ "password", K_PASSWORD, s_password },
+	{ "passwordeval", K_PASSWORDEVAL, s_passwordeval },
+	{ "from", K_FROM, s_from },
+	{ "set_from_header", K_FROMHDR, s_fromhdr },
+	{ "domain", K_DOMAIN, s_domain },
+	{ "timeout", K_TIMEOUT, s_timeout },
+	{ "logfile", K_LOGFILE, s_logfile },
+	{ "syslog", K_SYSLOG, s_syslog },
+	{ "match", K_MATCH, s_match },
+	{ "intercept_ports", K_PORTS, s_ports },
+	{ "fix_bare_lf", K_BARELF, s_barelf },
+};
+
+/* Keys msmtp knows that submitify has no use for: read, warned, ignored. */
+static const char *const msmtp_only[] = {
+	"proxy_host", "proxy_port", "socket", "source_ip", "protocol",
+	"tls_crl_file", "tls_key_file", "tls_cert_file", "tls_priorities",
+	"tls_host_override", "tls_min_dh_prime_bits", "from_full_name",
+	"allow_from_override", "dsn_notify", "dsn_return", "set_date_header",
+	"set_msgid_header", "remove_bcc_headers", "undisclosed_recipients",
+	"logfile_time_format", "aliases", "auto_from", "maildomain",
+	"add_missing_from_header", "add_missing_date_header", "ntlmdomain",
+	"keepbcc", "eval", NULL
+};
+
+/* ---- accounts ---- */
+
+static void
+account_clear(struct conf_account *a)
+{
+	size_t i;
+
+	free(a->name);
+	free(a->file);
+	free(a->host);
+	free(a->trust_file);
+	free(a->user);
+	wipe_free(a->password);
+	free(a->passwordeval);
+	free(a->from);
+	free(a->domain);
+	free(a->logfile);
+	for (i = 0; i < a->nmatch; i++)
+		free(a->match[i].text);
+	free(a->match);
+	memset(a, 0, sizeof(*a));
+}
+
+static void
+account_defaults(struct conf_account *a)
+{
+
+	memset(a, 0, sizeof(*a));
+	a->tls = 1;
+	a->starttls = 1;
+	a->certcheck = 1;
+	a->auth = AUTH_AUTO;
+	a->from_header = FROMHDR_OFF;
+	a->fix_bare_lf = 1;
+}
+
+/* dst = a copy of src (which may be NULL). */
+static int
+copy_str(char **dst, const char *src)
+{
+
+	if (src == NULL) {
+		free(*dst);
+		*dst = NULL;
+		return (0);
+	}
+	return (set_str(dst, src));
+}
+
+/* Copy the fields of src whose bit is in mask into dst. */
+static int
+account_copy(struct conf_account *dst, const struct conf_account *src,
+    unsigned long mask)
+{
+	size_t i;
+
+#define B(k) (mask & (1UL << (k)))
+#define S(f) do { if (copy_str(&dst->f, src->f) != 0) return (-1); } \
+	while (0)
+	if (B(K_HOST)) S(host);
+	if (B(K_PORT)) dst->port = src->port;
+	if (B(K_TLS)) dst->tls = src->tls;
+	if (B(K_STARTTLS)) dst->starttls = src->starttls;
+	if (B(K_TRUST)) S(trust_file);
+	if (B(K_CERTCHECK)) dst->certcheck = src->certcheck;
+	if (B(K_FP)) {
+		dst->has_fingerprint = src->has_fingerprint;
+		memcpy(dst->fingerprint, src->fingerprint, 32);
+	}
+	if (B(K_LEGACY)) dst->tls_legacy = src->tls_legacy;
+	if (B(K_AUTH)) dst->auth = src->auth;
+	if (B(K_USER)) S(user);
+	if (B(K_PASSWORD)) {
+		wipe_free(dst->password);
+		dst->password = src->password != NULL ?
+		    xstrdup(src->password) : NULL;
+		if (src->password != NULL && dst->password == NULL)
+			return (-1);
+	}
+	if (B(K_PASSWORDEVAL)) S(passwordeval);
+	if (B(K_FROM)) S(from);
+	if (B(K_FROMHDR)) dst->from_header = src->from_header;
+	if (B(K_DOMAIN)) S(domain);
+	if (B(K_TIMEOUT)) dst->timeout = src->timeout;
+	if (B(K_LOGFILE)) S(logfile);
+	if (B(K_SYSLOG)) dst->syslog = src->syslog;
+	if (B(K_BARELF)) dst->fix_bare_lf = src->fix_bare_lf;
+	if (B(K_MATCH)) {
+		for (i = 0; i < dst->nmatch; i++)
+			free(dst->match[i].text);
+		free(dst->match);
+		dst->match = NULL;
+		dst->nmatch = 0;
+		if (src->nmatch > 0) {
+			dst->match = calloc(src->nmatch, sizeof(*dst->match));
+			if (dst->match == NULL)
+				return (-1);
+			for (i = 0; i < src->nmatch; i++) {
+				dst->match[i] = src->match[i];
+				dst->match[i].text =
+				    xstrdup(src->match[i].text);
+				if (dst->match[i].text == NULL)
+					return (-1);
+				dst->nmatch++;
+			}
+		}
+	}
+#undef S
+#undef B
+	dst->set |= mask & src->set;
+	return (0);
+}
+
+struct conf_account *
+conf_find(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	if (strcmp(name, "default") == 0 && c->default_alias != NULL)
+		name = c->default_alias;
+	for (i = 0; i < c->nacct; i++)
+		if (strcmp(c->acct[i]->name, name) == 0)
+			return (c->acct[i]);
+	return (NULL);
+}
+
+static int
+valid_name(const char *s)
+{
+
+	if (*s == '\0')
+		return (0);
+	for (; *s != '\0'; s++)
+		if (isspace((unsigned char)*s) || *s == ':' || *s == ',')
+			return (0);
+	return (1);
+}
+
+/* `account NAME [: PARENT[, PARENT...]]` */
+static int
+start_account(struct parser *p, char *v)
+{
+	struct conf_account *a, *par, **na;
+	char *colon, *tok, *save;
+
+	colon = strchr(v, ':');
+	if (colon != NULL)
+		*colon++ = '\0';
+	trim(v);
+	if (!valid_name(v))
+		return (perr(p, "account: expected a name without spaces, "
+		    "colons or commas"));
+	if (strcmp(v, "default") == 0 && colon != NULL) {
+		/* `account default : NAME` names the default account. */
+		trim(colon);
+		if (conf_find(p->c, colon) == NULL)
+			return (perr(p, "account default: no account \"%s\" "
+			    "defined above", colon));
+		if (set_str(&p->c->default_alias, colon) != 0)
+			return (perr(p, "out of memory"));
+		p->cur = NULL;
+		return (1);
+	}
+	if (conf_find(p->c, v) != NULL && strcmp(v, "default") != 0)
+		return (perr(p, "account %s: defined twice", v));
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return (perr(p, "out of memory"));
+	account_defaults(a);
+	if (account_copy(a, &p->defaults, ~0UL) != 0 ||
+	    (a->name = xstrdup(v)) == NULL || (a->file = xstrdup(p->name)) ==
+	    NULL) {
+		account_clear(a);
+		free(a);
+		return (perr(p, "out of memory"));
+	}
+	a->line = p->line;
+	if (colon != NULL) {
+		for (tok = strtok_r(colon, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save)) {
+			trim(tok);
+			if ((par = conf_find(p->c, tok)) == NULL) {
+				account_clear(a);
+				free(a);
+				return (perr(p, "account %s: no account \"%s\" "
+				    "defined above to inherit from", v, tok));
+			}
+			if (account_copy(a, par, par->set) != 0) {
+				account_clear(a);
+				free(a);
+				return (perr(p, "out of memory"));
+			}
+		}
+	}
+	na = realloc(p->c->acct, (p->c->nacct + 1) * sizeof(*na));
+	if (na == NULL) {
+		account_clear(a);
+		free(a);
+		return (perr(p, "out of memory"));
+	}
+	p->c->acct = na;
+	p->c->acct[p->c->nacct++] = a;
+	p->cur = a;
+	return (0);
+}
+
+static int
+note_ignored(struct parser *p, const char *key)
+{
+	size_t i;
+	char **n;
+
+	for (i = 0; i < p->c->nignored; i++)
+		if (strcmp(p->c->ignored[i], key) == 0)
+			return (0);
+	n = realloc(p->c->ignored, (p->c->nignored + 1) * sizeof(*n));
+	if (n == NULL)
+		return (perr(p, "out of memory"));
+	p->c->ignored = n;
+	if ((n[p->c->nignored] = xstrdup(key)) == NULL)
+		return (perr(p, "out of memory"));
+	p->c->nignored++;
+	return (0);
+}
+
+/*
+ * Split a line into key and value: the value may be double-quoted, with
+ * \" and \\ inside quotes.  Returns 0, 1 for a blank or comment line, or -1.
+ */
+static int
+split_line(struct parser *p, char *line, char **key, char **val)
+{
+	char *s = line, *d;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || *s == '#')
+		return (1);
+	*key = s;
+	while (*s != '\0' && !isspace((unsigned char)*s))
+		s++;
+	if (*s != '\0')
+		*s++ = '\0';
+	while (isspace((unsigned char)*s))
+		s++;
+	*val = d = s;
+	if (*s == '"') {
+		for (s++; *s != '"'; s++) {
+			if (*s == '\0')
+				return (perr(p, "%s: unterminated quote",
+				    *key));
+			if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+				s++;
+			*d++ = *s;
+		}
+		s++;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s != '\0' && *s != '#')
+			return (perr(p, "%s: text after the closing quote",
+			    *key));
+		*d = '\0';
+		return (0);
+	}
+	/* Unquoted: up to a comment, trailing blanks dropped. */
+	for (; *s != '\0'; s++) {
+		if (*s == '#' && (s == *val || isspace((unsigned char)s[-1])))
+			break;
+		*d++ = *s;
+	}
+	*d = '\0';
+	trim(*val);
+	return (0);
+}
+
+static int
+parse_line(struct parser *p, char *line)
+{
+	struct conf_account *a;
+	char *key, *val;
+	size_t i;
+	int r;
+
+	if ((r = split_line(p, line, &key, &val)) != 0)
+		return (r > 0 ? 0 : -1);
+	if (strcmp(key, "defaults") == 0) {
+		if (*val != '\0')
+			return (perr(p, "defaults: takes no value"));
+		p->cur = NULL;
+		return (0);
+	}
+	if (strcmp(key, "account") == 0)
+		return (start_account(p, val) < 0 ? -1 : 0);
+	a = p->cur != NULL ? p->cur : &p->defaults;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(key, keys[i].name) == 0) {
+			if (keys[i].set(p, a, key, val) != 0)
+				return (p->err[0] != '\0' ? -1 :
+				    perr(p, "out of memory"));
+			a->set |= 1UL << keys[i].bit;
+			return (0);
+		}
+	for (i = 0; msmtp_only[i] != NULL; i++)
+		if (strcmp(key, msmtp_only[i]) == 0)
+			return (note_ignored(p, key));
+	return (perr(p, "unknown key \"%s\"", key));
+}
+
+static int
+check_accounts(struct parser *p)
+{
+	struct conf_account *a;
+	size_t i;
+
+	for (i = 0; i < p->c->nacct; i++) {
+		a = p->c->acct[i];
+		p->line = a->line;
+		if (a->host == NULL)
+			return (perr(p, "account %s: no host", a->name));
+		if (!a->tls && a->auth != AUTH_OFF && a->user != NULL)
+			return (perr(p, "account %s: tls off would send the "
+			    "password in clear text; submitify refuses that",
+			    a->name));
+		if ((a->auth == AUTH_XOAUTH2 || a->auth == AUTH_OAUTHBEARER) &&
+		    a->user == NULL)
+			return (perr(p, "account %s: auth %s needs a user",
+			    a->name, conf_auth_name(a->auth)));
+	}
+	if (p->c->nacct == 0) {
+		p->line = p->line > 0 ? p->line : 1;
+		return (perr(p, "no account defined"));
+	}
+	return (0);
+}
+
+struct conf *
+conf_parse(const char *name, const char *text, char *err, size_t errlen)
+{
+	struct parser p;
+	const char *s, *nl;
+	char line[MAXLINE];
+	size_t n;
+
+	memset(&p, 0, sizeof(p));
+	err[0] = '\0';
+	p.name = name;
+	p.err = err;
+	p.errlen = errlen;
+	account_defaults(&p.defaults);
+	if ((p.c = calloc(1, sizeof(*p.c))) == NULL ||
+	    (p.c->path = xstrdup(name)) == NULL) {
+		(void)snprintf(err, errlen, "%s: out of memory", name);
+		goto fail;
+	}
+	for (s = text; *s != '\0'; s = nl + 1) {
+		p.line++;
+		nl = strchr(s, '\n');
+		n = nl != NULL ? (size_t)(nl - s) : strlen(s);
+		if (n >= sizeof(line)) {
+			(void)perr(&p, "line too long");
+			goto fail;
+		}
+		memcpy(line, s, n);
+		line[n] = '\0';
+		if (n > 0 && line[n - 1] == '\r')
+			line[n - 1] = '\0';
+		if (parse_line(&p, line) != 0) {
+			explicit_bzero(line, sizeof(line));
+			goto fail;
+		}
+		explicit_bzero(line, sizeof(line));
+		if (nl == NULL)
+			break;
+	}
+	if (check_accounts(&p) != 0)
+		goto fail;
+	account_clear(&p.defaults);
+	return (p.c);
+fail:
+	account_clear(&p.defaults);
+	conf_free(p.c);
+	return (NULL);
+}
+
+struct conf *
+conf_load(const char *path, int check_perms, char *err, size_t errlen)
+{
+	struct stat st;
+	struct conf *c;
+	char *text;
+	size_t len;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		(void)snprintf(err, errlen, "%s: not a regular file", path);
+		(void)close(fd);
+		return (NULL);
+	}
+	if (read_all(fd, &text, &len, MAXSECRET) != 0) {
+		(void)snprintf(err, errlen, "%s: %s", path, errno == EFBIG ?
+		    "file too large" : strerror(errno));
+		(void)close(fd);
+		return (NULL);
+	}
+	(void)close(fd);
+	if (memchr(text, '\0', len) != NULL) {
+		(void)snprintf(err, errlen, "%s: contains a NUL byte", path);
+		wipe_free(text);
+		return (NULL);
+	}
+	c = conf_parse(path, text, err, errlen);
+	wipe_free(text);
+	if (c != NULL && check_perms && c->has_password) {
+		if (st.st_uid != geteuid()) {
+			(void)snprintf(err, errlen, "%s: contains a password "
+			    "but is owned by another user (uid %u); it must "
+			    "be yours", path, (unsigned)st.st_uid);
+			conf_free(c);
+			return (NULL);
+		}
+		if ((st.st_mode & 077) != 0) {
+			(void)snprintf(err, errlen, "%s: contains a password "
+			    "but group or others may access it; run: chmod "
+			    "600 %s", path, path);
+			conf_free(c);
+			return (NULL);
+		}
+	}
+	return (c);
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nacct; i++) {
+		account_clear(c->acct[i]);
+		free(c->acct[i]);
+	}
+	for (i = 0; i < c->nignored; i++)
+		free(c->ignored[i]);
+	free(c->ignored);
+	free(c->acct);
+	free(c->path);
+	free(c->default_alias);
+	free(c->intercept_ports);
+	free(c);
+}
+
+int
+conf_port(const struct conf_account *a)
+{
+
+	if (a->port != 0)
+		return (a->port);
+	return (a->tls && !a->starttls ? 465 : 587);
+}
+
+/* ---- account choice ---- */
+
+int
+conf_match_addr(const struct conf_match *m, int family, const void *addr)
+{
+	const unsigned char *x = addr;
+	int full, rest;
+
+	if (m->any)
+		return (1);
+	if (m->bits < 0 || m->family != family)
+		return (0);
+	full = m->bits / 8;
+	rest = m->bits % 8;
+	if (memcmp(m->addr, x, (size_t)full) != 0)
+		return (0);
+	if (rest == 0)
+		return (1);
+	return (((m->addr[full] ^ x[full]) & (0xff << (8 - rest)) & 0xff) ==
+	    0);
+}
+
+/* Does the host name in m resolve to addr? */
+static int
+match_name(const struct conf_match *m, int family, const void *addr)
+{
+	struct addrinfo hints, *res, *ai;
+	const void *a;
+	int hit = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(m->text, NULL, &hints, &res) != 0)
+		return (0);
+	for (ai = res; ai != NULL && !hit; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET)
+			a = &((struct sockaddr_in *)(void *)ai->ai_addr)->
+			    sin_addr;
+		else
+			a = &((struct sockaddr_in6 *)(void *)ai->ai_addr)->
+			    sin6_addr;
+		hit = memcmp(a, addr, family == AF_INET ? 4 : 16) == 0;
+	}
+	freeaddrinfo(res);
+	return (hit);
+}
+
+struct conf_account *
+conf_choose(const struct conf *c, const char *name, int family,
+    const void *dest, char *err, size_t errlen)
+{
+	struct conf_account *a;
+	size_t i, j;
+
+	if (name != NULL) {
+		if ((a = conf_find(c, name)) == NULL)
+			(void)snprintf(err, errlen, "%s: no account \"%s\"",
+			    c->path, name);
+		return (a);
+	}
+	if (dest != NULL)
+		for (i = 0; i < c->nacct; i++) {
+			a = c->acct[i];
+			for (j = 0; j < a->nmatch; j++)
+				if (conf_match_addr(&a->match[j], family,
+				    dest) || (a->match[j].bits < 0 &&
+				    !a->match[j].any &&
+				    match_name(&a->match[j], family, dest)))
+					return (a);
+		}
+	if ((a = conf_find(c, "default")) != NULL)
+		return (a);
+	if (c->nacct == 1)
+		return (c->acct[0]);
+	(void)snprintf(err, errlen, "%s: no account matches this destination "
+	    "and there is no default account", c->path);
+	return (NULL);
+}
+
+/* ---- secrets ---- */
+
+/* Run cmd through /bin/sh; its stdout, less one trailing newline. */
+static char *
+run_eval(const char *cmd, char *err, size_t errlen)
+{
+	int out[2], errp[2], status;
+	char *text = NULL, *etext = NULL;
+	size_t len = 0, elen = 0;
+	pid_t pid;
+
+	if (pipe2(out, O_CLOEXEC) != 0)
+		goto syserr;
+	if (pipe2(errp, O_CLOEXEC) != 0) {
+		(void)close(out[0]);
+		(void)close(out[1]);
+		goto syserr;
+	}
+	if ((pid = fork()) == -1) {
+		(void)close(out[0]);
+		(void)close(out[1]);
+		(void)close(errp[0]);
+		(void)close(errp[1]);
+		goto syserr;
+	}
+	if (pid == 0) {
+		if (dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
+			_exit(126);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	(void)close(out[1]);
+	(void)close(errp[1]);
+	/* A command that fills stderr before stdout is unusual; the pipe
+	 * buffer (64 KB) holds its complaint while stdout is read. */
+	if (read_all(out[0], &text, &len, MAXSECRET) != 0)
+		text = NULL;
+	(void)read_all(errp[0], &etext, &elen, 4096);
+	(void)close(out[0]);
+	(void)close(errp[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (text == NULL || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (etext != NULL)
+			trim(etext);
+		(void)snprintf(err, errlen, "passwordeval \"%s\" failed (%s "
+		    "%d)%s%s", cmd, WIFEXITED(status) ? "exit status" :
+		    "signal", WIFEXITED(status) ? WEXITSTATUS(status) :
+		    WTERMSIG(status), etext != NULL && *etext ? ": " : "",
+		    etext != NULL ? etext : "");
+		wipe_free(text);
+		free(etext);
+		return (NULL);
+	}
+	free(etext);
+	if (len > 0 && text[len - 1] == '\n')
+		text[--len] = '\0';
+	if (len > 0 && text[len - 1] == '\r')
+		text[--len] = '\0';
+	if (len == 0 || memchr(text, '\0', len) != NULL) {
+		(void)snprintf(err, errlen, "passwordeval \"%s\" printed %s",
+		    cmd, len == 0 ? "nothing" : "a NUL byte");
+		wipe_free(text);
+		return (NULL);
+	}
+	return (text);
+syserr:
+	(void)snprintf(err, errlen, "passwordeval: %s", strerror(errno));
+	return (NULL);
+}
+
+/* The password for host and user in ~/.netrc, or NULL. */
+static char *
+netrc_lookup(const char *host, const char *user)
+{
+	const char *home = getenv("HOME");
+	char *path, *text, *tok, *save, *pass = NULL;
+	char *mach = NULL, *login = NULL, *pw = NULL;
+	size_t len;
+	int fd, state = 0;
+
+	if (home == NULL || asprintf(&path, "%s/.netrc", home) < 0)
+		return (NULL);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return (NULL);
+	if (read_all(fd, &text, &len, MAXSECRET) != 0) {
+		(void)close(fd);
+		return (NULL);
+	}
+	(void)close(fd);
+	/* Tokens: machine NAME | default, login NAME, password WORD. */
+	for (tok = strtok_r(text, " \t\r\n", &save); ; 
+	    tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (tok == NULL || strcmp(tok, "machine") == 0 ||
+		    strcmp(tok, "default") == 0) {
+			if (mach != NULL && pw != NULL &&
+			    (strcmp(mach, host) == 0 || strcmp(mach, "") == 0)
+			    && (login == NULL || strcmp(login, user) == 0)) {
+				pass = xstrdup(pw);
+				break;
+			}
+			if (tok == NULL)
+				break;
+			mach = strcmp(tok, "default") == 0 ? (char *)"" : NULL;
+			login = pw = NULL;
+			state = mach == NULL ? 1 : 0;
+			continue;
+		}
+		if (state == 1) {
+			mach = tok;
+			state = 0;
+		} else if (state == 2) {
+			login = tok;
+			state = 0;
+		} else if (state == 3) {
+			pw = tok;
+			state = 0;
+		} else if (strcmp(tok, "login") == 0)
+			state = 2;
+		else if (strcmp(tok, "password") == 0)
+			state = 3;
+	}
+	explicit_bzero(text, len);
+	free(text);
+	return (pass);
+}
+
+char *
+conf_secret(const struct conf_account *a, int run, char *err, size_t errlen)
+{
+	char *s;
+
+	if (a->password != NULL)
+		return (xstrdup(a->password));
+	if (a->passwordeval != NULL) {
+		if (!run)
+			return (xstrdup("*"));
+		return (run_eval(a->passwordeval, err, errlen));
+	}
+	if (a->user != NULL && (s = netrc_lookup(a->host, a->user)) != NULL)
+		return (s);
+	(void)snprintf(err, errlen, "%s:%d: account %s has user %s but no "
+	    "password, passwordeval or ~/.netrc entry for %s", a->file,
+	    a->line, a->name, a->user != NULL ? a->user : "?", a->host);
+	return (NULL);
+}
+
+/* ---- printing and lookup ---- */
+
+void
+conf_print(const struct conf *c, void *fp)
+{
+	FILE *f = fp;
+	const struct conf_account *a;
+	size_t i, j;
+
+	fprintf(f, "# %s\n", c->path);
+	fprintf(f, "intercept_ports %s\n",
+	    c->intercept_ports != NULL ? c->intercept_ports : "25");
+	if (c->default_alias != NULL)
+		fprintf(f, "account default : %s\n", c->default_alias);
+	for (i = 0; i < c->nacct; i++) {
+		a = c->acct[i];
+		fprintf(f, "\naccount %s\n", a->name);
+		fprintf(f, "host %s\nport %d\n", a->host, conf_port(a));
+		fprintf(f, "tls %s\ntls_starttls %s\n", a->tls ? "on" : "off",
+		    a->starttls ? "on" : "off");
+		fprintf(f, "tls_trust_file %s\n",
+		    a->trust_file != NULL ? a->trust_file : "system");
+		fprintf(f, "tls_certcheck %s\n", a->certcheck ? "on" : "off");
+		if (a->has_fingerprint) {
+			fprintf(f, "tls_fingerprint ");
+			for (j = 0; j < 32; j++)
+				fprintf(f, "%02X%s", a->fingerprint[j],
+				    j < 31 ? ":" : "\n");
+		}
+		fprintf(f, "tls_legacy %s\n", a->tls_legacy ? "on" : "off");
+		fprintf(f, "auth %s\n", conf_auth_name(a->auth));
+		if (a->user != NULL)
+			fprintf(f, "user %s\n", a->user);
+		if (a->password != NULL)
+			fprintf(f, "password *\n");
+		if (a->passwordeval != NULL)
+			fprintf(f, "passwordeval %s\n", a->passwordeval);
+		if (a->from != NULL)
+			fprintf(f, "from %s\n", a->from);
+		fprintf(f, "set_from_header %s\n", a->from_header ==
+		    FROMHDR_ON ? "on" : a->from_header == FROMHDR_AUTO ?
+		    "auto" : "off");
+		if (a->domain != NULL)
+			fprintf(f, "domain %s\n", a->domain);
+		if (a->timeout > 0)
+			fprintf(f, "timeout %d\n", a->timeout);
+		else
+			fprintf(f, "timeout off\n");
+		if (a->logfile != NULL)
+			fprintf(f, "logfile %s\n", a->logfile);
+		fprintf(f, "syslog %s\n", a->syslog ? "on" : "off");
+		fprintf(f, "fix_bare_lf %s\n", a->fix_bare_lf ? "on" : "off");
+		if (a->nmatch > 0) {
+			fprintf(f, "match");
+			for (j = 0; j < a->nmatch; j++)
+				fprintf(f, " %s", a->match[j].text);
+			fprintf(f, "\n");
+		}
+	}
+}
+
+char *
+conf_locate(const char *opt, int secure, int *msmtprc)
+{
+	const char *env, *home;
+	char *p;
+
+	*msmtprc = 0;
+	if (opt != NULL)
+		return (xstrdup(opt));
+	if (!secure) {
+		if ((env = getenv("SUBMITIFY_CONF")) != NULL && *env != '\0')
+			return (xstrdup(env));
+		if ((home = getenv("HOME")) != NULL && *home != '\0') {
+			if (asprintf(&p, "%s/.config/submitify/submit.conf",
+			    home) >= 0) {
+				if (access(p, F_OK) == 0)
+					return (p);
+				free(p);
+			}
+		}
+	}
+	if (access("/etc/submitify/submit.conf", F_OK) == 0)
+		return (xstrdup("/etc/submitify/submit.conf"));
+	if (!secure && (home = getenv("HOME")) != NULL && *home != '\0' &&
+	    asprintf(&p, "%s/.msmtprc", home) >= 0) {
+		if (access(p, F_OK) == 0) {
+			*msmtprc = 1;
+			return (p);
+		}
+		free(p);
+	}
+	return (NULL);
+}

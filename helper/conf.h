@@ -1,0 +1,127 @@
+/*
+ * conf: submit.conf, in msmtp's configuration language.
+ */
+#ifndef SUBMITIFY_CONF_H
+#define SUBMITIFY_CONF_H
+
+#include <stddef.h>
+
+#define CONF_ERRLEN 512
+
+enum conf_auth {
+	AUTH_AUTO,		/* "on": the best mechanism offered */
+	AUTH_OFF,		/* "off": inject nothing */
+	AUTH_PLAIN,
+	AUTH_LOGIN,
+	AUTH_CRAM_MD5,
+	AUTH_SCRAM_SHA_256,
+	AUTH_XOAUTH2,
+	AUTH_OAUTHBEARER
+};
+
+enum conf_fromhdr { FROMHDR_OFF, FROMHDR_ON, FROMHDR_AUTO };
+
+/* One `match` entry: a host name, an address or CIDR block, or "*". */
+struct conf_match {
+	char *text;
+	int any;		/* "*" */
+	int family;		/* AF_INET/AF_INET6 for an address or block */
+	unsigned char addr[16];
+	int bits;		/* prefix length; -1 for a host name */
+};
+
+struct conf_account {
+	char *name;
+	char *file;		/* where it was defined, for messages */
+	int line;
+	unsigned long set;	/* bit per key explicitly set (inheritance) */
+
+	char *host;
+	int port;		/* 0: 587, or 465 when tls_starttls off */
+	int tls;
+	int starttls;
+	char *trust_file;	/* NULL: the system store */
+	int certcheck;
+	int has_fingerprint;
+	unsigned char fingerprint[32];
+	int tls_legacy;
+	enum conf_auth auth;
+	char *user;
+	char *password;
+	char *passwordeval;
+	char *from;
+	enum conf_fromhdr from_header;
+	char *domain;
+	int timeout;		/* seconds, 0: the defaults */
+	char *logfile;
+	int syslog;
+	int fix_bare_lf;
+	struct conf_match *match;
+	size_t nmatch;
+};
+
+struct conf {
+	char *path;
+	struct conf_account **acct;
+	size_t nacct;
+	char *default_alias;	/* `account default : NAME` */
+	char *intercept_ports;	/* NULL: "25" */
+	int has_password;	/* a `password` line appears */
+	char **ignored;		/* msmtp keys read and ignored, for a warning */
+	size_t nignored;
+};
+
+/*
+ * Read the file at path.  Returns a new struct conf, or NULL with a
+ * "file:line: message" (or "file: message") in err.  When check_perms is
+ * set, a file holding a password must be owned by the caller and private.
+ */
+struct conf *conf_load(const char *path, int check_perms, char *err,
+    size_t errlen);
+
+/* Parse text as if read from a file named name (unit tests). */
+struct conf *conf_parse(const char *name, const char *text, char *err,
+    size_t errlen);
+
+/* Free c and wipe the secrets it holds; conf_free(NULL) does nothing. */
+void conf_free(struct conf *c);
+
+/* The account called name (aliases followed), or NULL. */
+struct conf_account *conf_find(const struct conf *c, const char *name);
+
+/*
+ * The account to use: the one named (if name is not NULL), else the first
+ * whose `match` covers the destination address dest (family AF_INET or
+ * AF_INET6, 4 or 16 bytes; may be NULL), else `default`, else the only
+ * account.  Host names in `match` are resolved here.  NULL with err set if
+ * none applies.
+ */
+struct conf_account *conf_choose(const struct conf *c, const char *name,
+    int family, const void *dest, char *err, size_t errlen);
+
+/* Does match entry m cover this address?  (Pure, for the unit tests.) */
+int conf_match_addr(const struct conf_match *m, int family, const void *addr);
+
+/* The port to connect to: port, or 587/465 by tls_starttls. */
+int conf_port(const struct conf_account *a);
+
+/* The name of an auth setting, for messages. */
+const char *conf_auth_name(enum conf_auth a);
+
+/*
+ * The account's secret: password, else passwordeval's output, else the
+ * ~/.netrc entry for host and user.  Returns a new string the caller wipes
+ * and frees, or NULL with err set.  run_eval 0 only checks that a source
+ * exists and returns a placeholder "*".
+ */
+char *conf_secret(const struct conf_account *a, int run_eval, char *err,
+    size_t errlen);
+
+/* Print the effective settings of every account, secrets as "*". */
+void conf_print(const struct conf *c, void *stdio_file);
+
+/* Default config path search: -c, $SUBMITIFY_CONF, ~/.config/..., /etc/...
+ * Sets *msmtprc when ~/.msmtprc was chosen.  Returns a new string or NULL. */
+char *conf_locate(const char *opt, int secure, int *msmtprc);
+
+#endif

@@ -1,0 +1,117 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static char ident[64] = "submitify";
+static const char *logpath;
+static int use_sys, debug;
+
+void
+log_init(const char *prog, long pid)
+{
+
+	(void)snprintf(ident, sizeof(ident), "submitify[%s:%ld]",
+	    prog != NULL ? prog : "?", pid);
+}
+
+void
+log_configure(const char *logfile, int sys, int dbg)
+{
+
+	logpath = logfile;
+	use_sys = sys;
+	debug = dbg;
+	if (use_sys)
+		openlog("submitify", LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+int
+log_debugging(void)
+{
+
+	return (debug);
+}
+
+/* Append one line to the log file, opened for this line only. */
+static void
+to_file(const char *line)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int fd;
+
+	if (logpath == NULL)
+		return;
+	fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;
+	(void)localtime_r(&now, &tm);
+	(void)strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+	(void)dprintf(fd, "%s %s: %s\n", ts, ident, line);
+	(void)close(fd);
+}
+
+static void
+to_stderr(const char *line)
+{
+	int saved = errno;
+
+	(void)dprintf(2, "%s: %s\n", ident, line);
+	errno = saved;
+}
+
+void
+log_session(int failed, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (use_sys)
+		syslog(failed ? LOG_ERR : LOG_INFO, "%s %s", ident, line);
+	to_file(line);
+	if (failed || debug)
+		to_stderr(line);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (use_sys)
+		syslog(LOG_WARNING, "%s %s", ident, line);
+	to_file(line);
+	if (debug)
+		to_stderr(line);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	if (!debug)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	to_file(line);
+	to_stderr(line);
+}

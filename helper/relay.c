@@ -1,0 +1,817 @@
+/*
+ * relay: the poll loop between the program and the upstream session.
+ *
+ * Commands from the program are read a line at a time and sent upstream
+ * (or answered here: EHLO, HELO, STARTTLS, and AUTH when credentials are
+ * injected).  Each command sent upstream has an entry in a queue, and each
+ * reply from the server is matched to the entry at its head, so pipelined
+ * commands get their own replies in order.  Local answers wait in the same
+ * queue, so the program sees every reply in the order it asked.  Message
+ * bytes are streamed through a fixed buffer.
+ */
+#define _GNU_SOURCE
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "session.h"
+#include "smtp.h"
+#include "tls.h"
+#include "util.h"
+
+#define PIN_SIZE	(32 * 1024)
+#define UOUT_SIZE	(64 * 1024)
+#define POUT_SIZE	(2 * SMTP_REPLY_MAX + 8192)
+#define QMAX		256
+#define LOCAL_MAX	320
+
+#define T_REPLY		300		/* RFC 5321 4.5.3.2, in seconds */
+#define T_DATAEND	600
+#define T_IDLE		300
+
+enum pend {
+	P_LOCAL,	/* a reply of our own, in order */
+	P_CMD,
+	P_MAIL,
+	P_DATA,
+	P_DATAEND,
+	P_AUTH,		/* the program's own AUTH, relayed */
+	P_DISCARD,	/* a command of ours whose reply nobody sees */
+	P_QUIT
+};
+
+static const char *const pend_names[] = {
+	"local", "command", "MAIL", "DATA", "end of data", "AUTH", "RSET",
+	"QUIT"
+};
+
+struct pending {
+	enum pend kind;
+	const char *text;	/* P_LOCAL: the reply */
+	size_t len;
+	char own[LOCAL_MAX];
+};
+
+struct relay {
+	struct session *s;
+	int data;		/* relaying message bytes */
+	struct smtp_data dd;
+	int blocked;		/* waiting for the DATA or AUTH reply */
+	int authcont;		/* the next line answers the server's 334 */
+	int localauth;		/* 1: PLAIN response, 2: LOGIN user, 3: pass */
+	int authed;
+	int txn;		/* a MAIL was accepted and not finished */
+	int skipline;		/* dropping the rest of an over-long line */
+	int quit_sent, quit_done;
+	int prog_eof, up_eof;
+	int closing;		/* flush what the program is owed, then end */
+	int up_rwant, up_wwant;	/* poll events the TLS layer asked for */
+	char uperr[700];	/* how the upstream connection ended */
+	long long qstart, idle_since;
+	int t_reply, t_dataend, t_idle;	/* milliseconds */
+
+	size_t qhead, qlen;
+	struct pending q[QMAX];
+
+	size_t pinoff, pinlen;
+	size_t uoutlen, poutlen;
+	char pin[PIN_SIZE];
+	char uout[UOUT_SIZE];
+	char pout[POUT_SIZE];
+};
+
+static struct pending *
+push(struct relay *r, enum pend kind)
+{
+	struct pending *p = &r->q[(r->qhead + r->qlen) % QMAX];
+
+	if (r->qlen == 0)
+		r->qstart = now_ms();
+	r->qlen++;
+	p->kind = kind;
+	p->text = NULL;
+	p->len = 0;
+	return (p);
+}
+
+/* A local reply whose text outlives the entry (the EHLO answer). */
+static void
+push_local(struct relay *r, const char *text, size_t len)
+{
+	struct pending *p = push(r, P_LOCAL);
+
+	p->text = text;
+	p->len = len;
+}
+
+/* A short local reply, formatted into the entry. */
+static void
+reply_local(struct relay *r, const char *line)
+{
+	struct pending *p = push(r, P_LOCAL);
+
+	(void)snprintf(p->own, sizeof(p->own), "%s\r\n", line);
+	p->text = p->own;
+	p->len = strlen(p->own);
+}
+
+static void
+pop(struct relay *r)
+{
+
+	r->qhead = (r->qhead + 1) % QMAX;
+	r->qlen--;
+	r->qstart = now_ms();
+}
+
+static void
+to_prog(struct relay *r, const char *buf, size_t len)
+{
+
+	if (r->prog_eof)
+		return;
+	if (len > POUT_SIZE - r->poutlen)
+		len = POUT_SIZE - r->poutlen;	/* cannot happen: checked */
+	memcpy(r->pout + r->poutlen, buf, len);
+	r->poutlen += len;
+}
+
+/*
+ * A failure of our own: the program gets a 421 naming it, the upstream
+ * session is dropped without completing anything, and the relay ends.
+ */
+static void
+abort_session(struct relay *r)
+{
+	struct session *s = r->s;
+	char line[700];
+	int n;
+
+	if (r->closing)
+		return;
+	r->closing = 1;
+	n = snprintf(line, sizeof(line), "421 4.4.2 submitify: %s\r\n",
+	    s->why);
+	if (n > 0 && (size_t)n < sizeof(line) &&
+	    POUT_SIZE - r->poutlen >= (size_t)n)
+		to_prog(r, line, (size_t)n);
+	session_close_upstream(s, 0);
+	r->up_eof = 1;
+}
+
+static int
+up_room(const struct relay *r, size_t n)
+{
+
+	return (UOUT_SIZE - r->uoutlen >= n);
+}
+
+static void
+up_line(struct relay *r, const char *line, size_t len)
+{
+
+	memcpy(r->uout + r->uoutlen, line, len);
+	memcpy(r->uout + r->uoutlen + len, "\r\n", 2);
+	r->uoutlen += len + 2;
+}
+
+/* The program's answer within a local AUTH exchange: read and dropped. */
+static void
+auth_line(struct relay *r, char *line, size_t len)
+{
+
+	if (len == 1 && line[0] == '*') {
+		reply_local(r, "501 5.7.0 Authentication cancelled");
+		r->localauth = 0;
+		return;
+	}
+	if (r->localauth == 2) {
+		reply_local(r, "334 UGFzc3dvcmQ6");
+		r->localauth = 3;
+		return;
+	}
+	r->localauth = 0;
+	r->authed = 1;
+	reply_local(r, "235 2.7.0 Authentication successful");
+}
+
+/* AUTH when submitify holds the credentials: answered here. */
+static void
+auth_local(struct relay *r, const char *arg)
+{
+	const char *ir;
+
+	if (r->authed) {
+		reply_local(r, "503 5.5.1 Already authenticated");
+		return;
+	}
+	ir = strchr(arg, ' ');
+	if (strncasecmp(arg, "PLAIN", 5) == 0 && (arg[5] == '\0' ||
+	    arg[5] == ' ')) {
+		if (ir != NULL && ir[1] != '\0') {
+			r->authed = 1;
+			reply_local(r, "235 2.7.0 Authentication successful");
+		} else {
+			reply_local(r, "334 ");
+			r->localauth = 1;
+		}
+	} else if (strncasecmp(arg, "LOGIN", 5) == 0 && (arg[5] == '\0' ||
+	    arg[5] == ' ')) {
+		if (ir != NULL && ir[1] != '\0') {
+			reply_local(r, "334 UGFzc3dvcmQ6");
+			r->localauth = 3;
+		} else {
+			reply_local(r, "334 VXNlcm5hbWU6");
+			r->localauth = 2;
+		}
+	} else
+		reply_local(r, "504 5.5.4 submitify: use AUTH PLAIN or LOGIN; "
+		    "submitify authenticates to the server itself");
+}
+
+/*
+ * One command line from the program (without its line end).  Returns 1 if
+ * it was taken, 0 if it must wait (no room upstream), -1 to end.
+ */
+static int
+command(struct relay *r, char *line, size_t len)
+{
+	struct session *s = r->s;
+	char rew[SMTP_LINE_MAX + 512];
+	const char *arg;
+	enum smtp_verb v;
+
+	if (!up_room(r, len + 512) || r->qlen + 2 > QMAX)
+		return (0);
+	if (memchr(line, '\r', len) != NULL || memchr(line, '\0', len) !=
+	    NULL) {
+		reply_local(r, "500 5.5.2 submitify: CR or NUL inside a "
+		    "command line");
+		return (1);
+	}
+	if (r->localauth) {
+		auth_line(r, line, len);
+		return (1);
+	}
+	if (r->authcont) {
+		/* The program's answer to the server's 334: a secret. */
+		r->authcont = 0;
+		up_line(r, line, len);
+		(void)push(r, P_AUTH);
+		r->blocked = 1;
+		return (1);
+	}
+	v = smtp_verb(line, len, &arg);
+	if (log_debugging())
+		log_debug("program: %.*s", v == V_AUTH ? 4 : (int)len, line);
+	switch (v) {
+	case V_EHLO:
+	case V_HELO:
+		if (r->txn) {
+			/* A new EHLO resets the transaction: upstream too. */
+			up_line(r, "RSET", 4);
+			(void)push(r, P_DISCARD);
+			r->txn = 0;
+		}
+		if (v == V_EHLO)
+			push_local(r, s->caps, (size_t)s->capslen);
+		else {
+			(void)snprintf(rew, sizeof(rew), "250 %s", s->name);
+			reply_local(r, rew);
+		}
+		return (1);
+	case V_AUTH:
+		if (s->inject) {
+			auth_local(r, arg);
+			return (1);
+		}
+		if (s->tls == NULL) {
+			reply_local(r, "454 4.7.0 submitify: AUTH is not "
+			    "relayed without TLS");
+			return (1);
+		}
+		up_line(r, line, len);
+		(void)push(r, P_AUTH);
+		r->blocked = 1;
+		return (1);
+	case V_STARTTLS:
+		reply_local(r, "454 4.7.0 submitify: TLS to the server is "
+		    "done by submitify; carry on without STARTTLS");
+		return (1);
+	case V_BDAT:
+		(void)session_fail(s, FAIL_PROGRAM, "BDAT was not offered; "
+		    "use DATA");
+		return (-1);
+	case V_MAIL:
+		if (s->acct->from != NULL && smtp_rewrite_mail(line, len,
+		    s->acct->from, rew, sizeof(rew)) == 0)
+			up_line(r, rew, strlen(rew));
+		else
+			up_line(r, line, len);
+		(void)push(r, P_MAIL);
+		r->txn = 1;
+		return (1);
+	case V_DATA:
+		up_line(r, line, len);
+		(void)push(r, P_DATA);
+		r->blocked = 1;
+		return (1);
+	case V_QUIT:
+		up_line(r, line, len);
+		(void)push(r, P_QUIT);
+		r->quit_sent = 1;
+		return (1);
+	case V_RSET:
+		r->txn = 0;
+		/* FALLTHROUGH */
+	default:
+		up_line(r, line, len);
+		(void)push(r, P_CMD);
+		return (1);
+	}
+}
+
+/* Feed the program's bytes: commands, or message data after a 354. */
+static void
+from_program(struct relay *r)
+{
+	struct session *s = r->s;
+	char *line, *nl;
+	size_t n, outn, room;
+	long k;
+	int end, t;
+
+	while (r->pinlen > 0 && !r->closing && !r->quit_sent) {
+		line = r->pin + r->pinoff;
+		if (r->data) {
+			room = UOUT_SIZE - r->uoutlen;
+			if (room < 2)
+				return;
+			n = r->pinlen < room / 2 ? r->pinlen : room / 2;
+			k = smtp_data_feed(&r->dd, line, n, r->uout +
+			    r->uoutlen, &outn, &end);
+			if (k < 0) {
+				(void)session_fail(s, FAIL_PROGRAM, "%s; the "
+				    "message was not sent", r->dd.err);
+				abort_session(r);
+				return;
+			}
+			r->uoutlen += outn;
+			s->bytes_up += outn;
+			r->pinoff += (size_t)k;
+			r->pinlen -= (size_t)k;
+			if (end) {
+				r->data = 0;
+				(void)push(r, P_DATAEND);
+			}
+			continue;
+		}
+		if (r->blocked)
+			return;
+		nl = memchr(line, '\n', r->pinlen);
+		if (nl == NULL) {
+			if (r->pinlen > SMTP_LINE_MAX) {
+				/* Drop it and answer once its end arrives. */
+				if (!r->skipline)
+					reply_local(r, "500 5.5.2 submitify: "
+					    "command line too long");
+				r->skipline = 1;
+				explicit_bzero(line, r->pinlen);
+				r->pinlen = 0;
+			}
+			return;
+		}
+		n = (size_t)(nl - line);
+		if (r->skipline) {
+			r->skipline = 0;
+			r->pinoff += n + 1;
+			r->pinlen -= n + 1;
+			continue;
+		}
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (n > SMTP_LINE_MAX) {
+			reply_local(r, "500 5.5.2 submitify: command line too "
+			    "long");
+			t = 1;
+		} else if ((t = command(r, line, n)) == 0)
+			return;
+		/* Lines may hold the program's AUTH secrets: wipe them. */
+		explicit_bzero(line, (size_t)(nl + 1 - line));
+		r->pinoff += (size_t)(nl + 1 - line);
+		r->pinlen -= (size_t)(nl + 1 - line);
+		if (t < 0) {
+			abort_session(r);
+			return;
+		}
+	}
+}
+
+/* Deliver the local replies at the head of the queue. */
+static void
+locals(struct relay *r)
+{
+	struct pending *p;
+
+	while (r->qlen > 0) {
+		p = &r->q[r->qhead];
+		if (p->kind != P_LOCAL || POUT_SIZE - r->poutlen < p->len)
+			return;
+		to_prog(r, p->text, p->len);
+		pop(r);
+	}
+}
+
+/* One complete reply from the server, matched to the head of the queue. */
+static void
+dispatch(struct relay *r, const struct smtp_reply *rep)
+{
+	struct session *s = r->s;
+	enum pend kind;
+
+	if (log_debugging())
+		log_debug("server: %.*s", (int)(rep->len > 2 ? rep->len - 2 :
+		    rep->len), rep->raw);
+	if (r->qlen == 0 || r->q[r->qhead].kind == P_LOCAL) {
+		if (rep->code == 421) {
+			/* The server is closing on its own: say so. */
+			to_prog(r, rep->raw, rep->len);
+			s->last_code = 421;
+			(void)session_fail(s, FAIL_CONNECT, "%s closed the "
+			    "session (421)", s->upstream);
+			r->closing = 1;
+			session_close_upstream(s, 0);
+			r->up_eof = 1;
+			return;
+		}
+		(void)session_fail(s, FAIL_PROTOCOL, "%s sent a reply nobody "
+		    "asked for", s->upstream);
+		abort_session(r);
+		return;
+	}
+	kind = r->q[r->qhead].kind;
+	pop(r);
+	s->last_code = rep->code;
+	if (kind != P_DISCARD)
+		to_prog(r, rep->raw, rep->len);
+	switch (kind) {
+	case P_MAIL:
+		if (rep->code >= 300)
+			r->txn = 0;
+		break;
+	case P_DATA:
+		r->blocked = 0;
+		if (rep->code == 354) {
+			r->data = 1;
+			smtp_data_init(&r->dd, s->acct->fix_bare_lf);
+		}
+		break;
+	case P_DATAEND:
+		if (rep->code >= 200 && rep->code < 300)
+			s->messages++;
+		r->txn = 0;
+		break;
+	case P_AUTH:
+		r->blocked = 0;
+		if (rep->code == 334)
+			r->authcont = 1;
+		break;
+	case P_QUIT:
+		r->quit_done = 1;
+		break;
+	default:
+		break;
+	}
+	if (rep->code == 421 && kind != P_QUIT) {
+		(void)session_fail(s, FAIL_CONNECT, "%s closed the session "
+		    "(421)", s->upstream);
+		r->closing = 1;
+		session_close_upstream(s, 0);
+		r->up_eof = 1;
+	}
+}
+
+static void
+from_server(struct relay *r)
+{
+	struct smtp_reply rep;
+	int k;
+
+	for (;;) {
+		locals(r);
+		if (r->closing || POUT_SIZE - r->poutlen < SMTP_REPLY_MAX)
+			return;
+		k = smtp_rp_next(r->s->rp, &rep);
+		if (k == 0)
+			return;
+		if (k < 0) {
+			(void)session_fail(r->s, FAIL_PROTOCOL, "%s sent a bad "
+			    "reply: %s", r->s->upstream, r->s->rp->err);
+			abort_session(r);
+			return;
+		}
+		dispatch(r, &rep);
+	}
+}
+
+/* Move bytes between the sockets without blocking. */
+static void
+io(struct relay *r)
+{
+	struct session *s = r->s;
+	char *space;
+	size_t n;
+	long k;
+
+	/* Program -> pin. */
+	if (!r->prog_eof && !r->closing) {
+		if (r->pinoff > 0 && (r->pinlen == 0 ||
+		    r->pinoff > PIN_SIZE / 2)) {
+			memmove(r->pin, r->pin + r->pinoff, r->pinlen);
+			r->pinoff = 0;
+		}
+		n = PIN_SIZE - r->pinoff - r->pinlen;
+		if (n > 0) {
+			k = recv(s->cfd, r->pin + r->pinoff + r->pinlen, n, 0);
+			if (k > 0) {
+				r->pinlen += (size_t)k;
+				r->idle_since = now_ms();
+			} else if (k == 0 || (errno != EAGAIN &&
+			    errno != EINTR))
+				r->prog_eof = 1;
+		}
+	}
+	/* pout -> program. */
+	if (r->poutlen > 0 && !r->prog_eof) {
+		k = send(s->cfd, r->pout, r->poutlen, MSG_NOSIGNAL);
+		if (k > 0) {
+			memmove(r->pout, r->pout + k, r->poutlen - (size_t)k);
+			r->poutlen -= (size_t)k;
+		} else if (k < 0 && errno != EAGAIN && errno != EINTR) {
+			r->prog_eof = 1;
+			r->poutlen = 0;
+		}
+	}
+	if (r->prog_eof)
+		r->poutlen = 0;
+	if (r->up_eof)
+		return;
+	r->up_rwant = r->up_wwant = 0;
+	/* uout -> server. */
+	if (r->uoutlen > 0) {
+		if (s->tls != NULL)
+			k = tls_write(s->tls, r->uout, r->uoutlen);
+		else {
+			k = send(s->ufd, r->uout, r->uoutlen, MSG_NOSIGNAL);
+			if (k < 0 && (errno == EAGAIN || errno == EINTR))
+				k = TLS_WANT_WRITE;
+			else if (k < 0)
+				k = TLS_ERR;
+		}
+		if (k > 0) {
+			memmove(r->uout, r->uout + k, r->uoutlen - (size_t)k);
+			r->uoutlen -= (size_t)k;
+			if (r->uoutlen > 0)
+				r->up_wwant = POLLOUT;
+		} else if (k == TLS_WANT_READ)
+			r->up_wwant = POLLIN;
+		else if (k == TLS_WANT_WRITE)
+			r->up_wwant = POLLOUT;
+		else {
+			(void)snprintf(r->uperr, sizeof(r->uperr), "lost %s: "
+			    "%s", s->upstream, s->tls != NULL ?
+			    tls_error(s->tls) : strerror(errno));
+			r->up_eof = 2;
+			return;
+		}
+	}
+	/* server -> reply parser, draining what TLS holds. */
+	for (;;) {
+		space = smtp_rp_space(s->rp, &n);
+		if (n == 0)
+			break;
+		if (s->tls != NULL)
+			k = tls_read(s->tls, space, n);
+		else {
+			k = recv(s->ufd, space, n, 0);
+			if (k < 0 && (errno == EAGAIN || errno == EINTR))
+				k = TLS_WANT_READ;
+			else if (k < 0)
+				k = TLS_ERR;
+		}
+		if (k > 0) {
+			smtp_rp_commit(s->rp, (size_t)k);
+			s->bytes_down += (unsigned long long)k;
+			/* Let the parser release what it can first. */
+			if (smtp_rp_pending(s->rp) >= SMTP_REPLY_MAX / 2)
+				break;
+			continue;
+		}
+		if (k == TLS_WANT_READ)
+			r->up_rwant = POLLIN;
+		else if (k == TLS_WANT_WRITE)
+			r->up_rwant = POLLOUT;
+		else {
+			if (k == 0)
+				(void)snprintf(r->uperr, sizeof(r->uperr),
+				    "%s closed the connection", s->upstream);
+			else
+				(void)snprintf(r->uperr, sizeof(r->uperr),
+				    "lost %s: %s", s->upstream, s->tls != NULL ?
+				    tls_error(s->tls) : strerror(errno));
+			r->up_eof = k == 0 ? 1 : 2;
+		}
+		break;
+	}
+}
+
+/* Seconds, for messages. */
+static int
+secs(int ms)
+{
+
+	return (ms / 1000);
+}
+
+/* Has a wait run out?  Then end as the cause requires. */
+static void
+timeouts(struct relay *r)
+{
+	struct session *s = r->s;
+	long long now = now_ms();
+	enum pend head;
+	int limit;
+
+	if (r->qlen > 0 && r->q[r->qhead].kind != P_LOCAL) {
+		head = r->q[r->qhead].kind;
+		limit = head == P_DATAEND ? r->t_dataend : r->t_reply;
+		if (now - r->qstart >= limit) {
+			(void)session_fail(s, FAIL_TIMEOUT, "no reply from %s "
+			    "to %s within %d s", s->upstream,
+			    pend_names[head], secs(limit));
+			abort_session(r);
+		}
+		return;
+	}
+	if (now - r->idle_since >= r->t_idle) {
+		(void)session_fail(s, FAIL_PROGRAM, "the program sent nothing "
+		    "for %d s", secs(r->t_idle));
+		if (!r->data && !r->up_eof) {
+			/* Outside a message: end the session politely. */
+			r->uoutlen = 0;
+			if (up_room(r, 6))
+				up_line(r, "QUIT", 4);
+		}
+		abort_session(r);
+	}
+}
+
+static int
+next_timeout(const struct relay *r)
+{
+	long long now = now_ms(), until;
+
+	if (r->qlen > 0 && r->q[r->qhead].kind != P_LOCAL)
+		until = r->qstart + (r->q[r->qhead].kind == P_DATAEND ?
+		    r->t_dataend : r->t_reply);
+	else
+		until = r->idle_since + r->t_idle;
+	if (until <= now)
+		return (0);
+	return (until - now > 60000 ? 60000 : (int)(until - now));
+}
+
+/* What changes when the loop makes progress. */
+struct mark {
+	size_t pin, uout, pout, qhead, qlen, rp;
+	unsigned long long up, down;
+	int flags;
+};
+
+static void
+mark(const struct relay *r, struct mark *m)
+{
+
+	memset(m, 0, sizeof(*m));
+	m->pin = r->pinoff + r->pinlen * 7;
+	m->uout = r->uoutlen;
+	m->pout = r->poutlen;
+	m->qhead = r->qhead;
+	m->qlen = r->qlen;
+	m->rp = smtp_rp_pending(r->s->rp);
+	m->up = r->s->bytes_up;
+	m->down = r->s->bytes_down;
+	m->flags = r->data | r->blocked << 1 | r->prog_eof << 2 |
+	    r->up_eof << 3 | r->closing << 5 | r->quit_done << 6;
+}
+
+int
+relay_run(struct session *s)
+{
+	struct mark m0, m1;
+	struct relay *r;
+	struct pollfd pfd[2];
+	char greet[400];
+	int n, clean, to, fl;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return (session_fail(s, FAIL_CONFIG, "out of memory"));
+	r->s = s;
+	r->t_reply = (s->acct->timeout > 0 ? s->acct->timeout : T_REPLY) * 1000;
+	r->t_dataend = (s->acct->timeout > 0 ? s->acct->timeout : T_DATAEND) *
+	    1000;
+	r->t_idle = (s->acct->timeout > 0 ? s->acct->timeout : T_IDLE) * 1000;
+	r->idle_since = now_ms();
+	if ((fl = fcntl(s->cfd, F_GETFL)) >= 0)
+		(void)fcntl(s->cfd, F_SETFL, fl | O_NONBLOCK);
+	if (s->ufd >= 0 && (fl = fcntl(s->ufd, F_GETFL)) >= 0)
+		(void)fcntl(s->ufd, F_SETFL, fl | O_NONBLOCK);
+	n = snprintf(greet, sizeof(greet), "220 %s ESMTP submitify\r\n",
+	    s->name);
+	to_prog(r, greet, (size_t)n);
+
+	for (;;) {
+		/* Move and process until nothing changes, then wait. */
+		mark(r, &m1);
+		do {
+			m0 = m1;
+			io(r);
+			from_server(r);
+			from_program(r);
+			locals(r);
+			mark(r, &m1);
+		} while (memcmp(&m0, &m1, sizeof(m0)) != 0);
+		from_server(r);
+		if (!r->closing && r->up_eof) {
+			/* Whatever was complete has been delivered. */
+			if (!r->quit_done) {
+				(void)session_fail(s, FAIL_CONNECT, "%s",
+				    r->uperr[0] != '\0' ? r->uperr :
+				    "the server connection ended");
+				abort_session(r);
+			}
+		}
+		from_program(r);
+		locals(r);
+		if (r->prog_eof && !r->closing) {
+			if (r->data) {
+				(void)session_fail(s, FAIL_PROGRAM, "the "
+				    "program left during DATA; the message "
+				    "was not sent");
+				abort_session(r);
+			} else if (r->qlen == 0 || r->quit_done) {
+				break;
+			}
+		}
+		if (r->quit_done && r->poutlen == 0)
+			break;
+		if (r->closing && (r->poutlen == 0 || r->prog_eof))
+			break;
+		timeouts(r);
+		if (r->closing && (r->poutlen == 0 || r->prog_eof))
+			break;
+
+		pfd[0].fd = r->prog_eof ? -1 : s->cfd;
+		pfd[0].events = 0;
+		if (!r->closing && r->pinoff + r->pinlen < PIN_SIZE)
+			pfd[0].events |= POLLIN;
+		if (r->poutlen > 0)
+			pfd[0].events |= POLLOUT;
+		pfd[1].fd = r->up_eof ? -1 : s->ufd;
+		pfd[1].events = (short)(r->up_rwant | r->up_wwant);
+		to = next_timeout(r);
+		if (!r->up_eof && s->tls != NULL && tls_pending(s->tls) > 0)
+			to = 0;
+		if (poll(pfd, 2, to) < 0 && errno != EINTR) {
+			(void)session_fail(s, FAIL_CONNECT, "poll: %s",
+			    strerror(errno));
+			abort_session(r);
+			break;
+		}
+	}
+	clean = r->quit_done || (!r->closing && !r->up_eof);
+	if (!r->up_eof) {
+		if (!r->quit_sent && !r->data) {
+			/* The program left without QUIT: end it for him. */
+			s->deadline = now_ms() + 5000;
+			(void)up_write(s, "QUIT\r\n", 6);
+		}
+		session_close_upstream(s, clean);
+	}
+	/* Replies still owed to a program that is gone are not sent. */
+	if (r->poutlen > 0 && !r->prog_eof)
+		(void)send(s->cfd, r->pout, r->poutlen, MSG_NOSIGNAL |
+		    MSG_DONTWAIT);
+	explicit_bzero(r->pin, sizeof(r->pin));
+	n = s->fail == FAIL_NONE || (s->fail == FAIL_PROGRAM &&
+	    r->quit_done) ? 0 : -1;
+	free(r);
+	return (n);
+}

@@ -1,0 +1,93 @@
+/*
+ * session: one program connection and its upstream submission session.
+ *
+ * session_setup() opens the upstream side (TCP, TLS, EHLO, AUTH) while the
+ * program waits for its greeting; relay_run() (relay.c) then relays.
+ * Failures are classified so the program gets a 421 naming the cause.
+ */
+#ifndef SUBMITIFY_SESSION_H
+#define SUBMITIFY_SESSION_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "smtp.h"
+
+struct tls;
+
+/* Why a session failed; picks the wording and the wrapper's exit code. */
+enum fail_class {
+	FAIL_NONE,
+	FAIL_CONFIG,		/* submit.conf, secrets */
+	FAIL_CONNECT,		/* DNS, TCP */
+	FAIL_TLS,		/* STARTTLS missing/refused, handshake */
+	FAIL_CERT,		/* certificate not trusted */
+	FAIL_AUTH,		/* AUTH refused or impossible */
+	FAIL_PROTOCOL,		/* the server broke SMTP */
+	FAIL_TIMEOUT,
+	FAIL_PROGRAM		/* the program broke SMTP */
+};
+
+struct session {
+	const struct conf_account *acct;
+	int cfd;			/* the program's connection, or -1 */
+	int ufd;			/* the upstream socket */
+	struct tls *tls;		/* NULL until TLS is up */
+	struct smtp_rparser *rp;	/* upstream replies */
+	long long deadline;		/* for the blocking setup steps */
+	int verbose;			/* --check -v: the transcript too */
+	void *report;			/* --check: a FILE * for each step */
+
+	/* What the program is shown. */
+	char name[256];			/* the server's name */
+	char *caps;			/* the filtered EHLO reply */
+	int capslen;
+	int inject;			/* credentials are ours, not the program's */
+	char mechs[512];		/* the server's post-TLS AUTH list */
+	const char *mech;		/* the mechanism used, or NULL */
+
+	/* For the log line. */
+	char upstream[300];		/* host:port */
+	char dest[64];			/* the program's original destination */
+	int messages;
+	int last_code;
+	unsigned long long bytes_up, bytes_down;
+	enum fail_class fail;
+	char why[512];			/* the cause, for 421 and the log */
+};
+
+/* Record a failure of class c with a reason; returns -1. */
+int session_fail(struct session *s, enum fail_class c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Connect upstream and get the session to the point where the program can
+ * be greeted: TLS verified, capabilities known, AUTH done when injecting.
+ * Returns 0, or -1 with s->fail and s->why set; nothing was sent that the
+ * failure forbids (no credentials without verified TLS).
+ */
+int session_setup(struct session *s, int budget_ms);
+
+/* Write all of buf upstream before s->deadline.  0 or -1 (s->why set). */
+int up_write(struct session *s, const void *buf, size_t len);
+
+/* Read the next upstream reply before s->deadline.  0 or -1. */
+int up_reply(struct session *s, struct smtp_reply *r);
+
+/* Close the upstream side: close_notify when clean, then the socket. */
+void session_close_upstream(struct session *s, int clean);
+
+/* Free what setup allocated (not the account). */
+void session_free(struct session *s);
+
+/* Write the 421 for s->why to the program (best effort). */
+void session_refuse(struct session *s);
+
+/*
+ * Relay the program's SMTP session after the greeting (relay.c).  Returns
+ * 0 when it ended cleanly (QUIT or the program's EOF outside a message),
+ * -1 otherwise (s->why set).
+ */
+int relay_run(struct session *s);
+
+#endif

@@ -1,0 +1,380 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "smtp.h"
+
+void
+smtp_rp_init(struct smtp_rparser *rp)
+{
+
+	rp->len = rp->done = rp->nlines = rp->taken = 0;
+	rp->code = 0;
+	rp->err = NULL;
+}
+
+/* Drop the reply returned last time. */
+static void
+release(struct smtp_rparser *rp)
+{
+
+	if (rp->taken == 0)
+		return;
+	memmove(rp->buf, rp->buf + rp->taken, rp->len - rp->taken);
+	rp->len -= rp->taken;
+	rp->done = 0;
+	rp->taken = 0;
+}
+
+char *
+smtp_rp_space(struct smtp_rparser *rp, size_t *len)
+{
+
+	release(rp);
+	*len = sizeof(rp->buf) - rp->len;
+	return (rp->buf + rp->len);
+}
+
+void
+smtp_rp_commit(struct smtp_rparser *rp, size_t n)
+{
+
+	rp->len += n;
+}
+
+size_t
+smtp_rp_pending(const struct smtp_rparser *rp)
+{
+
+	return (rp->len - rp->taken);
+}
+
+int
+smtp_rp_next(struct smtp_rparser *rp, struct smtp_reply *r)
+{
+	const char *line, *nl;
+	size_t llen;
+	int code;
+
+	release(rp);
+	if (rp->err != NULL)
+		return (-1);
+	for (;;) {
+		line = rp->buf + rp->done;
+		nl = memchr(line, '\n', rp->len - rp->done);
+		if (nl == NULL) {
+			if (rp->len - rp->done > SMTP_LINE_MAX)
+				goto toolong;
+			if (rp->len == sizeof(rp->buf))
+				goto toobig;
+			return (0);
+		}
+		llen = (size_t)(nl - line);	/* without the LF */
+		if (llen > SMTP_LINE_MAX)
+			goto toolong;
+		if (memchr(line, '\0', llen) != NULL) {
+			rp->err = "NUL byte in a reply";
+			return (-1);
+		}
+		if (llen > 0 && line[llen - 1] == '\r')
+			llen--;
+		if (llen < 3 || !isdigit((unsigned char)line[0]) ||
+		    !isdigit((unsigned char)line[1]) ||
+		    !isdigit((unsigned char)line[2]) || line[0] < '2' ||
+		    line[0] > '5' || (llen > 3 && line[3] != ' ' &&
+		    line[3] != '-')) {
+			rp->err = "malformed reply line";
+			return (-1);
+		}
+		code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
+		    (line[2] - '0');
+		if (rp->nlines > 0 && code != rp->code) {
+			rp->err = "reply code changes within a reply";
+			return (-1);
+		}
+		rp->code = code;
+		rp->nlines++;
+		rp->done = (size_t)(nl + 1 - rp->buf);
+		if (llen == 3 || line[3] == ' ') {
+			r->code = code;
+			r->raw = rp->buf;
+			r->len = rp->done;
+			r->nlines = rp->nlines;
+			rp->taken = rp->done;
+			rp->nlines = 0;
+			return (1);
+		}
+		if (rp->nlines >= SMTP_REPLY_LINES)
+			goto toobig;
+	}
+toolong:
+	rp->err = "reply line too long";
+	return (-1);
+toobig:
+	rp->err = "reply too long";
+	return (-1);
+}
+
+/* Iterate over the lines of a reply: text after "DDD-" / "DDD ". */
+static int
+next_line(const struct smtp_reply *r, size_t *off, const char **text,
+    size_t *tlen)
+{
+	const char *s, *nl;
+	size_t n;
+
+	if (*off >= r->len)
+		return (0);
+	s = r->raw + *off;
+	nl = memchr(s, '\n', r->len - *off);
+	n = nl != NULL ? (size_t)(nl - s) : r->len - *off;
+	*off += n + 1;
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	if (n <= 4) {
+		*text = s + n;
+		*tlen = 0;
+	} else {
+		*text = s + 4;
+		*tlen = n - 4;
+	}
+	return (1);
+}
+
+/* Does the line start with keyword kw followed by space, '=' or end? */
+static int
+line_is(const char *t, size_t n, const char *kw)
+{
+	size_t k = strlen(kw);
+
+	return (n >= k && strncasecmp(t, kw, k) == 0 &&
+	    (n == k || t[k] == ' ' || t[k] == '='));
+}
+
+int
+smtp_has_cap(const struct smtp_reply *ehlo, const char *cap)
+{
+	size_t off = 0, n, i = 0;
+	const char *t;
+
+	while (next_line(ehlo, &off, &t, &n))
+		if (i++ > 0 && line_is(t, n, cap))
+			return (1);
+	return (0);
+}
+
+int
+smtp_auth_mechs(const struct smtp_reply *ehlo, char *out, size_t len)
+{
+	size_t off = 0, n, i = 0, o = 0, j;
+	const char *t;
+	int found = 0;
+
+	if (len == 0)
+		return (0);
+	out[0] = '\0';
+	while (next_line(ehlo, &off, &t, &n)) {
+		if (i++ == 0 || !line_is(t, n, "AUTH") || t[4 < n ? 4 : 0] ==
+		    '=')
+			continue;
+		found = 1;
+		for (j = 4; j < n; j++) {
+			if (o + 2 >= len)
+				break;
+			if (t[j] == ' ' || t[j] == '\t') {
+				if (o > 0 && out[o - 1] != ' ')
+					out[o++] = ' ';
+				continue;
+			}
+			out[o++] = (char)toupper((unsigned char)t[j]);
+		}
+		if (o > 0 && out[o - 1] != ' ')
+			out[o++] = ' ';
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	return (found);
+}
+
+int
+smtp_mech_in(const char *list, const char *mech)
+{
+	size_t k = strlen(mech);
+	const char *s = list;
+
+	while (*s != '\0') {
+		while (*s == ' ')
+			s++;
+		if (strncasecmp(s, mech, k) == 0 && (s[k] == ' ' ||
+		    s[k] == '\0'))
+			return (1);
+		while (*s != '\0' && *s != ' ')
+			s++;
+	}
+	return (0);
+}
+
+void
+smtp_reply_name(const struct smtp_reply *r, char *out, size_t len)
+{
+	size_t off = 0, n, i;
+	const char *t;
+
+	out[0] = '\0';
+	if (!next_line(r, &off, &t, &n))
+		return;
+	for (i = 0; i < n && i + 1 < len && t[i] != ' '; i++)
+		out[i] = t[i];
+	out[i] = '\0';
+}
+
+int
+smtp_caps_filter(const struct smtp_reply *ehlo, enum caps_mode mode,
+    char *out, size_t len)
+{
+	const char *keep[SMTP_REPLY_LINES];
+	size_t klen[SMTP_REPLY_LINES];
+	size_t off = 0, n, nk = 0, i, o = 0;
+	const char *t;
+	int authdone = 0, w;
+
+	while (next_line(ehlo, &off, &t, &n) && nk < SMTP_REPLY_LINES - 1) {
+		if (nk > 0 && (line_is(t, n, "STARTTLS") ||
+		    line_is(t, n, "CHUNKING") || line_is(t, n, "BINARYMIME")))
+			continue;
+		if (nk > 0 && mode != CAPS_KEEP && line_is(t, n, "AUTH")) {
+			if (authdone || mode == CAPS_DROP)
+				continue;
+			t = "AUTH PLAIN LOGIN";
+			n = strlen(t);
+			authdone = 1;
+		}
+		keep[nk] = t;
+		klen[nk++] = n;
+	}
+	if (mode == CAPS_INJECT && !authdone) {
+		keep[nk] = "AUTH PLAIN LOGIN";
+		klen[nk] = strlen(keep[nk]);
+		nk++;
+	}
+	for (i = 0; i < nk; i++) {
+		if (o + klen[i] + 7 > len)
+			return (-1);
+		w = snprintf(out + o, len - o, "250%c%.*s\r\n",
+		    i + 1 < nk ? '-' : ' ', (int)klen[i], keep[i]);
+		o += (size_t)w;
+	}
+	return ((int)o);
+}
+
+static const struct {
+	const char *name;
+	enum smtp_verb verb;
+} verbs[] = {
+	{ "EHLO", V_EHLO }, { "HELO", V_HELO }, { "MAIL", V_MAIL },
+	{ "RCPT", V_RCPT }, { "DATA", V_DATA }, { "BDAT", V_BDAT },
+	{ "RSET", V_RSET }, { "QUIT", V_QUIT }, { "AUTH", V_AUTH },
+	{ "STARTTLS", V_STARTTLS }, { "NOOP", V_NOOP },
+};
+
+enum smtp_verb
+smtp_verb(const char *line, size_t len, const char **arg)
+{
+	size_t i, k;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		k = strlen(verbs[i].name);
+		if (len >= k && strncasecmp(line, verbs[i].name, k) == 0 &&
+		    (len == k || line[k] == ' ')) {
+			*arg = line + (len == k ? k : k + 1);
+			return (verbs[i].verb);
+		}
+	}
+	*arg = line + len;
+	return (V_OTHER);
+}
+
+int
+smtp_rewrite_mail(const char *line, size_t len, const char *from,
+    char *out, size_t outlen)
+{
+	const char *lt, *gt;
+	int n;
+
+	lt = memchr(line, '<', len);
+	if (lt == NULL)
+		return (-1);
+	gt = memchr(lt, '>', len - (size_t)(lt - line));
+	if (gt == NULL)
+		return (-1);
+	if (gt == lt + 1)
+		n = snprintf(out, outlen, "%.*s", (int)len, line);
+	else
+		n = snprintf(out, outlen, "%.*s<%s>%.*s", (int)(lt - line),
+		    line, from, (int)(len - (size_t)(gt + 1 - line)), gt + 1);
+	return (n < 0 || (size_t)n >= outlen ? -1 : 0);
+}
+
+enum { D_BOL, D_DOT, D_MID };
+
+void
+smtp_data_init(struct smtp_data *d, int repair)
+{
+
+	d->repair = repair;
+	d->state = D_BOL;
+	d->cr = 0;
+	d->err = NULL;
+}
+
+long
+smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
+    size_t *outn, int *end)
+{
+	size_t i, o = 0;
+	int eol;
+	char c;
+
+	*end = 0;
+	for (i = 0; i < n; i++) {
+		c = in[i];
+		eol = 0;
+		if (d->cr) {
+			if (c != '\n') {
+				d->err = "bare CR (a CR not followed by LF) "
+				    "in the message";
+				return (-1);
+			}
+			d->cr = 0;
+			eol = 1;
+		} else if (c == '\r') {
+			d->cr = 1;
+			continue;
+		} else if (c == '\n') {
+			if (!d->repair) {
+				d->err = "bare LF in the message (and "
+				    "fix_bare_lf is off)";
+				return (-1);
+			}
+			eol = 1;
+		}
+		if (eol) {
+			out[o++] = '\r';
+			out[o++] = '\n';
+			if (d->state == D_DOT) {
+				d->state = D_BOL;
+				*end = 1;
+				*outn = o;
+				return ((long)(i + 1));
+			}
+			d->state = D_BOL;
+			continue;
+		}
+		out[o++] = c;
+		d->state = d->state == D_BOL && c == '.' ? D_DOT : D_MID;
+	}
+	*outn = o;
+	return ((long)n);
+}

@@ -1,0 +1,127 @@
+/*
+ * smtp: the pure parts of the protocol: the server reply parser, the
+ * program's command lines, capability filtering and the DATA stream.
+ * No I/O here; everything is unit-tested directly.
+ */
+#ifndef SUBMITIFY_SMTP_H
+#define SUBMITIFY_SMTP_H
+
+#include <stddef.h>
+
+#define SMTP_LINE_MAX	4096		/* one reply or command line */
+#define SMTP_REPLY_MAX	(64 * 1024)	/* one whole (multi-line) reply */
+#define SMTP_REPLY_LINES 256
+
+/* ---- server replies ---- */
+
+struct smtp_reply {
+	int code;		/* 200..599 */
+	const char *raw;	/* the reply's bytes, verbatim */
+	size_t len;
+	size_t nlines;
+};
+
+/* An incremental reply parser over a fixed buffer. */
+struct smtp_rparser {
+	char buf[SMTP_REPLY_MAX];
+	size_t len;		/* bytes held */
+	size_t done;		/* bytes of complete lines checked so far */
+	size_t nlines;
+	int code;
+	size_t taken;		/* bytes of the reply last returned */
+	const char *err;
+};
+
+void smtp_rp_init(struct smtp_rparser *rp);
+
+/* Free space to read into, and how much; then commit what was read. */
+char *smtp_rp_space(struct smtp_rparser *rp, size_t *len);
+void smtp_rp_commit(struct smtp_rparser *rp, size_t n);
+
+/*
+ * Find the next complete reply.  Returns 1 and fills *r (valid until the
+ * next call), 0 if more bytes are needed, -1 if the server broke the
+ * protocol (rp->err says how: a line too long, a bad code, a NUL byte, a
+ * reply too long).  The reply's bytes are released by the next call.
+ */
+int smtp_rp_next(struct smtp_rparser *rp, struct smtp_reply *r);
+
+/* Bytes held beyond the replies returned so far. */
+size_t smtp_rp_pending(const struct smtp_rparser *rp);
+
+/* ---- capabilities (an EHLO reply) ---- */
+
+/* Is keyword cap advertised (case-insensitive, first word of a line)? */
+int smtp_has_cap(const struct smtp_reply *ehlo, const char *cap);
+
+/*
+ * The mechanisms of the AUTH line, upper-cased and space-separated, into
+ * out.  Returns 1 if there is an AUTH line, 0 if not.
+ */
+int smtp_auth_mechs(const struct smtp_reply *ehlo, char *out, size_t len);
+
+/* Is mechanism mech in the space-separated list? */
+int smtp_mech_in(const char *list, const char *mech);
+
+/* What happens to the AUTH capability in the program's EHLO reply. */
+enum caps_mode {
+	CAPS_KEEP,		/* the program authenticates itself */
+	CAPS_INJECT,		/* submitify does: "AUTH PLAIN LOGIN" */
+	CAPS_DROP		/* nobody may (no TLS upstream) */
+};
+
+/*
+ * Build the EHLO reply the program sees from the server's post-TLS one:
+ * STARTTLS, CHUNKING and BINARYMIME removed, AUTH as mode says.  Returns
+ * the length written (CRLF-terminated), or -1 if out is too small.
+ */
+int smtp_caps_filter(const struct smtp_reply *ehlo, enum caps_mode mode,
+    char *out, size_t len);
+
+/* The first word after the code on the first line (the server's name). */
+void smtp_reply_name(const struct smtp_reply *r, char *out, size_t len);
+
+/* ---- the program's commands ---- */
+
+enum smtp_verb {
+	V_EHLO, V_HELO, V_MAIL, V_RCPT, V_DATA, V_BDAT, V_RSET, V_QUIT,
+	V_AUTH, V_STARTTLS, V_NOOP, V_OTHER
+};
+
+/*
+ * Classify a command line (without its line ending).  *arg points to the
+ * text after the verb and one space, or to the end of the line.
+ */
+enum smtp_verb smtp_verb(const char *line, size_t len, const char **arg);
+
+/*
+ * Rewrite "MAIL FROM:<x> PARAMS" to use from instead of x, unless x is
+ * empty ("<>").  Writes a NUL-terminated line without CRLF.  Returns 0, or
+ * -1 if the line has no <...> path or out is too small.
+ */
+int smtp_rewrite_mail(const char *line, size_t len, const char *from,
+    char *out, size_t outlen);
+
+/* ---- the DATA stream ---- */
+
+struct smtp_data {
+	int repair;		/* bare LF -> CRLF */
+	int state;		/* where in the line we are */
+	int cr;			/* a CR waits for its LF */
+	const char *err;
+};
+
+void smtp_data_init(struct smtp_data *d, int repair);
+
+/*
+ * Copy message bytes from in (n bytes) to out, which must hold 2*n bytes,
+ * with every bare LF made CRLF when repair is on.  Stops after the end of
+ * data (a line holding a single dot).  Returns the number of input bytes
+ * consumed and sets *outn; sets *end to 1 when the end of data was
+ * consumed.  Returns -1 (d->err set) on a CR not followed by LF, or on a
+ * bare LF when repair is off.
+ */
+long smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
+    size_t *outn, int *end);
+
+#endif

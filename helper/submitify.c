@@ -1,0 +1,374 @@
+/*
+ * submitify: run a program with libsubmitify.so preloaded, or check an
+ * account.  Options, wiring and exit codes only.
+ */
+#define _GNU_SOURCE
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "elfcheck.h"
+#include "log.h"
+#include "session.h"
+#include "smtp.h"
+#include "tls.h"
+#include "util.h"
+
+#ifndef SUBMITIFY_VERSION
+#define SUBMITIFY_VERSION "0.1"
+#endif
+
+static const char *progname = "submitify";
+
+static void
+usage(FILE *f)
+{
+
+	fprintf(f,
+	    "usage: submitify [-c FILE] [-a ACCOUNT] [-v] [--force] [--] "
+	    "COMMAND [ARG...]\n"
+	    "       submitify --check [-c FILE] [-a ACCOUNT] [-v]\n"
+	    "       submitify --check-config [-c FILE]\n"
+	    "       submitify --version | --help\n"
+	    "\n"
+	    "Runs COMMAND so that its plain SMTP connections to port 25 are\n"
+	    "submitted over TLS (587 STARTTLS or 465) with SMTP AUTH, as the\n"
+	    "account in submit.conf says.\n"
+	    "\n"
+	    "  -c FILE          configuration file (else $SUBMITIFY_CONF,\n"
+	    "                   ~/.config/submitify/submit.conf,\n"
+	    "                   /etc/submitify/submit.conf, ~/.msmtprc)\n"
+	    "  -a ACCOUNT       use this account for every connection\n"
+	    "  -v               print a redacted SMTP transcript on stderr\n"
+	    "  --force          run COMMAND even if submitify cannot reach it\n"
+	    "  --check          connect as a session would, report each step,\n"
+	    "                   authenticate, QUIT; send no mail\n"
+	    "  --check-config   print the effective settings (secrets as *)\n");
+}
+
+/* The directory of this executable, with a trailing slash. */
+static int
+self_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *slash;
+
+	if (n <= 0)
+		return (-1);
+	buf[n] = '\0';
+	if ((slash = strrchr(buf, '/')) == NULL)
+		return (-1);
+	slash[1] = '\0';
+	return (0);
+}
+
+/* Find a file installed beside us, or in the build tree. */
+static char *
+beside(const char *installed, const char *built)
+{
+	char dir[PATH_MAX], path[PATH_MAX * 2], *real;
+
+	if (self_dir(dir, sizeof(dir)) != 0)
+		return (NULL);
+	(void)snprintf(path, sizeof(path), "%s%s", dir, installed);
+	if ((real = realpath(path, NULL)) != NULL)
+		return (real);
+	(void)snprintf(path, sizeof(path), "%s%s", dir, built);
+	return (realpath(path, NULL));
+}
+
+/* A sanitizer runtime must stay first in LD_PRELOAD. */
+static int
+is_sanitizer(const char *lib)
+{
+
+	return (strstr(lib, "libasan") != NULL ||
+	    strstr(lib, "libclang_rt.asan") != NULL ||
+	    strstr(lib, "libtsan") != NULL || strstr(lib, "libubsan") != NULL ||
+	    strstr(lib, "libclang_rt.ubsan") != NULL);
+}
+
+/* LD_PRELOAD with shim first, after any sanitizer runtime already there. */
+static char *
+preload_value(const char *old, const char *shim)
+{
+	char *copy, *tok, *save, *out;
+	size_t cap;
+
+	cap = (old != NULL ? strlen(old) : 0) + strlen(shim) + 3;
+	if ((out = calloc(1, cap)) == NULL)
+		return (NULL);
+	copy = xstrdup(old != NULL ? old : "");
+	if (copy == NULL) {
+		free(out);
+		return (NULL);
+	}
+	for (tok = strtok_r(copy, ": ", &save); tok != NULL;
+	    tok = strtok_r(NULL, ": ", &save))
+		if (is_sanitizer(tok)) {
+			strcat(out, tok);
+			strcat(out, ":");
+		}
+	strcat(out, shim);
+	strcpy(copy, old != NULL ? old : "");
+	for (tok = strtok_r(copy, ": ", &save); tok != NULL;
+	    tok = strtok_r(NULL, ": ", &save))
+		if (!is_sanitizer(tok) && strcmp(tok, shim) != 0) {
+			strcat(out, ":");
+			strcat(out, tok);
+		}
+	free(copy);
+	return (out);
+}
+
+/* Look COMMAND up in PATH the way execvp() will. */
+static char *
+find_command(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save, buf[PATH_MAX];
+
+	if (strchr(cmd, '/') != NULL)
+		return (xstrdup(cmd));
+	copy = xstrdup(path != NULL ? path : "/usr/bin:/bin");
+	for (dir = strtok_r(copy, ":", &save); dir != NULL;
+	    dir = strtok_r(NULL, ":", &save)) {
+		(void)snprintf(buf, sizeof(buf), "%s/%s", *dir ? dir : ".",
+		    cmd);
+		if (access(buf, X_OK) == 0) {
+			free(copy);
+			return (xstrdup(buf));
+		}
+	}
+	free(copy);
+	return (NULL);
+}
+
+/* Can the shim reach cmd (or a script's interpreter)?  0 if so. */
+static int
+check_reach(const char *cmd, int force)
+{
+	char why[PATH_MAX + 200], line[PATH_MAX], *path, *sp;
+	enum elf_verdict v;
+	FILE *f;
+
+	if ((path = find_command(cmd)) == NULL)
+		return (0);
+	v = elf_check(path, why, sizeof(why));
+	if (v == ELF_NOT_ELF && (f = fopen(path, "r")) != NULL) {
+		/* A script: judge its interpreter. */
+		if (fgets(line, sizeof(line), f) != NULL &&
+		    strncmp(line, "#!", 2) == 0) {
+			line[strcspn(line, "\r\n")] = '\0';
+			sp = line + 2;
+			sp += strspn(sp, " \t");
+			sp[strcspn(sp, " \t")] = '\0';
+			v = elf_check(sp, why, sizeof(why));
+		}
+		(void)fclose(f);
+	}
+	free(path);
+	if (v == ELF_OK || v == ELF_NOT_ELF)
+		return (0);
+	fprintf(stderr, "%s: cannot intercept this program: %s%s\n", progname,
+	    why, force ? " (running it anyway: --force)" : "; see "
+	    "\"What submitify cannot reach\" in README.md, or use --force");
+	return (force ? 0 : -1);
+}
+
+static int
+exit_for(enum fail_class c)
+{
+
+	switch (c) {
+	case FAIL_NONE: return (EX_OK);
+	case FAIL_CONFIG: return (EX_CONFIG);
+	case FAIL_CONNECT: return (EX_UNAVAILABLE);
+	case FAIL_TIMEOUT: return (EX_TEMPFAIL);
+	case FAIL_AUTH: return (EX_NOPERM);
+	case FAIL_TLS:
+	case FAIL_CERT:
+	case FAIL_PROTOCOL:
+	case FAIL_PROGRAM:
+	default: return (EX_PROTOCOL);
+	}
+}
+
+/* --check: a real session up to AUTH, then QUIT. */
+static int
+check_account(const struct conf *c, const char *acct, int verbose)
+{
+	struct session s;
+	struct smtp_reply r;
+	char err[CONF_ERRLEN];
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.cfd = -1;
+	s.ufd = -1;
+	s.acct = conf_choose(c, acct, 0, NULL, err, sizeof(err));
+	if (s.acct == NULL) {
+		fprintf(stderr, "%s: %s\n", progname, err);
+		return (EX_CONFIG);
+	}
+	s.report = stdout;
+	s.verbose = verbose;
+	if (verbose)
+		log_configure(NULL, 0, 1);
+	printf("account: %s (%s)\nserver: %s:%d, %s\n", s.acct->name,
+	    c->path, s.acct->host, conf_port(s.acct), !s.acct->tls ?
+	    "NO TLS (tls off)" : s.acct->starttls ? "STARTTLS" :
+	    "implicit TLS");
+	(void)fflush(stdout);
+	if (session_setup(&s, (s.acct->timeout > 0 ? s.acct->timeout : 30) *
+	    1000) == 0) {
+		s.deadline = now_ms() + 10000;
+		if (up_write(&s, "QUIT\r\n", 6) == 0 && up_reply(&s, &r) == 0)
+			printf("QUIT: %.*s", (int)r.len, r.raw);
+		session_close_upstream(&s, 1);
+	}
+	if (s.fail == FAIL_NONE)
+		printf("result: OK: this account can submit mail\n");
+	else
+		printf("result: FAILED: %s\n", s.why);
+	rc = exit_for(s.fail);
+	session_close_upstream(&s, 0);
+	session_free(&s);
+	return (rc);
+}
+
+enum { O_CHECK = 256, O_CHECKCONF, O_FORCE, O_VERSION, O_HELP };
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "check", no_argument, NULL, O_CHECK },
+		{ "check-config", no_argument, NULL, O_CHECKCONF },
+		{ "force", no_argument, NULL, O_FORCE },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *copt = NULL, *acct = NULL;
+	char err[CONF_ERRLEN], *path, *abs, *shim, *helper, *pre, *secret;
+	struct conf *c;
+	size_t i;
+	int ch, verbose = 0, check = 0, checkconf = 0, force = 0, msmtprc;
+
+	while ((ch = getopt_long(argc, argv, "+c:a:vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': copt = optarg; break;
+		case 'a': acct = optarg; break;
+		case 'v': verbose = 1; break;
+		case O_CHECK: check = 1; break;
+		case O_CHECKCONF: checkconf = 1; break;
+		case O_FORCE: force = 1; break;
+		case O_VERSION:
+			printf("submitify %s (%s)\n", SUBMITIFY_VERSION,
+			    tls_library_version());
+			return (EX_OK);
+		case 'h':
+		case O_HELP:
+			usage(stdout);
+			return (EX_OK);
+		default:
+			usage(stderr);
+			return (EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!check && !checkconf && argc == 0) {
+		usage(stderr);
+		return (EX_USAGE);
+	}
+
+	if ((path = conf_locate(copt, 0, &msmtprc)) == NULL) {
+		fprintf(stderr, "%s: no configuration file: give -c FILE, set "
+		    "SUBMITIFY_CONF, or write ~/.config/submitify/submit.conf "
+		    "(see submit.conf.example)\n", progname);
+		return (EX_CONFIG);
+	}
+	if (msmtprc)
+		fprintf(stderr, "%s: no submit.conf found; reading %s\n",
+		    progname, path);
+	if ((c = conf_load(path, 1, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s: %s\n", progname, err);
+		return (EX_CONFIG);
+	}
+	if (c->nignored > 0) {
+		fprintf(stderr, "%s: %s: ignoring msmtp settings that "
+		    "submitify has no use for:", progname, path);
+		for (i = 0; i < c->nignored; i++)
+			fprintf(stderr, "%s %s", i ? "," : "", c->ignored[i]);
+		fputc('\n', stderr);
+	}
+	if (acct != NULL && conf_find(c, acct) == NULL) {
+		fprintf(stderr, "%s: %s: no account \"%s\"\n", progname, path,
+		    acct);
+		return (EX_CONFIG);
+	}
+	/* An account with a user needs a secret now, not at send time. */
+	for (i = 0; i < c->nacct; i++) {
+		if (c->acct[i]->user == NULL || c->acct[i]->auth == AUTH_OFF)
+			continue;
+		if ((secret = conf_secret(c->acct[i], 0, err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "%s: %s\n", progname, err);
+			return (EX_CONFIG);
+		}
+		wipe_free(secret);
+	}
+	if (checkconf) {
+		conf_print(c, stdout);
+		conf_free(c);
+		return (EX_OK);
+	}
+	if (check) {
+		ch = check_account(c, acct, verbose);
+		conf_free(c);
+		return (ch);
+	}
+
+	shim = beside("../lib/submitify/libsubmitify.so",
+	    "../shim/libsubmitify.so");
+	helper = beside("../libexec/submitify/submitify-helper",
+	    "submitify-helper");
+	if (shim == NULL || helper == NULL) {
+		fprintf(stderr, "%s: cannot find %s beside %s\n", progname,
+		    shim == NULL ? "libsubmitify.so" : "submitify-helper",
+		    "this program");
+		return (EX_SOFTWARE);
+	}
+	if ((abs = realpath(path, NULL)) == NULL)
+		abs = xstrdup(path);
+	pre = preload_value(getenv("LD_PRELOAD"), shim);
+	if (pre == NULL || setenv("LD_PRELOAD", pre, 1) != 0 ||
+	    setenv("SUBMITIFY_CONF", abs, 1) != 0 ||
+	    setenv("SUBMITIFY_HELPER", helper, 1) != 0 ||
+	    setenv("SUBMITIFY_PORTS", c->intercept_ports != NULL ?
+	    c->intercept_ports : "25", 1) != 0 ||
+	    (acct != NULL && setenv("SUBMITIFY_ACCOUNT", acct, 1) != 0) ||
+	    (verbose && setenv("SUBMITIFY_DEBUG", "1", 1) != 0)) {
+		fprintf(stderr, "%s: setenv: %s\n", progname, strerror(errno));
+		return (EX_OSERR);
+	}
+	if (acct == NULL)
+		(void)unsetenv("SUBMITIFY_ACCOUNT");
+	conf_free(c);
+	if (check_reach(argv[0], force) != 0)
+		return (EX_UNAVAILABLE);
+	execvp(argv[0], argv);
+	fprintf(stderr, "%s: %s: %s\n", progname, argv[0], strerror(errno));
+	return (EX_UNAVAILABLE);
+}

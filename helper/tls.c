@@ -1,0 +1,319 @@
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "tls.h"
+
+struct tls {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	int certcheck;
+	int pinned;
+	unsigned char fp[32];
+	char err[256];
+};
+
+/* OpenSSL's queued error, as text, or what. */
+static void
+ssl_reason(char *buf, size_t len, const char *what)
+{
+	unsigned long e = ERR_peek_last_error();
+	char s[200];
+
+	if (e == 0) {
+		(void)snprintf(buf, len, "%s", what);
+		return;
+	}
+	ERR_error_string_n(e, s, sizeof(s));
+	(void)snprintf(buf, len, "%s (%s)", what,
+	    ERR_reason_error_string(e) != NULL ?
+	    ERR_reason_error_string(e) : s);
+	ERR_clear_error();
+}
+
+/* Words that mean tls_legacy on would help. */
+static int
+legacy_hint(const char *reason)
+{
+	static const char *const words[] = {
+		"legacy renegotiation", "too small", "md too weak",
+		"key too small", "dh key", NULL
+	};
+	size_t i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strstr(reason, words[i]) != NULL)
+			return (1);
+	return (0);
+}
+
+struct tls *
+tls_new(int fd, const struct tls_opts *o, char *err, size_t errlen)
+{
+	struct tls *t;
+	struct in6_addr a6;
+	int ip;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	if ((t->ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		goto ossl;
+	if (!SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION))
+		goto ossl;
+	SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (o->legacy) {
+		SSL_CTX_set_options(t->ctx, SSL_OP_LEGACY_SERVER_CONNECT);
+		SSL_CTX_set_security_level(t->ctx, 0);
+	}
+	t->certcheck = o->certcheck;
+	if (o->fingerprint != NULL) {
+		t->pinned = 1;
+		memcpy(t->fp, o->fingerprint, 32);
+	}
+	if (o->trust_file != NULL) {
+		if (SSL_CTX_load_verify_locations(t->ctx, o->trust_file,
+		    NULL) != 1) {
+			ssl_reason(err, errlen, "cannot load tls_trust_file");
+			(void)snprintf(err + strlen(err), errlen - strlen(err),
+			    ": %s", o->trust_file);
+			goto fail;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(t->ctx) != 1)
+		goto ossl;
+	/* A pin replaces the chain check; certcheck off disables it. */
+	SSL_CTX_set_verify(t->ctx, t->pinned || !t->certcheck ?
+	    SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+
+	if ((t->ssl = SSL_new(t->ctx)) == NULL || SSL_set_fd(t->ssl, fd) != 1)
+		goto ossl;
+	ip = inet_pton(AF_INET6, o->host, &a6) == 1 ||
+	    inet_pton(AF_INET, o->host, &a6) == 1;
+	if (!ip && SSL_set_tlsext_host_name(t->ssl, o->host) != 1)
+		goto ossl;
+	if (ip) {
+		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl),
+		    o->host) != 1)
+			goto ossl;
+	} else if (SSL_set1_host(t->ssl, o->host) != 1)
+		goto ossl;
+	SSL_set_connect_state(t->ssl);
+	return (t);
+ossl:
+	ssl_reason(err, errlen, "TLS setup failed");
+fail:
+	tls_free(t);
+	return (NULL);
+}
+
+static int
+check_pin(struct tls *t, char *err, size_t errlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	X509 *cert;
+	int ok;
+
+	if ((cert = SSL_get1_peer_certificate(t->ssl)) == NULL) {
+		(void)snprintf(err, errlen, "the server sent no certificate");
+		return (-1);
+	}
+	ok = X509_digest(cert, EVP_sha256(), md, &mdlen) == 1 &&
+	    mdlen == 32 && CRYPTO_memcmp(md, t->fp, 32) == 0;
+	X509_free(cert);
+	if (!ok) {
+		(void)snprintf(err, errlen, "TLS certificate fingerprint does "
+		    "not match tls_fingerprint");
+		return (-1);
+	}
+	return (0);
+}
+
+int
+tls_handshake(struct tls *t, char *err, size_t errlen)
+{
+	char why[200];
+	long v;
+	int r, e;
+
+	ERR_clear_error();
+	r = SSL_do_handshake(t->ssl);
+	if (r == 1) {
+		if (t->pinned)
+			return (check_pin(t, err, errlen));
+		return (0);
+	}
+	e = SSL_get_error(t->ssl, r);
+	if (e == SSL_ERROR_WANT_READ)
+		return (TLS_WANT_READ);
+	if (e == SSL_ERROR_WANT_WRITE)
+		return (TLS_WANT_WRITE);
+	v = SSL_get_verify_result(t->ssl);
+	if (v != X509_V_OK && t->certcheck && !t->pinned) {
+		(void)snprintf(err, errlen, "TLS certificate not trusted: %s",
+		    X509_verify_cert_error_string(v));
+		ERR_clear_error();
+		return (TLS_ERR);
+	}
+	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+		(void)snprintf(why, sizeof(why), "TLS handshake failed: the "
+		    "server closed the connection");
+	else
+		ssl_reason(why, sizeof(why), "TLS handshake failed");
+	(void)snprintf(err, errlen, "%s%s", why, legacy_hint(why) ?
+	    "; if this server is old, tls_legacy on may help" : "");
+	return (TLS_ERR);
+}
+
+static long
+io_result(struct tls *t, int r, const char *what)
+{
+	int e = SSL_get_error(t->ssl, r);
+
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		return (TLS_WANT_READ);
+	case SSL_ERROR_WANT_WRITE:
+		return (TLS_WANT_WRITE);
+	case SSL_ERROR_ZERO_RETURN:
+		return (0);
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_error() == 0) {
+			(void)snprintf(t->err, sizeof(t->err), "%s: the "
+			    "connection was closed without TLS close_notify",
+			    what);
+			return (TLS_ERR);
+		}
+		/* FALLTHROUGH */
+	default:
+		ssl_reason(t->err, sizeof(t->err), what);
+		return (TLS_ERR);
+	}
+}
+
+long
+tls_read(struct tls *t, void *buf, size_t n)
+{
+	size_t got = 0;
+
+	ERR_clear_error();
+	if (SSL_read_ex(t->ssl, buf, n, &got) == 1)
+		return ((long)got);
+	return (io_result(t, 0, "TLS read"));
+}
+
+long
+tls_write(struct tls *t, const void *buf, size_t n)
+{
+	size_t put = 0;
+
+	ERR_clear_error();
+	if (SSL_write_ex(t->ssl, buf, n, &put) == 1)
+		return ((long)put);
+	return (io_result(t, 0, "TLS write"));
+}
+
+int
+tls_pending(const struct tls *t)
+{
+
+	return (SSL_pending(t->ssl));
+}
+
+void
+tls_close(struct tls *t)
+{
+
+	ERR_clear_error();
+	(void)SSL_shutdown(t->ssl);
+	ERR_clear_error();
+}
+
+const char *
+tls_error(const struct tls *t)
+{
+
+	return (t->err);
+}
+
+const char *
+tls_version(const struct tls *t)
+{
+
+	return (SSL_get_version(t->ssl));
+}
+
+const char *
+tls_cipher(const struct tls *t)
+{
+
+	return (SSL_get_cipher_name(t->ssl));
+}
+
+static void
+put_time(char *buf, size_t len, const ASN1_TIME *tm)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+
+	buf[0] = '\0';
+	if (b == NULL)
+		return;
+	if (ASN1_TIME_print(b, tm) == 1 && (n = BIO_get_mem_data(b, &p)) > 0)
+		(void)snprintf(buf, len, "%.*s", (int)n, p);
+	BIO_free(b);
+}
+
+void
+tls_describe_peer(const struct tls *t, char *buf, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char subj[256], iss[256], nb[64], na[64], fp[100];
+	X509 *cert;
+
+	if ((cert = SSL_get1_peer_certificate(t->ssl)) == NULL) {
+		(void)snprintf(buf, len, "certificate: none\n");
+		return;
+	}
+	X509_NAME_oneline(X509_get_subject_name(cert), subj, sizeof(subj));
+	X509_NAME_oneline(X509_get_issuer_name(cert), iss, sizeof(iss));
+	put_time(nb, sizeof(nb), X509_get0_notBefore(cert));
+	put_time(na, sizeof(na), X509_get0_notAfter(cert));
+	fp[0] = '\0';
+	if (X509_digest(cert, EVP_sha256(), md, &mdlen) == 1)
+		for (i = 0; i < mdlen && i < 32; i++)
+			(void)snprintf(fp + i * 3, sizeof(fp) - i * 3, "%02X%s",
+			    md[i], i + 1 < mdlen ? ":" : "");
+	X509_free(cert);
+	(void)snprintf(buf, len, "subject: %s\nissuer: %s\nvalid from: %s\n"
+	    "valid until: %s\nsha256 fingerprint: %s\n", subj, iss, nb, na, fp);
+}
+
+void
+tls_free(struct tls *t)
+{
+
+	if (t == NULL)
+		return;
+	SSL_free(t->ssl);
+	SSL_CTX_free(t->ctx);
+	free(t);
+}
+
+const char *
+tls_library_version(void)
+{
+
+	return (OpenSSL_version(OPENSSL_VERSION));
+}
