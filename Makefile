@@ -39,7 +39,8 @@ WRAP_OBJ   = helper/submitify.o helper/elfcheck.o $(CORE_OBJ)
 PROGS = shim/libsubmitify.so helper/submitify-helper helper/submitify
 UNITS = tests/unit/check_decide tests/unit/check_smtp tests/unit/check_auth \
         tests/unit/check_conf tests/unit/check_elfcheck
-TESTBIN = tests/bin/smtpclient
+TESTBIN = tests/bin/smtpclient tests/bin/probe tests/bin/libprobe_ctor.so \
+          tests/bin/libprobe_dlsym.so
 
 all: $(PROGS)
 
@@ -62,6 +63,9 @@ helper/submitify: $(WRAP_OBJ)
 tests/unit/check_%: tests/unit/check_%.c $(CORE_OBJ) helper/elfcheck.o
 	$(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
 	    $(CORE_OBJ) helper/elfcheck.o $(SSL_LIBS) $(CHECK_LIBS)
+
+tests/bin/lib%.so: tests/bin/lib%.c
+	$(CC) $(CFLAGS) $(XCFLAGS) -shared -fPIC -o $@ $< -ldl
 
 tests/bin/%: tests/bin/%.c
 	$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< -lpthread

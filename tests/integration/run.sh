@@ -1,0 +1,68 @@
+#!/bin/bash
+# Runs every tests/integration/NN-*.sh scenario with a time limit, around one
+# shared Postfix + Dovecot rig, and prints "N passed, N failed, N skipped".
+# TESTS="01 05" runs only those numbers.  In CI (CI=true) a skipped scenario
+# counts as a failure: the point of the suite is that these tests ran.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+limit=${TEST_TIMEOUT:-300}
+pass=0 failed=0 skipped=0
+failures=""
+
+rig=""
+if [ "$(id -u)" = 0 ] && command -v postfix >/dev/null 2>&1; then
+    rig=$(mktemp -d /tmp/submitify-rig.XXXXXX)
+    chmod 755 "$rig"
+    base=${RIG_BASE:-11000}
+    if RIG_SMTP_PORT=$((base + 25)) RIG_SUB_PORT=$((base + 587)) \
+        RIG_SUBS_PORT=$((base + 465)) \
+        timeout 120 "$root/tests/rig/mailrig.sh" start "$rig" > "$rig.log" 2>&1; then
+        export SUBMITIFY_RIG=$rig
+    else
+        echo "run.sh: the shared Postfix rig did not start:"
+        cat "$rig.log"
+    fi
+fi
+cleanup() {
+    if [ -n "$rig" ]; then
+        timeout 60 "$root/tests/rig/mailrig.sh" stop "$rig" >/dev/null 2>&1
+        rm -rf "$rig" "$rig.log"
+    fi
+}
+trap cleanup EXIT
+
+for t in "$here"/[0-9][0-9]-*.sh; do
+    name=$(basename "$t" .sh)
+    if [ -n "${TESTS:-}" ]; then
+        case " $TESTS " in *" ${name%%-*} "*) ;; *) continue ;; esac
+    fi
+    log=$(mktemp /tmp/submitify-test.XXXXXX)
+    start=$(date +%s)
+    timeout --kill-after=10 "$limit" bash "$t" > "$log" 2>&1
+    rc=$?
+    secs=$(($(date +%s) - start))
+    if [ $rc = 0 ]; then
+        pass=$((pass + 1))
+        echo "PASS $name (${secs}s)"
+    elif [ $rc = 77 ] && [ "${CI:-}" != true ]; then
+        skipped=$((skipped + 1))
+        echo "SKIP $name: $(grep -m1 '^SKIP' "$log" | sed 's/^SKIP: [^:]*: //')"
+    else
+        failed=$((failed + 1))
+        failures="$failures $name"
+        if [ $rc = 77 ]; then
+            echo "FAIL $name: skipped in CI, where it must run"
+        elif [ $rc = 124 ] || [ $rc = 137 ]; then
+            echo "FAIL $name (timed out after ${limit}s)"
+        else
+            echo "FAIL $name (exit $rc)"
+        fi
+        sed 's/^/    /' "$log" | tail -40
+    fi
+    rm -f "$log"
+done
+echo
+[ -n "$failures" ] && echo "failed:$failures"
+echo "$pass passed, $failed failed, $skipped skipped"
+[ $failed = 0 ]

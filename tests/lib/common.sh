@@ -1,0 +1,94 @@
+# Shared by the integration scenarios: source it from tests/integration/NN-*.sh.
+#
+#   skip REASON       exit 77 (run.sh reports it; CI counts it as a failure)
+#   fail REASON       exit 1 with the reason
+#   need_root, need_cmd CMD...
+#   mktmp             a private temporary directory, removed on exit
+#   on_exit CMD       run CMD (a string) on exit, last registered first
+#   conf_file PATH    write stdin to PATH, mode 600
+#   rig_env           source the shared Postfix rig (started by run.sh)
+#   assert_contains FILE TEXT / assert_not_contains FILE TEXT
+#   wait_for_file FILE SECONDS
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SUBMITIFY=$ROOT/helper/submitify
+HELPER=$ROOT/helper/submitify-helper
+SHIM=$ROOT/shim/libsubmitify.so
+TESTBIN=$ROOT/tests/bin
+RIG=$ROOT/tests/rig/mailrig.sh
+SCRIPTED=$ROOT/tests/scripted/smtpd.py
+TEST_NAME=$(basename "$0" .sh)
+
+_exit_cmds=()
+_run_exit() {
+    local i
+    for ((i = ${#_exit_cmds[@]} - 1; i >= 0; i--)); do
+        eval "${_exit_cmds[$i]}" || true
+    done
+}
+trap _run_exit EXIT
+on_exit() { _exit_cmds+=("$1"); }
+
+skip() { echo "SKIP: $TEST_NAME: $*"; exit 77; }
+fail() { echo "FAIL: $TEST_NAME: $*" >&2; exit 1; }
+note() { echo "  $TEST_NAME: $*"; }
+
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+need_cmd() {
+    local c
+    for c in "$@"; do
+        command -v "$c" >/dev/null 2>&1 || skip "needs $c (not installed)"
+    done
+}
+
+mktmp() {
+    local d
+    d=$(mktemp -d "/tmp/submitify-$TEST_NAME.XXXXXX")
+    chmod 755 "$d"
+    on_exit "rm -rf '$d'"
+    echo "$d"
+}
+
+conf_file() {
+    umask 077
+    cat > "$1"
+    chmod 600 "$1"
+}
+
+rig_env() {
+    [ -n "${SUBMITIFY_RIG:-}" ] && [ -f "$SUBMITIFY_RIG/rig.env" ] ||
+        skip "the shared Postfix rig is not running (run through tests/integration/run.sh as root)"
+    # shellcheck disable=SC1091
+    . "$SUBMITIFY_RIG/rig.env"
+}
+
+assert_contains() {
+    grep -qF -- "$2" "$1" || fail "$1 does not contain: $2"
+}
+assert_not_contains() {
+    ! grep -qF -- "$2" "$1" || fail "$1 contains: $2"
+}
+
+wait_for_file() {
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        [ -s "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Start the scripted server: scripted_start DIR NAME [ARGS...]; sets
+# SCRIPTED_PORT and SCRIPTED_PID; DIR/NAME.record is its record file.
+scripted_start() {
+    local dir=$1 name=$2
+    shift 2
+    rm -f "$dir/$name.port"
+    python3 "$SCRIPTED" --listen 127.0.0.1:0 --ready-file "$dir/$name.port" \
+        --record "$dir/$name.record" "$@" > "$dir/$name.out" 2>&1 &
+    SCRIPTED_PID=$!
+    on_exit "kill $SCRIPTED_PID 2>/dev/null; wait $SCRIPTED_PID 2>/dev/null"
+    wait_for_file "$dir/$name.port" 10 || fail "scripted server did not start: $(cat "$dir/$name.out")"
+    SCRIPTED_PORT=$(cat "$dir/$name.port")
+}
