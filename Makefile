@@ -30,7 +30,8 @@ SHIM_SRC   = shim/init.c shim/connect.c shim/getpeername.c shim/decide.c \
              shim/handoff.c shim/addr.c shim/peers.c
 SHIM_OBJ   = $(SHIM_SRC:.c=.pic.o)
 CORE_SRC   = helper/conf.c helper/util.c helper/log.c helper/smtp.c \
-             helper/auth.c helper/tls.c helper/session.c helper/relay.c \
+             helper/auth.c helper/crypto.c helper/tls.c helper/session.c \
+             helper/relay.c \
              shim/decide.c shim/addr.c
 CORE_OBJ   = $(CORE_SRC:.c=.o)
 HELPER_OBJ = helper/main.o $(CORE_OBJ)

@@ -340,16 +340,121 @@ good_challenge(const struct smtp_reply *r)
 	return (1);
 }
 
+/*
+ * The best mechanism offered: SCRAM-SHA-256 (the password never reaches
+ * the server) when the credentials need no SASLprep, then PLAIN and LOGIN
+ * (over TLS), and CRAM-MD5 only when nothing else is offered.
+ */
 static const char *
-pick_mech(const struct session *s)
+pick_mech(const struct session *s, const char *secret)
 {
-	static const char *const order[] = { "PLAIN", "LOGIN", NULL };
+	static const char *const order[] = {
+		"SCRAM-SHA-256", "PLAIN", "LOGIN", "CRAM-MD5", NULL
+	};
 	size_t i;
 
-	for (i = 0; order[i] != NULL; i++)
+	for (i = 0; order[i] != NULL; i++) {
+		if (i == 0 && (!auth_sasl_ready(s->acct->user) ||
+		    !auth_sasl_ready(secret)))
+			continue;
 		if (smtp_mech_in(s->mechs, order[i]))
 			return (order[i]);
+	}
 	return (NULL);
+}
+
+static int send_secret(struct session *, const char *, char *);
+
+/* A 334 challenge's text (after "334 "), decoded; NULL on junk. */
+static unsigned char *
+challenge(const struct smtp_reply *r, long *n)
+{
+	unsigned char *out;
+	int len = first_len(r);
+
+	if (r->code != 334 || r->nlines != 1 || len < 3)
+		return (NULL);
+	if (len <= 4) {
+		if ((out = calloc(1, 1)) != NULL)
+			*n = 0;
+		return (out);
+	}
+	*n = b64_decode(r->raw + 4, (size_t)(len - 4), &out);
+	return (*n < 0 ? NULL : out);
+}
+
+static int
+auth_cram(struct session *s, const char *secret, struct smtp_reply *r)
+{
+	unsigned char *chal;
+	long n;
+
+	if (up_cmd(s, "AUTH CRAM-MD5", 0) != 0 || up_reply(s, r) != 0)
+		return (-1);
+	if (r->code != 334)
+		return (0);
+	if ((chal = challenge(r, &n)) == NULL || n == 0) {
+		free(chal);
+		return (session_fail(s, FAIL_AUTH, "%s sent a malformed "
+		    "CRAM-MD5 challenge", s->upstream));
+	}
+	n = send_secret(s, "", auth_cram_md5(s->acct->user, secret, chal,
+	    (size_t)n));
+	free(chal);
+	if (n != 0 || up_reply(s, r) != 0)
+		return (-1);
+	return (0);
+}
+
+static int
+auth_scram(struct session *s, const char *secret, struct smtp_reply *r)
+{
+	struct scram sc;
+	char *first;
+	int rc = -1;
+
+	if (!auth_sasl_ready(s->acct->user) || !auth_sasl_ready(secret))
+		return (session_fail(s, FAIL_AUTH, "SCRAM-SHA-256 needs "
+		    "SASLprep for this user name or password (non-ASCII), "
+		    "which submitify does not do; use auth plain"));
+	if ((first = scram_first(&sc, s->acct->user, NULL)) == NULL) {
+		(void)session_fail(s, FAIL_AUTH, "SCRAM: %s", sc.err);
+		goto out;
+	}
+	if (send_secret(s, "AUTH SCRAM-SHA-256 ", first) != 0 ||
+	    up_reply(s, r) != 0)
+		goto out;
+	if (r->code != 334) {
+		rc = 0;
+		goto out;
+	}
+	if (first_len(r) <= 4 || (first = scram_final(&sc, secret,
+	    r->raw + 4, (size_t)(first_len(r) - 4))) == NULL) {
+		(void)session_fail(s, FAIL_AUTH, "SCRAM-SHA-256 with %s: %s",
+		    s->upstream, sc.err != NULL ? sc.err : "bad challenge");
+		goto out;
+	}
+	if (send_secret(s, "", first) != 0 || up_reply(s, r) != 0)
+		goto out;
+	if (r->code == 334) {
+		/* The server's signature proves it knew the password too. */
+		if (first_len(r) <= 4 || scram_verify(&sc, r->raw + 4,
+		    (size_t)(first_len(r) - 4)) != 0) {
+			(void)session_fail(s, FAIL_AUTH, "SCRAM-SHA-256 with "
+			    "%s: %s", s->upstream, sc.err);
+			goto out;
+		}
+		if (up_cmd(s, "", 0) != 0 || up_reply(s, r) != 0)
+			goto out;
+	} else if (r->code == 235) {
+		(void)session_fail(s, FAIL_AUTH, "SCRAM-SHA-256 with %s: "
+		    "success without the server's signature", s->upstream);
+		goto out;
+	}
+	rc = 0;
+out:
+	scram_free(&sc);
+	return (rc);
 }
 
 static const char *
@@ -403,25 +508,31 @@ authenticate(struct session *s)
 		return (0);
 	}
 	s->inject = 1;
-	if (a->auth == AUTH_AUTO) {
-		if (s->mechs[0] == '\0')
-			return (session_fail(s, FAIL_AUTH, "%s offers no AUTH "
-			    "after TLS", s->upstream));
-		if ((s->mech = pick_mech(s)) == NULL)
-			return (session_fail(s, FAIL_AUTH, "%s offers none of "
-			    "the mechanisms submitify speaks (it offers: %s)",
-			    s->upstream, s->mechs));
-	} else {
-		s->mech = mech_name(a->auth);
-		if (s->mech == NULL || !smtp_mech_in(s->mechs, s->mech))
-			return (session_fail(s, FAIL_AUTH, "%s does not offer "
-			    "AUTH %s (it offers: %s)", s->upstream,
-			    s->mech != NULL ? s->mech : "?",
-			    s->mechs[0] != '\0' ? s->mechs : "nothing"));
-	}
-	report(s, "AUTH chosen: %s as %s", s->mech, a->user);
 	if ((secret = conf_secret(a, 1, err, sizeof(err))) == NULL)
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
+	if (a->auth == AUTH_AUTO) {
+		if (s->mechs[0] == '\0') {
+			(void)session_fail(s, FAIL_AUTH, "%s offers no AUTH "
+			    "after TLS", s->upstream);
+			goto out;
+		}
+		if ((s->mech = pick_mech(s, secret)) == NULL) {
+			(void)session_fail(s, FAIL_AUTH, "%s offers none of "
+			    "the mechanisms submitify speaks (it offers: %s)",
+			    s->upstream, s->mechs);
+			goto out;
+		}
+	} else {
+		s->mech = mech_name(a->auth);
+		if (s->mech == NULL || !smtp_mech_in(s->mechs, s->mech)) {
+			(void)session_fail(s, FAIL_AUTH, "%s does not offer "
+			    "AUTH %s (it offers: %s)", s->upstream,
+			    s->mech != NULL ? s->mech : "?",
+			    s->mechs[0] != '\0' ? s->mechs : "nothing");
+			goto out;
+		}
+	}
+	report(s, "AUTH chosen: %s as %s", s->mech, a->user);
 
 	if (strcmp(s->mech, "PLAIN") == 0) {
 		if (send_secret(s, "AUTH PLAIN ", auth_plain(a->user,
@@ -459,9 +570,15 @@ authenticate(struct session *s)
 		    "XOAUTH2") == 0 ? "" : "AQ==", 0) != 0 ||
 		    up_reply(s, &r) != 0))
 			goto out;
+	} else if (strcmp(s->mech, "CRAM-MD5") == 0) {
+		if (auth_cram(s, secret, &r) != 0)
+			goto out;
+	} else if (strcmp(s->mech, "SCRAM-SHA-256") == 0) {
+		if (auth_scram(s, secret, &r) != 0)
+			goto out;
 	} else {
-		(void)session_fail(s, FAIL_AUTH, "AUTH %s is not available "
-		    "in this build", s->mech);
+		(void)session_fail(s, FAIL_AUTH, "AUTH %s is not available",
+		    s->mech);
 		goto out;
 	}
 	report(s, "AUTH result: %.*s", first_len(&r), r.raw);
