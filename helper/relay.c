@@ -63,6 +63,7 @@ struct relay {
 	struct session *s;
 	int data;		/* relaying message bytes */
 	struct smtp_data dd;
+	struct smtp_hdrfix hf;	/* set_from_header */
 	int blocked;		/* waiting for the DATA or AUTH reply */
 	int authcont;		/* the next line answers the server's 334 */
 	int localauth;		/* 1: PLAIN response, 2: LOGIN user, 3: pass */
@@ -85,6 +86,7 @@ struct relay {
 	char pin[PIN_SIZE];
 	char uout[UOUT_SIZE];
 	char pout[POUT_SIZE];
+	char hdr[2 * 4096];	/* message bytes on their way to hf */
 };
 
 static struct pending *
@@ -352,11 +354,27 @@ from_program(struct relay *r)
 		line = r->pin + r->pinoff;
 		if (r->data) {
 			room = UOUT_SIZE - r->uoutlen;
-			if (room < 2)
-				return;
-			n = r->pinlen < room / 2 ? r->pinlen : room / 2;
-			k = smtp_data_feed(&r->dd, line, n, r->uout +
-			    r->uoutlen, &outn, &end);
+			if (r->hf.inhdr) {
+				/* Through the From: rewrite while in headers. */
+				if (room < sizeof(r->hdr) + SMTP_HDR_MAX + 300)
+					return;
+				n = r->pinlen < sizeof(r->hdr) / 2 ?
+				    r->pinlen : sizeof(r->hdr) / 2;
+				k = smtp_data_feed(&r->dd, line, n, r->hdr,
+				    &outn, &end);
+				if (k >= 0)
+					outn = smtp_hdrfix_feed(&r->hf, r->hdr,
+					    outn, r->uout + r->uoutlen);
+				if (k >= 0 && !r->hf.inhdr && r->hf.note)
+					log_debug("%s", r->hf.note);
+			} else {
+				if (room < 2)
+					return;
+				n = r->pinlen < room / 2 ? r->pinlen :
+				    room / 2;
+				k = smtp_data_feed(&r->dd, line, n, r->uout +
+				    r->uoutlen, &outn, &end);
+			}
 			if (k < 0) {
 				(void)session_fail(s, FAIL_PROGRAM, "%s; the "
 				    "message was not sent", r->dd.err);
@@ -471,6 +489,10 @@ dispatch(struct relay *r, const struct smtp_reply *rep)
 		if (rep->code == 354) {
 			r->data = 1;
 			smtp_data_init(&r->dd, s->acct->fix_bare_lf);
+			smtp_hdrfix_init(&r->hf, s->acct->from == NULL ? 0 :
+			    s->acct->from_header == FROMHDR_ON ? 1 :
+			    s->acct->from_header == FROMHDR_AUTO ? 2 : 0,
+			    s->acct->from);
 		}
 		break;
 	case P_DATAEND:

@@ -378,3 +378,114 @@ smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
 	*outn = o;
 	return ((long)n);
 }
+
+void
+smtp_hdrfix_init(struct smtp_hdrfix *h, int mode, const char *from)
+{
+
+	h->mode = mode;
+	h->from = from;
+	h->inhdr = mode != 0;
+	h->seen = h->overflow = 0;
+	h->len = 0;
+	h->note = NULL;
+}
+
+static size_t
+put_from(const struct smtp_hdrfix *h, char *out)
+{
+	size_t n = strlen(h->from);
+
+	if (n > 250)
+		n = 250;
+	memcpy(out, "From: <", 7);
+	memcpy(out + 7, h->from, n);
+	memcpy(out + 7 + n, ">\r\n", 3);
+	return (n + 10);
+}
+
+static int
+is_from(const char *f, size_t len)
+{
+
+	return (len >= 5 && strncasecmp(f, "From", 4) == 0 &&
+	    (f[4] == ':' || f[4] == ' ' || f[4] == '\t'));
+}
+
+/* The field held in buf is complete: emit it, or its replacement. */
+static size_t
+flush_field(struct smtp_hdrfix *h, char *out)
+{
+	size_t o = 0;
+
+	if (h->len == 0)
+		return (0);
+	if (is_from(h->buf, h->len)) {
+		h->seen = 1;
+		if (h->mode == 1) {
+			h->len = 0;
+			h->note = "From: header replaced";
+			return (put_from(h, out));
+		}
+	}
+	memcpy(out, h->buf, h->len);
+	o = h->len;
+	h->len = 0;
+	return (o);
+}
+
+size_t
+smtp_hdrfix_feed(struct smtp_hdrfix *h, const char *in, size_t n, char *out)
+{
+	const char *nl;
+	size_t o = 0, ll;
+
+	while (n > 0 && h->inhdr) {
+		/* Whole lines only; a partial line waits in buf. */
+		nl = memchr(in, '\n', n);
+		ll = nl != NULL ? (size_t)(nl - in) + 1 : n;
+		if (h->overflow) {
+			memcpy(out + o, in, ll);
+			o += ll;
+			in += ll;
+			n -= ll;
+			if (nl != NULL)
+				h->overflow = 0;
+			continue;
+		}
+		/* A new line that is not a continuation ends the last field. */
+		if (h->len > 0 && h->buf[h->len - 1] == '\n' &&
+		    in[0] != ' ' && in[0] != '\t')
+			o += flush_field(h, out + o);
+		if (h->len == 0 && (in[0] == '\r' || in[0] == '\n' ||
+		    in[0] == '.' || ll > SMTP_HDR_MAX)) {
+			if (in[0] == '\r' || in[0] == '\n' || in[0] == '.') {
+				/* The end of the header section. */
+				if (h->mode == 2 && !h->seen) {
+					o += put_from(h, out + o);
+					h->note = "From: header added";
+				}
+				h->inhdr = 0;
+				break;
+			}
+			h->overflow = 1;
+			h->note = "a header field too long to rewrite";
+			continue;
+		}
+		if (h->len + ll > SMTP_HDR_MAX) {
+			/* Pass what is held and the rest of this field. */
+			memcpy(out + o, h->buf, h->len);
+			o += h->len;
+			h->len = 0;
+			h->overflow = 1;
+			h->note = "a header field too long to rewrite";
+			continue;
+		}
+		memcpy(h->buf + h->len, in, ll);
+		h->len += ll;
+		in += ll;
+		n -= ll;
+	}
+	memcpy(out + o, in, n);
+	return (o + n);
+}

@@ -124,4 +124,31 @@ void smtp_data_init(struct smtp_data *d, int repair);
 long smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
     size_t *outn, int *end);
 
+/* ---- the From: header (set_from_header) ---- */
+
+#define SMTP_HDR_MAX	8192	/* one header field, folded lines included */
+
+struct smtp_hdrfix {
+	int mode;		/* 1: replace From:, 2: add it when missing */
+	const char *from;	/* the address to use */
+	int inhdr;		/* still in the header section */
+	int seen;		/* a From: field was there */
+	int overflow;		/* a field too long to hold: passed as is */
+	size_t len;
+	char buf[SMTP_HDR_MAX];	/* the field being read */
+	const char *note;	/* what happened, for the log */
+};
+
+void smtp_hdrfix_init(struct smtp_hdrfix *h, int mode, const char *from);
+
+/*
+ * Filter CRLF-normalised, dot-stuffed message bytes (the output of
+ * smtp_data_feed) through the header rewrite.  Writes at most
+ * n + SMTP_HDR_MAX + 300 bytes to out.  Returns the bytes written.
+ * A field longer than SMTP_HDR_MAX is passed on unchanged (h->note says
+ * so).  Call with the bytes up to and including the end-of-data line.
+ */
+size_t smtp_hdrfix_feed(struct smtp_hdrfix *h, const char *in, size_t n,
+    char *out);
+
 #endif
