@@ -273,7 +273,8 @@ start_tls(struct session *s)
 		}
 		if (s->report != NULL) {
 			tls_describe_peer(s->tls, desc, sizeof(desc));
-			report(s, "%s", desc);
+			report(s, "%.*s", (int)strlen(desc) -
+			    (desc[0] != '\0'), desc);
 			report(s, "verification: FAILED: %s", err);
 		}
 		return (session_fail(s, strstr(err, "certificate") != NULL ?
@@ -286,7 +287,8 @@ start_tls(struct session *s)
 		report(s, "TLS: %s, cipher %s", tls_version(s->tls),
 		    tls_cipher(s->tls));
 		tls_describe_peer(s->tls, desc, sizeof(desc));
-		report(s, "%s", desc);
+		report(s, "%.*s", (int)strlen(desc) - (desc[0] != '\0'),
+		    desc);
 		report(s, "verification: %s", a->has_fingerprint ?
 		    "ok: the certificate matches tls_fingerprint" :
 		    !a->certcheck ? "NOT CHECKED (tls_certcheck off)" :

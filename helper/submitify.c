@@ -203,6 +203,46 @@ exit_for(enum fail_class c)
 	}
 }
 
+/* What to try next, for --check. */
+static const char *
+hint(const struct session *s)
+{
+	const struct conf_account *a = s->acct;
+
+	switch (s->fail) {
+	case FAIL_AUTH:
+		if (strstr(s->why, "offer") != NULL)
+			return ("set auth to a mechanism the server offers, or "
+			    "auth on to let submitify choose");
+		return ("the server refused these credentials: check user "
+		    "and password (or passwordeval, or ~/.netrc)");
+	case FAIL_CERT:
+		return ("the server's certificate is not trusted: set "
+		    "tls_trust_file to the CA that signed it, or pin this "
+		    "certificate with tls_fingerprint and the sha256 "
+		    "fingerprint shown above");
+	case FAIL_CONNECT:
+		return ("check host and port: submission is port 587 "
+		    "(STARTTLS) or 465 (tls_starttls off)");
+	case FAIL_TIMEOUT:
+		if (a->starttls && a->tls)
+			return ("the server said nothing: a server on port 465 "
+			    "expects TLS at once; use tls_starttls off there");
+		return ("the server did not answer in time: check host, port "
+		    "and any firewall between");
+	case FAIL_TLS:
+		if (!a->starttls && strstr(s->why, "handshake") != NULL)
+			return ("a server on port 587 starts in plain text; "
+			    "use tls_starttls on there");
+		return ("the server does not offer what a safe session needs; "
+		    "submitify does not fall back to plain text");
+	case FAIL_CONFIG:
+		return ("fix the configuration named above");
+	default:
+		return ("run with -v for the transcript");
+	}
+}
+
 /* --check: a real session up to AUTH, then QUIT. */
 static int
 check_account(const struct conf *c, const char *acct, int verbose)
@@ -238,8 +278,10 @@ check_account(const struct conf *c, const char *acct, int verbose)
 	}
 	if (s.fail == FAIL_NONE)
 		printf("result: OK: this account can submit mail\n");
-	else
+	else {
 		printf("result: FAILED: %s\n", s.why);
+		printf("hint: %s\n", hint(&s));
+	}
 	rc = exit_for(s.fail);
 	session_close_upstream(&s, 0);
 	session_free(&s);
