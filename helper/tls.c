@@ -17,8 +17,24 @@ struct tls {
 	int certcheck;
 	int pinned;
 	unsigned char fp[32];
+	X509 *leaf;		/* the server's certificate, even if refused */
 	char err[256];
 };
+
+/* Keep the server's own certificate so that a refusal can show it. */
+static int
+keep_leaf(int ok, X509_STORE_CTX *xs)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(xs,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct tls *t = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+	X509 *cert = X509_STORE_CTX_get_current_cert(xs);
+
+	if (t != NULL && t->leaf == NULL && cert != NULL &&
+	    X509_STORE_CTX_get_error_depth(xs) == 0 && X509_up_ref(cert) == 1)
+		t->leaf = cert;
+	return (ok);
+}
 
 /* OpenSSL's queued error, as text, or what. */
 static void
@@ -92,10 +108,11 @@ tls_new(int fd, const struct tls_opts *o, char *err, size_t errlen)
 		goto ossl;
 	/* A pin replaces the chain check; certcheck off disables it. */
 	SSL_CTX_set_verify(t->ctx, t->pinned || !t->certcheck ?
-	    SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+	    SSL_VERIFY_NONE : SSL_VERIFY_PEER, keep_leaf);
 
 	if ((t->ssl = SSL_new(t->ctx)) == NULL || SSL_set_fd(t->ssl, fd) != 1)
 		goto ossl;
+	SSL_set_app_data(t->ssl, t);
 	ip = inet_pton(AF_INET6, o->host, &a6) == 1 ||
 	    inet_pton(AF_INET, o->host, &a6) == 1;
 	if (!ip && SSL_set_tlsext_host_name(t->ssl, o->host) != 1)
@@ -283,8 +300,11 @@ tls_describe_peer(const struct tls *t, char *buf, size_t len)
 	X509 *cert;
 
 	if ((cert = SSL_get1_peer_certificate(t->ssl)) == NULL) {
-		(void)snprintf(buf, len, "certificate: none\n");
-		return;
+		if (t->leaf == NULL || X509_up_ref(t->leaf) != 1) {
+			(void)snprintf(buf, len, "certificate: none\n");
+			return;
+		}
+		cert = t->leaf;
 	}
 	X509_NAME_oneline(X509_get_subject_name(cert), subj, sizeof(subj));
 	X509_NAME_oneline(X509_get_issuer_name(cert), iss, sizeof(iss));
@@ -306,6 +326,7 @@ tls_free(struct tls *t)
 
 	if (t == NULL)
 		return;
+	X509_free(t->leaf);
 	SSL_free(t->ssl);
 	SSL_CTX_free(t->ctx);
 	free(t);
