@@ -71,11 +71,24 @@ tests/bin/lib%.so: tests/bin/lib%.c
 tests/bin/%: tests/bin/%.c
 	$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< -lpthread
 
-# Unit suites, then the integration scenarios (which start real servers).
-check: all $(UNITS) $(TESTBIN)
+# Packages first (a fresh machine has no compiler yet), then the unit
+# suites, a short fuzzing pass, and the integration scenarios (which start
+# real servers).
+check:
 	@sh tests/deps.sh
+	@$(MAKE) --no-print-directory check-run
+
+check-run: all $(UNITS) $(TESTBIN)
 	@for t in $(UNITS); do echo "== $$t"; ./$$t || exit 1; done
+	@tests/fuzz/run.sh $(CHECK_FUZZ_TIME)
 	@tests/integration/run.sh
+
+CHECK_FUZZ_TIME ?= 10
+FUZZ_TIME ?= 600
+
+# libFuzzer targets (clang), FUZZ_TIME seconds each.
+fuzz:
+	@tests/fuzz/run.sh $(FUZZ_TIME)
 
 unit: all $(UNITS)
 	@for t in $(UNITS); do ./$$t || exit 1; done
@@ -86,8 +99,9 @@ asan:
 	$(MAKE) OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" check
 
-demo: all $(TESTBIN)
+demo:
 	@sh tests/deps.sh demo
+	@$(MAKE) --no-print-directory all tests/bin/smtpclient
 	@tests/demo.sh
 
 bench: all $(TESTBIN)
@@ -113,6 +127,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(LIBDIR)/submitify $(DESTDIR)$(LIBEXECDIR)/submitify
 
 clean:
-	rm -f shim/*.o helper/*.o $(PROGS) $(UNITS) $(TESTBIN)
+	rm -f shim/*.o helper/*.o $(PROGS) $(UNITS) $(TESTBIN) \
+	    tests/fuzz/fuzz_reply tests/fuzz/fuzz_command tests/fuzz/fuzz_conf
 
-.PHONY: all check unit asan demo bench install uninstall clean
+.PHONY: all check check-run unit fuzz asan demo bench install uninstall clean

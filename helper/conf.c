@@ -575,6 +575,7 @@ account_defaults(struct conf_account *a)
 	a->auth = AUTH_AUTO;
 	a->from_header = FROMHDR_OFF;
 	a->fix_bare_lf = 1;
+	a->syslog = 1;
 }
 
 /* dst = a copy of src (which may be NULL). */
@@ -659,8 +660,6 @@ conf_find(const struct conf *c, const char *name)
 {
 	size_t i;
 
-	if (strcmp(name, "default") == 0 && c->default_alias != NULL)
-		name = c->default_alias;
 	for (i = 0; i < c->nacct; i++)
 		if (strcmp(c->acct[i]->name, name) == 0)
 			return (c->acct[i]);
@@ -693,18 +692,9 @@ start_account(struct parser *p, char *v)
 	if (!valid_name(v))
 		return (perr(p, "account: expected a name without spaces, "
 		    "colons or commas"));
-	if (strcmp(v, "default") == 0 && colon != NULL) {
-		/* `account default : NAME` names the default account. */
-		trim(colon);
-		if (conf_find(p->c, colon) == NULL)
-			return (perr(p, "account default: no account \"%s\" "
-			    "defined above", colon));
-		if (set_str(&p->c->default_alias, colon) != 0)
-			return (perr(p, "out of memory"));
-		p->cur = NULL;
-		return (1);
-	}
-	if (conf_find(p->c, v) != NULL && strcmp(v, "default") != 0)
+	/* `account default : NAME` is an account like any other, as in
+	 * msmtp: it inherits NAME, and keys below it apply to it. */
+	if (conf_find(p->c, v) != NULL)
 		return (perr(p, "account %s: defined twice", v));
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return (perr(p, "out of memory"));
@@ -991,7 +981,6 @@ conf_free(struct conf *c)
 	free(c->ignored);
 	free(c->acct);
 	free(c->path);
-	free(c->default_alias);
 	free(c->intercept_ports);
 	free(c);
 }
@@ -1246,8 +1235,6 @@ conf_print(const struct conf *c, void *fp)
 	fprintf(f, "# %s\n", c->path);
 	fprintf(f, "intercept_ports %s\n",
 	    c->intercept_ports != NULL ? c->intercept_ports : "25");
-	if (c->default_alias != NULL)
-		fprintf(f, "account default : %s\n", c->default_alias);
 	for (i = 0; i < c->nacct; i++) {
 		a = c->acct[i];
 		fprintf(f, "\naccount %s\n", a->name);

@@ -64,7 +64,6 @@ struct conf {
 	char *path;
 	struct conf_account **acct;
 	size_t nacct;
-	char *default_alias;	/* `account default : NAME` */
 	char *intercept_ports;	/* NULL: "25" */
 	int has_password;	/* a `password` line appears */
 	char **ignored;		/* msmtp keys read and ignored, for a warning */

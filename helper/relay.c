@@ -159,8 +159,8 @@ abort_session(struct relay *r)
 	if (r->closing)
 		return;
 	r->closing = 1;
-	n = snprintf(line, sizeof(line), "421 4.4.2 submitify: %s\r\n",
-	    s->why);
+	n = snprintf(line, sizeof(line), "421 %s submitify: %s\r\n",
+	    session_status(s->fail), s->why);
 	if (n > 0 && (size_t)n < sizeof(line) &&
 	    POUT_SIZE - r->poutlen >= (size_t)n)
 		to_prog(r, line, (size_t)n);

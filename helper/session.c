@@ -684,8 +684,8 @@ session_free(struct session *s)
 	s->caps = NULL;
 }
 
-void
-session_refuse(struct session *s)
+const char *
+session_status(enum fail_class c)
 {
 	static const char *const status[] = {
 		[FAIL_NONE] = "4.3.0", [FAIL_CONFIG] = "4.3.5",
@@ -694,13 +694,20 @@ session_refuse(struct session *s)
 		[FAIL_PROTOCOL] = "4.5.0", [FAIL_TIMEOUT] = "4.4.2",
 		[FAIL_PROGRAM] = "4.5.0",
 	};
+
+	return (status[c]);
+}
+
+void
+session_refuse(struct session *s)
+{
 	char line[700];
 	int n;
 
 	if (s->cfd < 0)
 		return;
 	n = snprintf(line, sizeof(line), "421 %s submitify: %s\r\n",
-	    status[s->fail], s->why);
+	    session_status(s->fail), s->why);
 	if (n > 0)
 		(void)send(s->cfd, line, (size_t)n < sizeof(line) ? (size_t)n :
 		    sizeof(line) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);

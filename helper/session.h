@@ -80,6 +80,9 @@ void session_close_upstream(struct session *s, int clean);
 /* Free what setup allocated (not the account). */
 void session_free(struct session *s);
 
+/* The enhanced status code (RFC 3463) for a failure class: "4.7.0". */
+const char *session_status(enum fail_class c);
+
 /* Write the 421 for s->why to the program (best effort). */
 void session_refuse(struct session *s);
 
