@@ -112,6 +112,28 @@ auth_plain(const char *user, const char *pass)
 	return (encode_wipe(s, n));
 }
 
+/* A SASL name (RFC 5801, RFC 5802): "=" and "," escaped. */
+static char *
+saslname(const char *user)
+{
+	char *out, *o;
+
+	if ((out = malloc(strlen(user) * 3 + 1)) == NULL)
+		return (NULL);
+	for (o = out; *user != '\0'; user++) {
+		if (*user == '=') {
+			memcpy(o, "=3D", 3);
+			o += 3;
+		} else if (*user == ',') {
+			memcpy(o, "=2C", 3);
+			o += 3;
+		} else
+			*o++ = *user;
+	}
+	*o = '\0';
+	return (out);
+}
+
 char *
 auth_xoauth2(const char *user, const char *token)
 {
@@ -127,11 +149,14 @@ auth_xoauth2(const char *user, const char *token)
 char *
 auth_oauthbearer(const char *user, const char *token)
 {
-	char *s;
+	char *s, *name;
 	int n;
 
-	if ((n = asprintf(&s, "n,a=%s,\001auth=Bearer %s\001\001", user,
-	    token)) < 0)
+	if ((name = saslname(user)) == NULL)
+		return (NULL);
+	n = asprintf(&s, "n,a=%s,\001auth=Bearer %s\001\001", name, token);
+	free(name);
+	if (n < 0)
 		return (NULL);
 	return (encode_wipe(s, (size_t)n));
 }
@@ -165,28 +190,6 @@ auth_sasl_ready(const char *s)
 		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
 			return (0);
 	return (1);
-}
-
-/* A SCRAM saslname: "=" and "," escaped. */
-static char *
-saslname(const char *user)
-{
-	char *out, *o;
-
-	if ((out = malloc(strlen(user) * 3 + 1)) == NULL)
-		return (NULL);
-	for (o = out; *user != '\0'; user++) {
-		if (*user == '=') {
-			memcpy(o, "=3D", 3);
-			o += 3;
-		} else if (*user == ',') {
-			memcpy(o, "=2C", 3);
-			o += 3;
-		} else
-			*o++ = *user;
-	}
-	*o = '\0';
-	return (out);
 }
 
 char *

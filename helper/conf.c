@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1080,7 +1081,8 @@ conf_choose(const struct conf *c, const char *name, int family,
 static char *
 run_eval(const char *cmd, char *err, size_t errlen)
 {
-	int out[2], errp[2], status;
+	struct sigaction dfl, old;
+	int out[2], errp[2], status = 0, r;
 	char *text = NULL, *etext = NULL;
 	size_t len = 0, elen = 0;
 	pid_t pid;
@@ -1092,7 +1094,12 @@ run_eval(const char *cmd, char *err, size_t errlen)
 		(void)close(out[1]);
 		goto syserr;
 	}
+	/* With SIGCHLD ignored, waitpid() would find no child to reap. */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	(void)sigaction(SIGCHLD, &dfl, &old);
 	if ((pid = fork()) == -1) {
+		(void)sigaction(SIGCHLD, &old, NULL);
 		(void)close(out[0]);
 		(void)close(out[1]);
 		(void)close(errp[0]);
@@ -1114,8 +1121,11 @@ run_eval(const char *cmd, char *err, size_t errlen)
 	(void)read_all(errp[0], &etext, &elen, 4096);
 	(void)close(out[0]);
 	(void)close(errp[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+	while ((r = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
 		;
+	(void)sigaction(SIGCHLD, &old, NULL);
+	if (r == -1)
+		status = 127 << 8;
 	if (text == NULL || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		if (etext != NULL)
 			trim(etext);

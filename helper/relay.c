@@ -87,6 +87,7 @@ struct relay {
 	char uout[UOUT_SIZE];
 	char pout[POUT_SIZE];
 	char hdr[2 * 4096];	/* message bytes on their way to hf */
+	char cmd[SMTP_LINE_MAX + 1];	/* the command being handled */
 };
 
 static struct pending *
@@ -419,8 +420,15 @@ from_program(struct relay *r)
 			reply_local(r, "500 5.5.2 submitify: command line too "
 			    "long");
 			t = 1;
-		} else if ((t = command(r, line, n)) == 0)
-			return;
+		} else {
+			/* The parsers want a terminated string. */
+			memcpy(r->cmd, line, n);
+			r->cmd[n] = '\0';
+			t = command(r, r->cmd, n);
+			explicit_bzero(r->cmd, n);
+			if (t == 0)
+				return;
+		}
 		/* Lines may hold the program's AUTH secrets: wipe them. */
 		explicit_bzero(line, (size_t)(nl + 1 - line));
 		r->pinoff += (size_t)(nl + 1 - line);

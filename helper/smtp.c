@@ -169,17 +169,22 @@ smtp_auth_mechs(const struct smtp_reply *ehlo, char *out, size_t len)
 {
 	size_t off = 0, n, i = 0, o = 0, j;
 	const char *t;
-	int found = 0;
+	int found = 0, old = 1;
 
 	if (len == 0)
 		return (0);
 	out[0] = '\0';
+	/* The old "AUTH=" form counts only when there is no "AUTH" line. */
+	while (next_line(ehlo, &off, &t, &n))
+		if (i++ > 0 && line_is(t, n, "AUTH") && (n == 4 || t[4] != '='))
+			old = 0;
+	off = i = 0;
 	while (next_line(ehlo, &off, &t, &n)) {
-		if (i++ == 0 || !line_is(t, n, "AUTH") || t[4 < n ? 4 : 0] ==
-		    '=')
+		if (i++ == 0 || !line_is(t, n, "AUTH") ||
+		    (n > 4 && t[4] == '=') != old)
 			continue;
 		found = 1;
-		for (j = 4; j < n; j++) {
+		for (j = n > 4 && t[4] == '=' ? 5 : 4; j < n; j++) {
 			if (o + 2 >= len)
 				break;
 			if (t[j] == ' ' || t[j] == '\t') {

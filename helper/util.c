@@ -56,7 +56,7 @@ int
 read_all(int fd, char **out, size_t *len, size_t max)
 {
 	char *buf = NULL, *nb;
-	size_t cap = 0, n = 0;
+	size_t cap = 0, n = 0, ncap;
 	ssize_t r;
 
 	for (;;) {
@@ -67,8 +67,10 @@ read_all(int fd, char **out, size_t *len, size_t max)
 				errno = EFBIG;
 				return (-1);
 			}
-			/* Grow by copying, so no secret is left behind. */
-			if ((nb = malloc(cap + 8192 + 1)) == NULL) {
+			/* Grow by copying (doubling), so no secret is left
+			 * behind in memory given back. */
+			ncap = cap == 0 ? 8192 : cap * 2;
+			if ((nb = malloc(ncap + 1)) == NULL) {
 				explicit_bzero(buf, n);
 				free(buf);
 				return (-1);
@@ -79,7 +81,7 @@ read_all(int fd, char **out, size_t *len, size_t max)
 				free(buf);
 			}
 			buf = nb;
-			cap += 8192;
+			cap = ncap;
 		}
 		r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)

@@ -64,7 +64,9 @@ decide_addr(const struct sockaddr *sa, socklen_t len,
 		port = ntohs(sin->sin_port);
 		break;
 	case AF_INET6:
-		if (len < (socklen_t)sizeof(*sin6))
+		/* The kernel takes the RFC 2133 size, without the scope. */
+		if (len < (socklen_t)offsetof(struct sockaddr_in6,
+		    sin6_scope_id))
 			return (0);
 		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
 		port = ntohs(sin6->sin6_port);

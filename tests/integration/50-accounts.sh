@@ -103,6 +103,8 @@ assert_contains "$tmp/warn" "ignoring msmtp settings that submitify has no use f
 f=$(arrived "msmtprc-$id@test")
 grep -q "^Return-Path: <alice@example.test>" "$f" || fail "MAIL FROM not rewritten to from"
 grep -q "^From: <root@localhost>" "$f" || fail "the From: header changed although set_from_header is off"
+# The helper writes its line just after the program's QUIT.
+wait_for_file "$tmp/msmtp.log" 10 || fail "no logfile written"
 assert_contains "$tmp/msmtp.log" "account=work"
 note "a pasted msmtp block: warning for unused keys, from rewrites MAIL FROM, logfile written"
 

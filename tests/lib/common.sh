@@ -42,11 +42,15 @@ need_cmd() {
     done
 }
 
+# Every directory mktmp makes lives under one base that this shell (not the
+# $(...) subshell mktmp runs in) removes on exit.
+TEST_TMPBASE=$(mktemp -d "/tmp/submitify-$TEST_NAME.XXXXXX")
+chmod 755 "$TEST_TMPBASE"
+on_exit "rm -rf '$TEST_TMPBASE'"
 mktmp() {
     local d
-    d=$(mktemp -d "/tmp/submitify-$TEST_NAME.XXXXXX")
+    d=$(mktemp -d "$TEST_TMPBASE/t.XXXXXX")
     chmod 755 "$d"
-    on_exit "rm -rf '$d'"
     echo "$d"
 }
 

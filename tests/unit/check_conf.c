@@ -1,0 +1,1369 @@
+/*
+ * Unit tests for helper/conf: submit.conf over the fixtures in
+ * tests/unit/fixtures and over strings, account choice, file permissions
+ * and the sources of the secret.
+ */
+#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../helper/conf.h"
+#include "../../helper/util.h"
+
+/* ---- helpers ---- */
+
+/* tests/unit/fixtures/NAME, found next to this source file. */
+static char *
+fixture(const char *name)
+{
+	const char *f = __FILE__, *slash = strrchr(f, '/');
+	char *p;
+
+	if (slash == NULL)
+		ck_assert_int_ge(asprintf(&p, "fixtures/%s", name), 0);
+	else
+		ck_assert_int_ge(asprintf(&p, "%.*s/fixtures/%s",
+		    (int)(slash - f), f, name), 0);
+	return (p);
+}
+
+/* Load a fixture; it must parse. */
+static struct conf *
+load_ok(const char *name)
+{
+	char err[CONF_ERRLEN], *p = fixture(name);
+	struct conf *c;
+
+	err[0] = '\0';
+	c = conf_load(p, 0, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s: %s", p, err);
+	free(p);
+	return (c);
+}
+
+static struct conf *
+parse_ok(const char *text)
+{
+	char err[CONF_ERRLEN];
+	struct conf *c;
+
+	err[0] = '\0';
+	c = conf_parse("t.conf", text, err, sizeof(err));
+	ck_assert_msg(c != NULL, "refused: %s\n--\n%s", err, text);
+	return (c);
+}
+
+/* Parse text that must be refused with an error starting with start. */
+static void
+parse_err(const char *text, const char *start, const char *contains)
+{
+	char err[CONF_ERRLEN];
+	struct conf *c;
+
+	err[0] = '\0';
+	c = conf_parse("t.conf", text, err, sizeof(err));
+	ck_assert_msg(c == NULL, "accepted:\n%s", text);
+	ck_assert_msg(strncmp(err, start, strlen(start)) == 0,
+	    "error \"%s\" does not start with \"%s\"", err, start);
+	if (contains != NULL)
+		ck_assert_msg(strstr(err, contains) != NULL,
+		    "error \"%s\" does not mention \"%s\"", err, contains);
+}
+
+static struct conf_account *
+find(const struct conf *c, const char *name)
+{
+	struct conf_account *a = conf_find(c, name);
+
+	ck_assert_msg(a != NULL, "no account %s", name);
+	return (a);
+}
+
+/* A temporary directory per test case, removed by the runner itself. */
+static char tmpdir[64];
+
+static void
+tmp_setup(void)
+{
+
+	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_conf.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+}
+
+static int
+remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	if (remove(path) != 0)
+		fprintf(stderr, "could not remove %s: %s\n", path,
+		    strerror(errno));
+	return (0);
+}
+
+static void
+tmp_teardown(void)
+{
+
+	(void)nftw(tmpdir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Write text to tmpdir/name with the given mode; returns the path. */
+static char *
+tmp_file(const char *name, const char *text, mode_t mode)
+{
+	char *p;
+	int fd;
+
+	ck_assert_int_ge(asprintf(&p, "%s/%s", tmpdir, name), 0);
+	(void)unlink(p);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ck_assert_msg(fd >= 0, "%s: %s", p, strerror(errno));
+	ck_assert_int_eq(write(fd, text, strlen(text)),
+	    (ssize_t)strlen(text));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	ck_assert_int_eq(close(fd), 0);
+	return (p);
+}
+
+/* The text of a fixture. */
+static char *
+fixture_text(const char *name)
+{
+	char *p = fixture(name), *text;
+	size_t n;
+	int fd;
+
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "%s: %s", p, strerror(errno));
+	ck_assert_int_eq(read_all(fd, &text, &n, 1 << 20), 0);
+	(void)close(fd);
+	free(p);
+	return (text);
+}
+
+/* ---- every key, defaults ---- */
+
+START_TEST(every_key)
+{
+	static const unsigned char fp[32] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	};
+	struct conf_account *a;
+	struct conf *c;
+	char *p;
+
+	ck_assert_int_eq(setenv("HOME", "/home/tester", 1), 0);
+	c = load_ok("full.conf");
+	p = fixture("full.conf");
+	ck_assert_str_eq(c->path, p);
+	ck_assert_uint_eq(c->nacct, 1);
+	ck_assert_str_eq(c->intercept_ports, "25,2525");
+	ck_assert_int_eq(c->has_password, 1);
+	ck_assert_uint_eq(c->nignored, 0);
+	a = find(c, "full");
+	ck_assert_str_eq(a->file, p);
+	ck_assert_int_eq(a->line, 4);
+	ck_assert_str_eq(a->host, "smtp.example.org");
+	ck_assert_int_eq(a->port, 2525);
+	ck_assert_int_eq(conf_port(a), 2525);
+	ck_assert_int_eq(a->tls, 1);
+	ck_assert_int_eq(a->starttls, 0);
+	ck_assert_str_eq(a->trust_file, "/home/tester/certs/ca.pem");
+	ck_assert_int_eq(a->certcheck, 0);
+	ck_assert_int_eq(a->has_fingerprint, 1);
+	ck_assert_mem_eq(a->fingerprint, fp, 32);
+	ck_assert_int_eq(a->tls_legacy, 1);
+	ck_assert_int_eq(a->auth, AUTH_SCRAM_SHA_256);
+	ck_assert_str_eq(a->user, "alice@example.org");
+	ck_assert_str_eq(a->password, "s3cret");
+	ck_assert_str_eq(a->passwordeval, "pass show mail/alice");
+	ck_assert_str_eq(a->from, "alice@example.org");
+	ck_assert_int_eq(a->from_header, FROMHDR_AUTO);
+	ck_assert_str_eq(a->domain, "client.example.org");
+	ck_assert_int_eq(a->timeout, 45);
+	ck_assert_str_eq(a->logfile, "/home/tester/log/submitify.log");
+	ck_assert_int_eq(a->syslog, 1);
+	ck_assert_uint_eq(a->nmatch, 2);
+	ck_assert_str_eq(a->match[0].text, "192.0.2.0/24");
+	ck_assert_str_eq(a->match[1].text, "mail.example.org");
+	ck_assert_int_eq(a->fix_bare_lf, 0);
+	free(p);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(defaults_of_an_account)
+{
+	struct conf_account *a;
+	struct conf *c;
+
+	c = load_ok("minimal.conf");
+	ck_assert_ptr_null(c->intercept_ports);
+	ck_assert_int_eq(c->has_password, 0);
+	a = find(c, "only");
+	ck_assert_int_eq(a->line, 1);
+	ck_assert_int_eq(a->port, 0);
+	ck_assert_int_eq(conf_port(a), 587);
+	ck_assert_int_eq(a->tls, 1);
+	ck_assert_int_eq(a->starttls, 1);
+	ck_assert_int_eq(a->certcheck, 1);
+	ck_assert_int_eq(a->has_fingerprint, 0);
+	ck_assert_int_eq(a->tls_legacy, 0);
+	ck_assert_int_eq(a->auth, AUTH_AUTO);
+	ck_assert_ptr_null(a->trust_file);
+	ck_assert_ptr_null(a->user);
+	ck_assert_ptr_null(a->password);
+	ck_assert_ptr_null(a->passwordeval);
+	ck_assert_ptr_null(a->from);
+	ck_assert_int_eq(a->from_header, FROMHDR_OFF);
+	ck_assert_ptr_null(a->domain);
+	ck_assert_int_eq(a->timeout, 0);
+	ck_assert_ptr_null(a->logfile);
+	ck_assert_int_eq(a->syslog, 1);
+	ck_assert_uint_eq(a->nmatch, 0);
+	ck_assert_int_eq(a->fix_bare_lf, 1);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(default_ports)
+{
+	struct conf *c;
+
+	c = parse_ok("account a\nhost h\ntls_starttls off\n"
+	    "account b\nhost h\n"
+	    "account c\nhost h\ntls_starttls off\nport 2465\n"
+	    "account d\nhost h\ntls off\n");
+	ck_assert_int_eq(conf_port(find(c, "a")), 465);
+	ck_assert_int_eq(conf_port(find(c, "b")), 587);
+	ck_assert_int_eq(conf_port(find(c, "c")), 2465);
+	ck_assert_int_eq(conf_port(find(c, "d")), 587);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(value_spellings)
+{
+	static const struct {
+		const char *value;
+		enum conf_auth auth;
+	} auths[] = {
+		{ "on", AUTH_AUTO }, { "", AUTH_AUTO }, { "off", AUTH_OFF },
+		{ "plain", AUTH_PLAIN }, { "PLAIN", AUTH_PLAIN },
+		{ "login", AUTH_LOGIN }, { "cram-md5", AUTH_CRAM_MD5 },
+		{ "scram-sha-256", AUTH_SCRAM_SHA_256 },
+		{ "xoauth2", AUTH_XOAUTH2 }, { "oauthbearer", AUTH_OAUTHBEARER },
+	};
+	char text[256];
+	struct conf_account *a;
+	struct conf *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(auths) / sizeof(auths[0]); i++) {
+		(void)snprintf(text, sizeof(text), "account a\nhost h\n"
+		    "user u\nauth %s\n", auths[i].value);
+		c = parse_ok(text);
+		ck_assert_msg(find(c, "a")->auth == auths[i].auth,
+		    "auth \"%s\"", auths[i].value);
+		conf_free(c);
+	}
+
+	/* Empty booleans mean on; the other words of each key. */
+	c = parse_ok("account a\nhost h\ntls_certcheck off\n"
+	    "tls_certcheck\ntls_legacy\nsyslog\nset_from_header on\n"
+	    "timeout off\ntls_trust_file system\nfix_bare_lf\n");
+	a = find(c, "a");
+	ck_assert_int_eq(a->certcheck, 1);
+	ck_assert_int_eq(a->tls_legacy, 1);
+	ck_assert_int_eq(a->syslog, 1);
+	ck_assert_int_eq(a->from_header, FROMHDR_ON);
+	ck_assert_int_eq(a->timeout, 0);
+	ck_assert_ptr_null(a->trust_file);
+	ck_assert_int_eq(a->fix_bare_lf, 1);
+	conf_free(c);
+
+	/* Empty values clear what an earlier line set. */
+	c = parse_ok("account a\nhost h\nuser u\nuser\nfrom a@b\nfrom\n"
+	    "logfile /tmp/x\nlogfile\nsyslog on\nsyslog off\n"
+	    "tls_trust_file /etc/ca.pem\ntls_trust_file system\n"
+	    "set_from_header auto\nset_from_header off\n");
+	a = find(c, "a");
+	ck_assert_ptr_null(a->user);
+	ck_assert_ptr_null(a->from);
+	ck_assert_ptr_null(a->logfile);
+	ck_assert_int_eq(a->syslog, 0);
+	ck_assert_ptr_null(a->trust_file);
+	ck_assert_int_eq(a->from_header, FROMHDR_OFF);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(auth_names)
+{
+
+	ck_assert_str_eq(conf_auth_name(AUTH_AUTO), "on");
+	ck_assert_str_eq(conf_auth_name(AUTH_OFF), "off");
+	ck_assert_str_eq(conf_auth_name(AUTH_CRAM_MD5), "cram-md5");
+	ck_assert_str_eq(conf_auth_name(AUTH_OAUTHBEARER), "oauthbearer");
+}
+END_TEST
+
+/* ---- defaults, inheritance, the default account ---- */
+
+START_TEST(inheritance)
+{
+	struct conf_account *base, *child, *late, *multi, *def;
+	struct conf *c;
+
+	c = load_ok("inherit.conf");
+	ck_assert_uint_eq(c->nacct, 5);
+	base = find(c, "base");
+	child = find(c, "child");
+	late = find(c, "late");
+	multi = find(c, "multi");
+
+	/* `defaults` values reach the accounts after them. */
+	ck_assert_int_eq(base->port, 2525);
+	ck_assert_int_eq(base->timeout, 30);
+	ck_assert_int_eq(base->from_header, FROMHDR_ON);
+
+	/* `account child : base` takes base's settings, then its own. */
+	ck_assert_str_eq(child->host, "child.example.org");
+	ck_assert_str_eq(child->user, "base-user");
+	ck_assert_str_eq(child->password, "base-pass");
+	ck_assert_int_eq(child->from_header, FROMHDR_ON);
+	ck_assert_int_eq(child->port, 2525);
+	ck_assert_int_eq(child->timeout, 60);
+	ck_assert_int_eq(base->timeout, 30);
+	ck_assert_str_eq(base->host, "base.example.org");
+
+	/* A second `defaults` section changes later accounts only. */
+	ck_assert_int_eq(late->timeout, 90);
+	ck_assert_ptr_null(late->user);
+
+	/* Several parents: the last one wins where both set a key. */
+	ck_assert_str_eq(multi->host, "base.example.org");
+	ck_assert_str_eq(multi->domain, "late.example.org");
+	ck_assert_str_eq(multi->user, "base-user");
+	ck_assert_int_eq(multi->port, 2600);
+
+	/* `account default : child` is an account built on child. */
+	def = find(c, "default");
+	ck_assert_ptr_ne(def, child);
+	ck_assert_str_eq(def->host, "child.example.org");
+	ck_assert_str_eq(def->user, "base-user");
+	ck_assert_int_eq(def->timeout, 60);
+	ck_assert_int_eq(def->line, 27);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(default_alias_settings)
+{
+	struct conf_account *d;
+	char err[CONF_ERRLEN];
+	struct conf *c;
+
+	/*
+	 * As in msmtp, `account default : a` is a new account inheriting
+	 * from a, and the lines after it configure it: they neither change
+	 * a nor leak into the accounts that come later.
+	 */
+	err[0] = '\0';
+	c = conf_parse("t.conf", "account a\nhost a.example.org\n"
+	    "account default : a\nfrom other@example.org\n"
+	    "account b\nhost b.example.org\n", err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_ptr_null(find(c, "a")->from);
+	d = conf_find(c, "default");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_msg(d->from != NULL &&
+	    strcmp(d->from, "other@example.org") == 0,
+	    "`from` after `account default : a` did not reach the default "
+	    "account (its from is %s)", d->from != NULL ? d->from : "unset");
+	ck_assert_str_eq(d->host, "a.example.org");
+	ck_assert_msg(find(c, "b")->from == NULL,
+	    "`from` after `account default : a` leaked into account b");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(default_alias_unknown)
+{
+
+	parse_err("account a\nhost h\naccount default : nosuch\n",
+	    "t.conf:3: ", "nosuch");
+}
+END_TEST
+
+START_TEST(inherit_unknown)
+{
+
+	parse_err("account a\nhost h\n\naccount b : ghost\nhost h\n",
+	    "t.conf:4: ", "ghost");
+}
+END_TEST
+
+START_TEST(account_errors)
+{
+
+	parse_err("account a\nhost h\naccount a\nhost h\n", "t.conf:3: ",
+	    "twice");
+	parse_err("account a b\nhost h\n", "t.conf:1: ", NULL);
+	parse_err("account\nhost h\n", "t.conf:1: ", NULL);
+	parse_err("account a\nhost h\ndefaults now\n", "t.conf:3: ",
+	    "defaults");
+	parse_err("", "t.conf:1: ", "no account");
+	parse_err("# only a comment\n\ndefaults\nport 25\n", "t.conf:",
+	    "no account");
+}
+END_TEST
+
+START_TEST(missing_host)
+{
+	char err[CONF_ERRLEN], want[512], *p = fixture("nohost.conf");
+	struct conf *c;
+
+	c = conf_load(p, 0, err, sizeof(err));
+	ck_assert_ptr_null(c);
+	/* The account's own line is named. */
+	(void)snprintf(want, sizeof(want), "%s:5: account bad: no host", p);
+	ck_assert_str_eq(err, want);
+	free(p);
+}
+END_TEST
+
+/* ---- quoting, comments, errors that name the line ---- */
+
+START_TEST(quoting_and_comments)
+{
+	struct conf_account *a;
+	struct conf *c;
+
+	c = load_ok("quoting.conf");
+	a = find(c, "q");
+	ck_assert_int_eq(a->line, 4);
+	ck_assert_str_eq(a->host, "mail.example.org");
+	ck_assert_str_eq(a->password, "pa ss\"wo\\rd # not a comment");
+	ck_assert_str_eq(a->user, "alice");
+	ck_assert_str_eq(a->from, "a#b@example.org");
+	/* Only \" and \\ are escapes; any other backslash stays. */
+	ck_assert_str_eq(a->passwordeval, "printf 'x\\n'");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(quoting_edges)
+{
+	struct conf *c;
+
+	c = parse_ok("account a\r\nhost h\r\npassword \"\"\r\n"
+	    "user \"\\\\\"\r\n");
+	ck_assert_str_eq(find(c, "a")->password, "");
+	ck_assert_str_eq(find(c, "a")->user, "\\");
+	ck_assert_str_eq(find(c, "a")->host, "h");
+	conf_free(c);
+
+	c = parse_ok("account a\nhost h\npassword \"#x\"#y\n"
+	    "passwordeval cmd # a comment\n");
+	ck_assert_str_eq(find(c, "a")->password, "#x");
+	ck_assert_str_eq(find(c, "a")->passwordeval, "cmd");
+	conf_free(c);
+
+	parse_err("account a\nhost h\npassword \"abc\n", "t.conf:3: ",
+	    "unterminated");
+	parse_err("account a\nhost h\npassword \"abc\\\"\n", "t.conf:3: ",
+	    "unterminated");
+	parse_err("account a\nhost h\npassword \"a\" b\n", "t.conf:3: ",
+	    NULL);
+}
+END_TEST
+
+START_TEST(unknown_key)
+{
+	char err[CONF_ERRLEN], want[512], *p = fixture("unknown.conf");
+	struct conf *c;
+
+	c = conf_load(p, 0, err, sizeof(err));
+	ck_assert_ptr_null(c);
+	(void)snprintf(want, sizeof(want), "%s:4: unknown key", p);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
+	    "error \"%s\", wanted \"%s...\"", err, want);
+	ck_assert_ptr_nonnull(strstr(err, "passwrd"));
+	free(p);
+
+	parse_err("account a\nhost h\n\n\nHost x\n", "t.conf:5: unknown key",
+	    NULL);
+}
+END_TEST
+
+START_TEST(bad_value_file)
+{
+	char err[CONF_ERRLEN], want[512], *p = fixture("badvalue.conf");
+
+	ck_assert_ptr_null(conf_load(p, 0, err, sizeof(err)));
+	(void)snprintf(want, sizeof(want), "%s:4: timeout:", p);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
+	    "error \"%s\", wanted \"%s...\"", err, want);
+	ck_assert_ptr_nonnull(strstr(err, "soon"));
+	free(p);
+}
+END_TEST
+
+/* Each of these on line 3 must be refused, naming the line. */
+static const char *const bad_values[] = {
+	"port 0", "port 65536", "port 25x", "port", "port -25",
+	"tls maybe", "tls_starttls 1", "tls_certcheck yes",
+	"tls_legacy x", "fix_bare_lf no",
+	"auth digest-md5", "auth on off",
+	"timeout 0", "timeout 86401", "timeout 5s", "timeout",
+	"set_from_header yes", "set_from_header",
+	"from <a@example.org>", "from a b@example.org",
+	"domain", "domain a b", "host", "passwordeval",
+	"syslog LOCAL0", "tls_trust_file",
+	"match", "match 10.0.0.0/33", "match ::1/129", "match mail/24",
+	"match 10.0.0.0/x", "match 10.0.0.0/", "match 10.0.0.0/-1",
+	"tls_fingerprint zz",
+	"tls_fingerprint 00:11:22",
+	"intercept_ports 25",
+};
+
+START_TEST(bad_value)
+{
+	char text[256];
+
+	(void)snprintf(text, sizeof(text), "account a\nhost h\n%s\n",
+	    bad_values[_i]);
+	parse_err(text, "t.conf:3: ", NULL);
+}
+END_TEST
+
+START_TEST(line_too_long)
+{
+	size_t n = 10000, k;
+	char *text;
+
+	text = malloc(n + 64);
+	ck_assert_ptr_nonnull(text);
+	(void)snprintf(text, 64, "account a\nhost h\ndomain ");
+	k = strlen(text);
+	memset(text + k, 'd', n);
+	text[k + n] = '\0';
+	parse_err(text, "t.conf:3: ", "too long");
+	free(text);
+}
+END_TEST
+
+START_TEST(tls_off_with_user)
+{
+	struct conf *c;
+
+	parse_err("account a\nhost h\ntls off\nuser alice\npassword x\n",
+	    "t.conf:1: ", "clear text");
+	/* Allowed: nobody to authenticate, or authentication off. */
+	c = parse_ok("account a\nhost h\ntls off\n"
+	    "account b\nhost h\ntls off\nuser bob\nauth off\n");
+	ck_assert_int_eq(find(c, "a")->tls, 0);
+	ck_assert_int_eq(find(c, "b")->auth, AUTH_OFF);
+	conf_free(c);
+	/* Inherited `tls off` counts too. */
+	parse_err("defaults\ntls off\naccount a\nhost h\nuser u\n",
+	    "t.conf:3: ", "clear text");
+}
+END_TEST
+
+START_TEST(oauth_needs_user)
+{
+
+	parse_err("account a\nhost h\nauth xoauth2\n", "t.conf:1: ",
+	    "needs a user");
+	parse_err("account a\nhost h\nauth oauthbearer\n", "t.conf:1: ",
+	    "needs a user");
+}
+END_TEST
+
+/* ---- tls_fingerprint ---- */
+
+START_TEST(fingerprint_sha256)
+{
+	struct conf_account *a;
+	struct conf *c;
+	unsigned i;
+
+	c = parse_ok("account a\nhost h\ntls_fingerprint "
+	    "ff:fe:fd:fc:fb:fa:f9:f8:f7:f6:f5:f4:f3:f2:f1:f0:"
+	    "ef:ee:ed:ec:eb:ea:e9:e8:e7:e6:e5:e4:e3:e2:e1:e0\n");
+	a = find(c, "a");
+	ck_assert_int_eq(a->has_fingerprint, 1);
+	for (i = 0; i < 32; i++)
+		ck_assert_uint_eq(a->fingerprint[i], 0xff - i);
+	conf_free(c);
+
+	/* An empty value takes the pin away again. */
+	c = parse_ok("account a\nhost h\ntls_fingerprint "
+	    "00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:"
+	    "00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:01\n"
+	    "tls_fingerprint\n");
+	ck_assert_int_eq(find(c, "a")->has_fingerprint, 0);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(fingerprint_sha1_refused)
+{
+
+	/* 20 bytes (SHA-1) and 16 (MD5): refused, saying why. */
+	parse_err("account a\nhost h\ntls_fingerprint "
+	    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33\n",
+	    "t.conf:3: ", "SHA-256");
+	parse_err("account a\nhost h\ntls_fingerprint "
+	    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33\n",
+	    "t.conf:3: ", "SHA-1");
+	parse_err("account a\nhost h\ntls_fingerprint "
+	    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\n",
+	    "t.conf:3: ", "SHA-256");
+	/* One byte short, one too many. */
+	parse_err("account a\nhost h\ntls_fingerprint "
+	    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+	    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE\n",
+	    "t.conf:3: ", NULL);
+	parse_err("account a\nhost h\ntls_fingerprint "
+	    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+	    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00\n",
+	    "t.conf:3: ", NULL);
+	/* Odd digits. */
+	parse_err("account a\nhost h\ntls_fingerprint "
+	    "0:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+	    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\n",
+	    "t.conf:3: ", NULL);
+}
+END_TEST
+
+/* ---- msmtp-only keys, intercept_ports ---- */
+
+START_TEST(msmtp_keys_ignored)
+{
+	struct conf *c;
+	size_t i;
+	int seen[4] = { 0, 0, 0, 0 };
+	static const char *const want[] = { "aliases", "auto_from",
+	    "logfile_time_format", "tls_crl_file" };
+
+	c = load_ok("msmtp.conf");
+	/* protocol is listed too; aliases, said twice, once. */
+	ck_assert_uint_eq(c->nignored, 5);
+	for (i = 0; i < c->nignored; i++) {
+		size_t j;
+
+		for (j = 0; j < 4; j++)
+			if (strcmp(c->ignored[i], want[j]) == 0)
+				seen[j]++;
+	}
+	for (i = 0; i < 4; i++)
+		ck_assert_msg(seen[i] == 1, "%s noted %d times", want[i],
+		    seen[i]);
+	ck_assert_str_eq(find(c, "a")->host, "mail.example.org");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(intercept_ports)
+{
+	struct conf *c;
+
+	c = parse_ok("defaults\nintercept_ports 25,2525,587\n"
+	    "account a\nhost h\n");
+	ck_assert_str_eq(c->intercept_ports, "25,2525,587");
+	conf_free(c);
+
+	/* Before any section is the defaults too. */
+	c = parse_ok("intercept_ports \"2525\"\naccount a\nhost h\n");
+	ck_assert_str_eq(c->intercept_ports, "2525");
+	conf_free(c);
+
+	parse_err("account a\nhost h\nintercept_ports 25\n", "t.conf:3: ",
+	    "defaults");
+	parse_err("defaults\nintercept_ports 25,,26\naccount a\nhost h\n",
+	    "t.conf:2: ", NULL);
+	parse_err("defaults\nintercept_ports 25, 2525\naccount a\nhost h\n",
+	    "t.conf:2: ", NULL);
+	parse_err("defaults\nintercept_ports 0\naccount a\nhost h\n",
+	    "t.conf:2: ", NULL);
+	parse_err("defaults\nintercept_ports 65536\naccount a\nhost h\n",
+	    "t.conf:2: ", NULL);
+	parse_err("defaults\nintercept_ports\naccount a\nhost h\n",
+	    "t.conf:2: ", NULL);
+}
+END_TEST
+
+/* ---- match and conf_match_addr ---- */
+
+static int
+addr_in(const struct conf_match *m, const char *text)
+{
+	unsigned char a[16];
+
+	if (strchr(text, ':') != NULL) {
+		ck_assert_int_eq(inet_pton(AF_INET6, text, a), 1);
+		return (conf_match_addr(m, AF_INET6, a));
+	}
+	ck_assert_int_eq(inet_pton(AF_INET, text, a), 1);
+	return (conf_match_addr(m, AF_INET, a));
+}
+
+START_TEST(match_entries)
+{
+	struct conf_account *a;
+	struct conf_match *m;
+	struct conf *c;
+
+	c = parse_ok("account a\nhost h\nmatch 10.0.0.0/8 172.16.0.0/12,"
+	    "192.0.2.1\t2001:db8::/32 fe80::/10 0.0.0.0/0 mail.example.org"
+	    " * ::1\n");
+	a = find(c, "a");
+	ck_assert_uint_eq(a->nmatch, 9);
+	m = a->match;
+
+	ck_assert_str_eq(m[0].text, "10.0.0.0/8");
+	ck_assert_int_eq(m[0].family, AF_INET);
+	ck_assert_int_eq(m[0].bits, 8);
+	ck_assert_int_eq(addr_in(&m[0], "10.255.1.2"), 1);
+	ck_assert_int_eq(addr_in(&m[0], "11.0.0.1"), 0);
+	ck_assert_int_eq(addr_in(&m[0], "::ffff:10.0.0.1"), 0);
+
+	/* A block that does not end on a byte boundary. */
+	ck_assert_int_eq(m[1].bits, 12);
+	ck_assert_int_eq(addr_in(&m[1], "172.16.0.0"), 1);
+	ck_assert_int_eq(addr_in(&m[1], "172.31.255.255"), 1);
+	ck_assert_int_eq(addr_in(&m[1], "172.32.0.0"), 0);
+	ck_assert_int_eq(addr_in(&m[1], "172.15.255.255"), 0);
+
+	/* One address. */
+	ck_assert_int_eq(m[2].bits, 32);
+	ck_assert_int_eq(addr_in(&m[2], "192.0.2.1"), 1);
+	ck_assert_int_eq(addr_in(&m[2], "192.0.2.2"), 0);
+
+	ck_assert_int_eq(m[3].family, AF_INET6);
+	ck_assert_int_eq(m[3].bits, 32);
+	ck_assert_int_eq(addr_in(&m[3], "2001:db8:ffff::1"), 1);
+	ck_assert_int_eq(addr_in(&m[3], "2001:db9::"), 0);
+	ck_assert_int_eq(addr_in(&m[3], "192.0.2.1"), 0);
+
+	ck_assert_int_eq(m[4].bits, 10);
+	ck_assert_int_eq(addr_in(&m[4], "fe80::1"), 1);
+	ck_assert_int_eq(addr_in(&m[4], "febf:ffff::"), 1);
+	ck_assert_int_eq(addr_in(&m[4], "fec0::"), 0);
+
+	/* /0 covers its own family only. */
+	ck_assert_int_eq(m[5].bits, 0);
+	ck_assert_int_eq(addr_in(&m[5], "203.0.113.9"), 1);
+	ck_assert_int_eq(addr_in(&m[5], "2001:db8::1"), 0);
+
+	/* A host name is resolved by conf_choose, not matched here. */
+	ck_assert_int_eq(m[6].bits, -1);
+	ck_assert_int_eq(m[6].any, 0);
+	ck_assert_int_eq(addr_in(&m[6], "192.0.2.1"), 0);
+
+	ck_assert_int_eq(m[7].any, 1);
+	ck_assert_int_eq(addr_in(&m[7], "192.0.2.1"), 1);
+	ck_assert_int_eq(addr_in(&m[7], "2001:db8::1"), 1);
+
+	ck_assert_int_eq(m[8].bits, 128);
+	ck_assert_int_eq(addr_in(&m[8], "::1"), 1);
+	ck_assert_int_eq(addr_in(&m[8], "::2"), 0);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(match_replaced)
+{
+	struct conf *c;
+
+	/* A second `match` line replaces the first, as other keys do. */
+	c = parse_ok("account a\nhost h\nmatch 10.0.0.0/8\nmatch *\n");
+	ck_assert_uint_eq(find(c, "a")->nmatch, 1);
+	ck_assert_int_eq(find(c, "a")->match[0].any, 1);
+	conf_free(c);
+}
+END_TEST
+
+/* ---- conf_choose ---- */
+
+static struct conf_account *
+choose(const struct conf *c, const char *name, const char *dest, char *err,
+    size_t errlen)
+{
+	unsigned char a[16];
+	int family = 0;
+
+	if (dest != NULL) {
+		family = strchr(dest, ':') != NULL ? AF_INET6 : AF_INET;
+		ck_assert_int_eq(inet_pton(family, dest, a), 1);
+	}
+	err[0] = '\0';
+	return (conf_choose(c, name, family, dest != NULL ? a : NULL, err,
+	    errlen));
+}
+
+START_TEST(choose_by_match)
+{
+	char err[CONF_ERRLEN];
+	struct conf *c;
+
+	c = load_ok("match.conf");
+	ck_assert_str_eq(choose(c, NULL, "10.1.2.3", err,
+	    sizeof(err))->name, "lan");
+	ck_assert_str_eq(choose(c, NULL, "192.168.1.77", err,
+	    sizeof(err))->name, "lan");
+	ck_assert_str_eq(choose(c, NULL, "fd12::1", err,
+	    sizeof(err))->name, "lan");
+	ck_assert_str_eq(choose(c, NULL, "2001:db8::5", err,
+	    sizeof(err))->name, "docs");
+	ck_assert_str_eq(choose(c, NULL, "192.0.2.1", err,
+	    sizeof(err))->name, "docs");
+	/* A host name in `match`, resolved (localhost is in /etc/hosts). */
+	ck_assert_str_eq(choose(c, NULL, "127.0.0.1", err,
+	    sizeof(err))->name, "loop");
+	ck_assert_str_eq(choose(c, NULL, "198.51.100.1", err,
+	    sizeof(err))->name, "rest");
+	/* A name given explicitly wins over `match`. */
+	ck_assert_str_eq(choose(c, "docs", "10.1.2.3", err,
+	    sizeof(err))->name, "docs");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(choose_default_and_only)
+{
+	char err[CONF_ERRLEN];
+	struct conf *c;
+
+	/* No match: the default account. */
+	c = parse_ok("account a\nhost a\nmatch 10.0.0.0/8\n"
+	    "account b\nhost b\naccount default : b\n");
+	ck_assert_str_eq(choose(c, NULL, "192.0.2.9", err,
+	    sizeof(err))->name, "default");
+	ck_assert_str_eq(choose(c, NULL, NULL, err, sizeof(err))->host, "b");
+	ck_assert_str_eq(choose(c, "default", NULL, err, sizeof(err))->host,
+	    "b");
+	ck_assert_str_eq(choose(c, "b", NULL, err, sizeof(err))->name, "b");
+	ck_assert_str_eq(choose(c, NULL, "10.9.9.9", err,
+	    sizeof(err))->name, "a");
+	conf_free(c);
+
+	/* An account really called default. */
+	c = parse_ok("account a\nhost a\naccount default\nhost d\n");
+	ck_assert_str_eq(choose(c, NULL, "192.0.2.9", err,
+	    sizeof(err))->host, "d");
+	conf_free(c);
+
+	/* The only account, whatever the destination. */
+	c = parse_ok("account solo\nhost s\nmatch 10.0.0.0/8\n");
+	ck_assert_str_eq(choose(c, NULL, "192.0.2.9", err,
+	    sizeof(err))->name, "solo");
+	ck_assert_str_eq(choose(c, NULL, NULL, err, sizeof(err))->name,
+	    "solo");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(choose_none)
+{
+	char err[CONF_ERRLEN];
+	struct conf *c;
+
+	c = parse_ok("account a\nhost a\nmatch 10.0.0.0/8\n"
+	    "account b\nhost b\nmatch 2001:db8::/32\n");
+	ck_assert_ptr_null(choose(c, NULL, "192.0.2.9", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "t.conf"));
+	ck_assert_ptr_nonnull(strstr(err, "no account"));
+	ck_assert_ptr_null(choose(c, NULL, NULL, err, sizeof(err)));
+	ck_assert_str_ne(err, "");
+	ck_assert_ptr_null(choose(c, "nosuch", "10.0.0.1", err,
+	    sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "no account \"nosuch\""));
+	conf_free(c);
+}
+END_TEST
+
+/* ---- conf_load and permissions ---- */
+
+START_TEST(load_password_world_readable)
+{
+	char err[CONF_ERRLEN], want[512], *text = fixture_text("secret.conf");
+	char *p = tmp_file("open.conf", text, 0644);
+
+	ck_assert_ptr_null(conf_load(p, 1, err, sizeof(err)));
+	(void)snprintf(want, sizeof(want), "chmod 600 %s", p);
+	ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" does not say "
+	    "\"%s\"", err, want);
+	ck_assert_msg(strncmp(err, p, strlen(p)) == 0, "error \"%s\" does "
+	    "not start with the file name", err);
+	free(p);
+
+	p = tmp_file("group.conf", text, 0640);
+	ck_assert_ptr_null(conf_load(p, 1, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "chmod 600"));
+	free(p);
+
+	p = tmp_file("others.conf", text, 0604);
+	ck_assert_ptr_null(conf_load(p, 1, err, sizeof(err)));
+	free(p);
+	free(text);
+}
+END_TEST
+
+START_TEST(load_password_private)
+{
+	char err[CONF_ERRLEN], *text = fixture_text("secret.conf");
+	char *p = tmp_file("private.conf", text, 0600);
+	struct conf *c;
+
+	c = conf_load(p, 1, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(find(c, "a")->password, "s3cret");
+	conf_free(c);
+	free(p);
+
+	/* A read-only private file is fine too. */
+	p = tmp_file("readonly.conf", text, 0400);
+	c = conf_load(p, 1, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	conf_free(c);
+	free(p);
+	free(text);
+}
+END_TEST
+
+START_TEST(load_no_password_open)
+{
+	char err[CONF_ERRLEN], *text = fixture_text("evalonly.conf");
+	char *p = tmp_file("eval.conf", text, 0644);
+	struct conf *c;
+
+	/* passwordeval is not a secret in the file. */
+	c = conf_load(p, 1, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->has_password, 0);
+	conf_free(c);
+	free(p);
+	free(text);
+}
+END_TEST
+
+START_TEST(load_unchecked)
+{
+	char err[CONF_ERRLEN], *text = fixture_text("secret.conf");
+	char *p = tmp_file("open.conf", text, 0644);
+	struct conf *c;
+
+	c = conf_load(p, 0, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	conf_free(c);
+	free(p);
+	free(text);
+}
+END_TEST
+
+START_TEST(load_other_owner)
+{
+	char err[CONF_ERRLEN], *text = fixture_text("secret.conf");
+	char *p = tmp_file("theirs.conf", text, 0600);
+
+	/* Only root can give a file away; others have nothing to test. */
+	if (geteuid() != 0) {
+		fprintf(stderr, "load_other_owner: skipped, not root\n");
+		free(p);
+		free(text);
+		return;
+	}
+	ck_assert_int_eq(chown(p, 65534, 65534), 0);
+	ck_assert_ptr_null(conf_load(p, 1, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "owned by another user"));
+	free(p);
+	free(text);
+}
+END_TEST
+
+START_TEST(load_not_a_file)
+{
+	char err[CONF_ERRLEN], *p;
+
+	ck_assert_int_ge(asprintf(&p, "%s/missing.conf", tmpdir), 0);
+	ck_assert_ptr_null(conf_load(p, 1, err, sizeof(err)));
+	ck_assert_msg(strncmp(err, p, strlen(p)) == 0, "%s", err);
+	ck_assert_ptr_nonnull(strstr(err, strerror(ENOENT)));
+	free(p);
+
+	ck_assert_ptr_null(conf_load(tmpdir, 1, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
+
+	p = tmp_file("nul.conf", "account a\nhost h\n", 0600);
+	ck_assert_int_eq(truncate(p, 40), 0);
+	ck_assert_ptr_null(conf_load(p, 1, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "NUL"));
+	free(p);
+}
+END_TEST
+
+/* ---- conf_secret ---- */
+
+/* A one-account configuration whose account carries the given lines. */
+static struct conf *
+secret_conf(const char *lines)
+{
+	char text[1024];
+
+	(void)snprintf(text, sizeof(text), "account a\nhost mail.example.org\n"
+	    "%s\n", lines);
+	return (parse_ok(text));
+}
+
+START_TEST(secret_password)
+{
+	char err[CONF_ERRLEN], *s;
+	struct conf *c;
+
+	c = secret_conf("user alice\npassword \"p w\"");
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s, "p w");
+	wipe_free(s);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(secret_eval)
+{
+	char err[CONF_ERRLEN], *s;
+	struct conf *c;
+
+	c = secret_conf("user alice\npasswordeval printf 'tok\\n'");
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_str_eq(s, "tok");
+	wipe_free(s);
+	conf_free(c);
+
+	/* CRLF output loses both; inner white space stays. */
+	c = secret_conf("user alice\npasswordeval \"printf ' a b\\r\\n'\"");
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_str_eq(s, " a b");
+	wipe_free(s);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(secret_eval_not_run)
+{
+	char err[CONF_ERRLEN], *s, cmd[256], *mark;
+	struct conf *c;
+
+	ck_assert_int_ge(asprintf(&mark, "%s/ran", tmpdir), 0);
+	(void)snprintf(cmd, sizeof(cmd), "user alice\npasswordeval "
+	    "touch %s", mark);
+	c = secret_conf(cmd);
+	s = conf_secret(find(c, "a"), 0, err, sizeof(err));
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s, "*");
+	ck_assert_int_ne(access(mark, F_OK), 0);
+	wipe_free(s);
+	conf_free(c);
+	free(mark);
+}
+END_TEST
+
+START_TEST(secret_eval_fails)
+{
+	char err[CONF_ERRLEN], *s;
+	struct conf *c;
+
+	c = secret_conf("user alice\npasswordeval \"echo vault is locked >&2;"
+	    " exit 3\"");
+	err[0] = '\0';
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err, "vault is locked") != NULL,
+	    "the command's complaint is missing: %s", err);
+	ck_assert_msg(strstr(err, "status 3") != NULL, "no exit status: %s",
+	    err);
+	ck_assert_ptr_nonnull(strstr(err, "passwordeval"));
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(secret_eval_killed)
+{
+	char err[CONF_ERRLEN], *s;
+	struct conf *c;
+
+	c = secret_conf("user alice\npasswordeval \"printf x; kill -9 $$\"");
+	err[0] = '\0';
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err, "signal 9") != NULL, "%s", err);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(secret_eval_empty)
+{
+	char err[CONF_ERRLEN], *s;
+	struct conf *c;
+
+	c = secret_conf("user alice\npasswordeval \"printf '\\n'\"");
+	err[0] = '\0';
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(err, "nothing"));
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(secret_eval_long)
+{
+	char err[CONF_ERRLEN], *s;
+	struct conf *c;
+	size_t i;
+
+	c = secret_conf("user alice\npasswordeval "
+	    "\"head -c 10240 /dev/zero | tr '\\\\0' k\"");
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_uint_eq(strlen(s), 10240);
+	for (i = 0; i < 10240; i++)
+		ck_assert_int_eq(s[i], 'k');
+	wipe_free(s);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(secret_eval_sigchld_ignored)
+{
+	char err[CONF_ERRLEN], *s;
+	struct conf *c;
+	int i;
+
+	/*
+	 * The wrapper runs conf_secret in whatever process started it, and
+	 * an ignored SIGCHLD is inherited across exec: the child is then
+	 * reaped by the kernel and waitpid() fails with ECHILD.
+	 */
+	ck_assert(signal(SIGCHLD, SIG_IGN) != SIG_ERR);
+	c = secret_conf("user alice\npasswordeval printf tok");
+	for (i = 0; i < 5; i++) {
+		err[0] = '\0';
+		s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+		ck_assert_msg(s != NULL && strcmp(s, "tok") == 0,
+		    "with SIGCHLD ignored: %s", s != NULL ? s : err);
+		wipe_free(s);
+	}
+	conf_free(c);
+}
+END_TEST
+
+static void
+write_netrc(void)
+{
+	char *p;
+
+	p = tmp_file(".netrc",
+	    "machine other.example.org login alice password wrong\n"
+	    "machine mail.example.org\n"
+	    "\tlogin alice\n"
+	    "\tpassword s3cret\n"
+	    "machine mail.example.org login carol password c4rol\n"
+	    "default login bob password fallback\n", 0600);
+	free(p);
+	ck_assert_int_eq(setenv("HOME", tmpdir, 1), 0);
+}
+
+START_TEST(secret_netrc)
+{
+	char err[CONF_ERRLEN], *s;
+	struct conf *c;
+
+	write_netrc();
+	c = secret_conf("user alice");
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_str_eq(s, "s3cret");
+	wipe_free(s);
+	conf_free(c);
+
+	/* The second entry for the same machine, by login. */
+	c = secret_conf("user carol");
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_str_eq(s, "c4rol");
+	wipe_free(s);
+	conf_free(c);
+
+	/* `default` serves any machine for its login. */
+	c = secret_conf("user bob");
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_str_eq(s, "fallback");
+	wipe_free(s);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(secret_none)
+{
+	char err[CONF_ERRLEN], *s;
+	struct conf *c;
+
+	write_netrc();
+	c = secret_conf("user dave");
+	err[0] = '\0';
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strncmp(err, "t.conf:1: ", 10) == 0, "%s", err);
+	ck_assert_ptr_nonnull(strstr(err, "dave"));
+	ck_assert_ptr_nonnull(strstr(err, "no password, passwordeval or "
+	    "~/.netrc entry"));
+	conf_free(c);
+
+	/* No ~/.netrc at all. */
+	ck_assert_int_eq(setenv("HOME", "/nonexistent", 1), 0);
+	c = secret_conf("user alice");
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_ptr_null(s);
+	conf_free(c);
+}
+END_TEST
+
+/* ---- printing ---- */
+
+START_TEST(print_hides_secrets)
+{
+	struct conf *c;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	c = parse_ok("account a\nhost mail.example.org\nuser alice\n"
+	    "password hunter2\ntls_starttls off\n");
+	f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	conf_print(c, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_null(strstr(buf, "hunter2"));
+	ck_assert_ptr_nonnull(strstr(buf, "password *"));
+	ck_assert_ptr_nonnull(strstr(buf, "port 465"));
+	free(buf);
+	conf_free(c);
+	conf_free(NULL);
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc;
+
+	tc = tcase_create("keys");
+	tcase_add_test(tc, every_key);
+	tcase_add_test(tc, defaults_of_an_account);
+	tcase_add_test(tc, default_ports);
+	tcase_add_test(tc, value_spellings);
+	tcase_add_test(tc, auth_names);
+	tcase_add_test(tc, msmtp_keys_ignored);
+	tcase_add_test(tc, intercept_ports);
+	tcase_add_test(tc, print_hides_secrets);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("accounts");
+	tcase_add_test(tc, inheritance);
+	tcase_add_test(tc, default_alias_settings);
+	tcase_add_test(tc, default_alias_unknown);
+	tcase_add_test(tc, inherit_unknown);
+	tcase_add_test(tc, account_errors);
+	tcase_add_test(tc, missing_host);
+	tcase_add_test(tc, tls_off_with_user);
+	tcase_add_test(tc, oauth_needs_user);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("syntax");
+	tcase_add_test(tc, quoting_and_comments);
+	tcase_add_test(tc, quoting_edges);
+	tcase_add_test(tc, unknown_key);
+	tcase_add_test(tc, bad_value_file);
+	tcase_add_loop_test(tc, bad_value, 0,
+	    (int)(sizeof(bad_values) / sizeof(bad_values[0])));
+	tcase_add_test(tc, line_too_long);
+	tcase_add_test(tc, fingerprint_sha256);
+	tcase_add_test(tc, fingerprint_sha1_refused);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("match");
+	tcase_add_test(tc, match_entries);
+	tcase_add_test(tc, match_replaced);
+	tcase_add_test(tc, choose_by_match);
+	tcase_add_test(tc, choose_default_and_only);
+	tcase_add_test(tc, choose_none);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("files");
+	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_test(tc, load_password_world_readable);
+	tcase_add_test(tc, load_password_private);
+	tcase_add_test(tc, load_no_password_open);
+	tcase_add_test(tc, load_unchecked);
+	tcase_add_test(tc, load_other_owner);
+	tcase_add_test(tc, load_not_a_file);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("secrets");
+	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, secret_password);
+	tcase_add_test(tc, secret_eval);
+	tcase_add_test(tc, secret_eval_not_run);
+	tcase_add_test(tc, secret_eval_fails);
+	tcase_add_test(tc, secret_eval_killed);
+	tcase_add_test(tc, secret_eval_empty);
+	tcase_add_test(tc, secret_eval_long);
+	tcase_add_test(tc, secret_eval_sigchld_ignored);
+	tcase_add_test(tc, secret_netrc);
+	tcase_add_test(tc, secret_none);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(conf_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}

@@ -1,0 +1,1454 @@
+/*
+ * Unit tests for helper/smtp: the reply parser, capabilities, the program's
+ * commands and the DATA stream (security.md items 1, 11 and 12).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../helper/smtp.h"
+
+/* ---- helpers ---- */
+
+static struct smtp_rparser *
+rp_new(void)
+{
+	struct smtp_rparser *rp = malloc(sizeof(*rp));
+
+	ck_assert_ptr_nonnull(rp);
+	smtp_rp_init(rp);
+	return (rp);
+}
+
+/* Append n bytes to the parser's buffer; they must fit. */
+static void
+rp_put(struct smtp_rparser *rp, const char *s, size_t n)
+{
+	size_t room;
+	char *p;
+
+	p = smtp_rp_space(rp, &room);
+	ck_assert_msg(room >= n, "no room for %zu bytes (%zu free)", n, room);
+	memcpy(p, s, n);
+	smtp_rp_commit(rp, n);
+}
+
+static void
+rp_puts(struct smtp_rparser *rp, const char *s)
+{
+
+	rp_put(rp, s, strlen(s));
+}
+
+/* A reply over a caller's text, as the parser would return it. */
+static struct smtp_reply
+reply_of(const char *text)
+{
+	struct smtp_reply r;
+
+	r.code = (text[0] - '0') * 100 + (text[1] - '0') * 10 +
+	    (text[2] - '0');
+	r.raw = text;
+	r.len = strlen(text);
+	r.nlines = 0;
+	return (r);
+}
+
+/* ---- the reply parser ---- */
+
+START_TEST(rp_single_line)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	const char *t = "250 OK\r\n";
+
+	rp_puts(rp, t);
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+	ck_assert_int_eq(r.code, 250);
+	ck_assert_uint_eq(r.nlines, 1);
+	ck_assert_uint_eq(r.len, strlen(t));
+	ck_assert_mem_eq(r.raw, t, strlen(t));
+	ck_assert_uint_eq(smtp_rp_pending(rp), 0);
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 0);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_code_alone)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+
+	rp_puts(rp, "354\r\n");
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+	ck_assert_int_eq(r.code, 354);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_multiline)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	const char *t = "250-mail.example.org\r\n250-PIPELINING\r\n"
+	    "250 8BITMIME\r\n";
+
+	rp_puts(rp, t);
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+	ck_assert_int_eq(r.code, 250);
+	ck_assert_uint_eq(r.nlines, 3);
+	ck_assert_uint_eq(r.len, strlen(t));
+	ck_assert_mem_eq(r.raw, t, strlen(t));
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_byte_at_a_time)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	const char *t = "250-mail.example.org says hi\r\n250-SIZE 1000\r\n"
+	    "250-AUTH PLAIN\r\n250 HELP\r\n";
+	size_t i, n = strlen(t);
+	int got;
+
+	for (i = 0; i < n; i++) {
+		rp_put(rp, t + i, 1);
+		got = smtp_rp_next(rp, &r);
+		if (i + 1 < n)
+			ck_assert_msg(got == 0, "a reply after %zu of %zu "
+			    "bytes (got %d)", i + 1, n, got);
+		else
+			ck_assert_int_eq(got, 1);
+	}
+	ck_assert_int_eq(r.code, 250);
+	ck_assert_uint_eq(r.nlines, 4);
+	ck_assert_uint_eq(r.len, n);
+	ck_assert_mem_eq(r.raw, t, n);
+	ck_assert_uint_eq(smtp_rp_pending(rp), 0);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_bare_lf_lines)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	const char *t = "250-first\n250 second\n";
+
+	rp_puts(rp, t);
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+	ck_assert_int_eq(r.code, 250);
+	ck_assert_uint_eq(r.nlines, 2);
+	ck_assert_uint_eq(r.len, strlen(t));
+	ck_assert_mem_eq(r.raw, t, strlen(t));
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_code_mismatch)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+
+	rp_puts(rp, "250-one\r\n251 two\r\n");
+	ck_assert_int_eq(smtp_rp_next(rp, &r), -1);
+	ck_assert_ptr_nonnull(rp->err);
+	/* The error sticks: more bytes do not revive the parser. */
+	rp_puts(rp, "250 ok\r\n");
+	ck_assert_int_eq(smtp_rp_next(rp, &r), -1);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_code_mismatch_first_digit)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+
+	rp_puts(rp, "250-one\r\n550 two\r\n");
+	ck_assert_int_eq(smtp_rp_next(rp, &r), -1);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_nul_byte)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	static const char t[] = "250 ab\0cd\r\n";
+
+	rp_put(rp, t, sizeof(t) - 1);
+	ck_assert_int_eq(smtp_rp_next(rp, &r), -1);
+	ck_assert_ptr_nonnull(rp->err);
+	ck_assert_ptr_nonnull(strstr(rp->err, "NUL"));
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_nul_in_continuation)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	static const char t[] = "250-ok\r\n250-\0\r\n250 end\r\n";
+
+	rp_put(rp, t, sizeof(t) - 1);
+	ck_assert_int_eq(smtp_rp_next(rp, &r), -1);
+	free(rp);
+}
+END_TEST
+
+/* Lines that are not replies. */
+static const char *const bad_lines[] = {
+	"2x0 ok\r\n",
+	"25x ok\r\n",
+	"x50 ok\r\n",
+	"600 too high\r\n",
+	"199 too low\r\n",
+	"100 continue\r\n",
+	"000 zero\r\n",
+	"25 short\r\n",
+	"25\r\n",
+	"\r\n",
+	"\n",
+	"250x no separator\r\n",
+	"250_ok\r\n",
+	" 250 leading space\r\n",
+	"-250 sign\r\n",
+	"hello\r\n",
+	"250-ok\r\n2x0 bad continuation\r\n",
+	"250-ok\r\n\r\n",
+};
+
+START_TEST(rp_malformed)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+
+	rp_puts(rp, bad_lines[_i]);
+	ck_assert_msg(smtp_rp_next(rp, &r) == -1, "\"%s\" was accepted",
+	    bad_lines[_i]);
+	ck_assert_ptr_nonnull(rp->err);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_line_too_long_streamed)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	char chunk[1000];
+	size_t sent = 0, total = 70 * 1024;
+	int got = 0;
+
+	/* A 70 KB line, 1000 bytes at a time: refused once it passes the
+	 * line limit, long before the end arrives. */
+	rp_puts(rp, "250 ");
+	memset(chunk, 'A', sizeof(chunk));
+	while (sent < total) {
+		rp_put(rp, chunk, sizeof(chunk));
+		sent += sizeof(chunk);
+		if ((got = smtp_rp_next(rp, &r)) != 0)
+			break;
+	}
+	ck_assert_int_eq(got, -1);
+	ck_assert_msg(sent <= SMTP_LINE_MAX + sizeof(chunk),
+	    "refused only after %zu bytes", sent);
+	ck_assert_ptr_nonnull(rp->err);
+	ck_assert_ptr_nonnull(strstr(rp->err, "too long"));
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_line_too_long_whole)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	size_t n = 70 * 1024, room;
+	char *line, *p;
+
+	/* As much of a 70 KB line as fits, in one read. */
+	line = malloc(n);
+	ck_assert_ptr_nonnull(line);
+	memset(line, 'B', n);
+	memcpy(line, "250 ", 4);
+	p = smtp_rp_space(rp, &room);
+	ck_assert_uint_gt(room, SMTP_LINE_MAX);
+	ck_assert_uint_lt(room, n);
+	memcpy(p, line, room);
+	smtp_rp_commit(rp, room);
+	ck_assert_int_eq(smtp_rp_next(rp, &r), -1);
+	ck_assert_ptr_nonnull(rp->err);
+	free(line);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_line_too_long_terminated)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	size_t n = SMTP_LINE_MAX + 100;
+	char *line;
+
+	/* A complete but overlong line is refused too. */
+	line = malloc(n + 2);
+	ck_assert_ptr_nonnull(line);
+	memset(line, 'C', n);
+	memcpy(line, "250 ", 4);
+	memcpy(line + n, "\r\n", 2);
+	rp_put(rp, line, n + 2);
+	ck_assert_int_eq(smtp_rp_next(rp, &r), -1);
+	free(line);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_long_line_within_limit)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	size_t n = 2000;
+	char *line;
+
+	line = malloc(n + 2);
+	ck_assert_ptr_nonnull(line);
+	memset(line, 'D', n);
+	memcpy(line, "250 ", 4);
+	memcpy(line + n, "\r\n", 2);
+	rp_put(rp, line, n + 2);
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+	ck_assert_uint_eq(r.len, n + 2);
+	free(line);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_too_many_lines)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	int i;
+
+	for (i = 0; i < SMTP_REPLY_LINES + 50; i++)
+		rp_puts(rp, "250-x\r\n");
+	rp_puts(rp, "250 end\r\n");
+	ck_assert_int_eq(smtp_rp_next(rp, &r), -1);
+	ck_assert_ptr_nonnull(rp->err);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_endless_continuation)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	int i, got = 0;
+
+	/* "250-" lines that never end: refused within the line budget. */
+	for (i = 0; i < 100000; i++) {
+		rp_puts(rp, "250-more\r\n");
+		if ((got = smtp_rp_next(rp, &r)) != 0)
+			break;
+	}
+	ck_assert_int_eq(got, -1);
+	ck_assert_int_le(i, SMTP_REPLY_LINES);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_most_lines_allowed)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	int i;
+
+	for (i = 0; i < SMTP_REPLY_LINES - 1; i++)
+		rp_puts(rp, "250-x\r\n");
+	rp_puts(rp, "250 end\r\n");
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+	ck_assert_uint_eq(r.nlines, SMTP_REPLY_LINES);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_reply_too_big)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	char line[1002];
+	size_t room, fed = 0;
+	int got = 0;
+	char *p;
+
+	/* Few but long lines, more than the whole reply buffer. */
+	memset(line, 'E', sizeof(line));
+	memcpy(line, "250-", 4);
+	memcpy(line + sizeof(line) - 2, "\r\n", 2);
+	while (fed < 4 * SMTP_REPLY_MAX) {
+		p = smtp_rp_space(rp, &room);
+		if (room > sizeof(line))
+			room = sizeof(line);
+		memcpy(p, line, room);
+		smtp_rp_commit(rp, room);
+		fed += room;
+		if ((got = smtp_rp_next(rp, &r)) != 0)
+			break;
+	}
+	ck_assert_int_eq(got, -1);
+	ck_assert_uint_le(fed, SMTP_REPLY_MAX);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_two_replies_one_read)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	const char *a = "250 2.1.0 ok\r\n", *b = "354 go ahead\r\n";
+	char both[64];
+
+	(void)snprintf(both, sizeof(both), "%s%s", a, b);
+	rp_puts(rp, both);
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+	ck_assert_int_eq(r.code, 250);
+	ck_assert_uint_eq(r.len, strlen(a));
+	ck_assert_uint_eq(smtp_rp_pending(rp), strlen(b));
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+	ck_assert_int_eq(r.code, 354);
+	ck_assert_uint_eq(r.len, strlen(b));
+	ck_assert_mem_eq(r.raw, b, strlen(b));
+	ck_assert_uint_eq(smtp_rp_pending(rp), 0);
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 0);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_starttls_injection)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	const char *ready = "220 Ready\r\n";
+	const char *rest = "250-x\r\n250 AUTH LOGIN\r\n";
+	char seg[64];
+
+	/* security.md item 1: the 220 and injected lines in one segment. */
+	(void)snprintf(seg, sizeof(seg), "%s%s", ready, rest);
+	rp_puts(rp, seg);
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+	ck_assert_int_eq(r.code, 220);
+	ck_assert_uint_eq(r.len, strlen(ready));
+	ck_assert_uint_eq(smtp_rp_pending(rp), strlen(rest));
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_starttls_partial_line)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+
+	rp_puts(rp, "220 Ready\r\n250");
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+	ck_assert_int_eq(r.code, 220);
+	ck_assert_uint_eq(smtp_rp_pending(rp), 3);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_starttls_clean)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+
+	rp_puts(rp, "220 Ready\r\n");
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+	ck_assert_uint_eq(smtp_rp_pending(rp), 0);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_pending_partial)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+
+	rp_puts(rp, "25");
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 0);
+	ck_assert_uint_eq(smtp_rp_pending(rp), 2);
+	rp_puts(rp, "0 ok\r\n");
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+	ck_assert_uint_eq(smtp_rp_pending(rp), 0);
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_buffer_reused)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+	int i;
+
+	/* Far more bytes in total than the buffer holds, one reply at a
+	 * time: each returned reply must give its room back. */
+	for (i = 0; i < 20000; i++) {
+		rp_puts(rp, "250 ok\r\n");
+		ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+		ck_assert_int_eq(r.code, 250);
+	}
+	free(rp);
+}
+END_TEST
+
+START_TEST(rp_init_resets)
+{
+	struct smtp_rparser *rp = rp_new();
+	struct smtp_reply r;
+
+	rp_puts(rp, "2x0 junk\r\n");
+	ck_assert_int_eq(smtp_rp_next(rp, &r), -1);
+	smtp_rp_init(rp);
+	ck_assert_ptr_null(rp->err);
+	ck_assert_uint_eq(smtp_rp_pending(rp), 0);
+	rp_puts(rp, "250 fresh\r\n");
+	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
+	free(rp);
+}
+END_TEST
+
+/* ---- capabilities ---- */
+
+static const char ehlo_text[] =
+    "250-mail.example.org Hello client\r\n"
+    "250-PIPELINING\r\n"
+    "250-SIZE 35882577\r\n"
+    "250-starttls\r\n"
+    "250-AUTH PLAIN login\tCRAM-MD5\r\n"
+    "250-AUTH=PLAIN LOGIN\r\n"
+    "250-CHUNKING\r\n"
+    "250-BINARYMIME\r\n"
+    "250-STARTTLSX\r\n"
+    "250 8BITMIME\r\n";
+
+START_TEST(caps_has)
+{
+	struct smtp_reply r = reply_of(ehlo_text);
+
+	ck_assert_int_eq(smtp_has_cap(&r, "PIPELINING"), 1);
+	ck_assert_int_eq(smtp_has_cap(&r, "pipelining"), 1);
+	ck_assert_int_eq(smtp_has_cap(&r, "STARTTLS"), 1);
+	ck_assert_int_eq(smtp_has_cap(&r, "SIZE"), 1);
+	ck_assert_int_eq(smtp_has_cap(&r, "8BITMIME"), 1);
+	ck_assert_int_eq(smtp_has_cap(&r, "AUTH"), 1);
+	/* Prefixes are not capabilities. */
+	ck_assert_int_eq(smtp_has_cap(&r, "PIPE"), 0);
+	ck_assert_int_eq(smtp_has_cap(&r, "START"), 0);
+	ck_assert_int_eq(smtp_has_cap(&r, "SMTPUTF8"), 0);
+	/* The first line is the server's name, not a capability. */
+	ck_assert_int_eq(smtp_has_cap(&r, "mail.example.org"), 0);
+}
+END_TEST
+
+START_TEST(caps_has_name_line_only)
+{
+	struct smtp_reply r = reply_of("250 STARTTLS\r\n");
+
+	/* A server called STARTTLS offers nothing. */
+	ck_assert_int_eq(smtp_has_cap(&r, "STARTTLS"), 0);
+}
+END_TEST
+
+START_TEST(caps_has_bare_lf)
+{
+	struct smtp_reply r = reply_of("250-name\n250 STARTTLS\n");
+
+	ck_assert_int_eq(smtp_has_cap(&r, "STARTTLS"), 1);
+}
+END_TEST
+
+START_TEST(mechs_auth_line)
+{
+	struct smtp_reply r = reply_of(ehlo_text);
+	char out[128];
+
+	/* Upper-cased, tabs and runs of blanks made single spaces, and the
+	 * duplicate AUTH= line not added again. */
+	ck_assert_int_eq(smtp_auth_mechs(&r, out, sizeof(out)), 1);
+	ck_assert_str_eq(out, "PLAIN LOGIN CRAM-MD5");
+}
+END_TEST
+
+START_TEST(mechs_old_form_only)
+{
+	struct smtp_reply r = reply_of("250-mail.example.org\r\n"
+	    "250-AUTH=LOGIN PLAIN\r\n250 SIZE\r\n");
+	char out[128];
+
+	/* Servers of the pre-RFC 2554 era advertise only "AUTH=". */
+	ck_assert_msg(smtp_auth_mechs(&r, out, sizeof(out)) == 1,
+	    "an EHLO reply with only \"AUTH=LOGIN PLAIN\" gave no AUTH line "
+	    "(mechanisms \"%s\")", out);
+	ck_assert_str_eq(out, "LOGIN PLAIN");
+}
+END_TEST
+
+START_TEST(mechs_none)
+{
+	struct smtp_reply r = reply_of("250-mail.example.org\r\n"
+	    "250-AUTHENTICATE\r\n250 SIZE\r\n");
+	char out[128];
+
+	ck_assert_int_eq(smtp_auth_mechs(&r, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(mechs_name_line_ignored)
+{
+	struct smtp_reply r = reply_of("250-AUTH PLAIN\r\n250 SIZE\r\n");
+	char out[64];
+
+	ck_assert_int_eq(smtp_auth_mechs(&r, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(mechs_small_buffer)
+{
+	struct smtp_reply r = reply_of(ehlo_text);
+	char out[8];
+
+	memset(out, 'Z', sizeof(out));
+	(void)smtp_auth_mechs(&r, out, sizeof(out));
+	ck_assert_ptr_nonnull(memchr(out, '\0', sizeof(out)));
+	ck_assert_int_eq(strncmp(out, "PLAIN", 5), 0);
+}
+END_TEST
+
+START_TEST(mech_in_list)
+{
+
+	ck_assert_int_eq(smtp_mech_in("PLAIN LOGIN CRAM-MD5", "PLAIN"), 1);
+	ck_assert_int_eq(smtp_mech_in("PLAIN LOGIN CRAM-MD5", "LOGIN"), 1);
+	ck_assert_int_eq(smtp_mech_in("PLAIN LOGIN CRAM-MD5", "cram-md5"), 1);
+	ck_assert_int_eq(smtp_mech_in("PLAIN LOGIN CRAM-MD5", "LOG"), 0);
+	ck_assert_int_eq(smtp_mech_in("PLAIN LOGIN CRAM-MD5", "MD5"), 0);
+	ck_assert_int_eq(smtp_mech_in("PLAIN LOGIN CRAM-MD5", "CRAM"), 0);
+	ck_assert_int_eq(smtp_mech_in("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"),
+	    0);
+	ck_assert_int_eq(smtp_mech_in("  XOAUTH2   OAUTHBEARER ",
+	    "OAUTHBEARER"), 1);
+	ck_assert_int_eq(smtp_mech_in("", "PLAIN"), 0);
+	ck_assert_int_eq(smtp_mech_in("   ", "PLAIN"), 0);
+}
+END_TEST
+
+START_TEST(reply_name)
+{
+	struct smtp_reply r = reply_of(ehlo_text);
+	struct smtp_reply bare = reply_of("250 \r\n");
+	char out[64];
+
+	smtp_reply_name(&r, out, sizeof(out));
+	ck_assert_str_eq(out, "mail.example.org");
+	smtp_reply_name(&r, out, 5);
+	ck_assert_str_eq(out, "mail");
+	smtp_reply_name(&bare, out, sizeof(out));
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* ---- smtp_caps_filter ---- */
+
+static const char filter_in[] =
+    "250-mail.example.org Hello\r\n"
+    "250-PIPELINING\r\n"
+    "250-STARTTLS\r\n"
+    "250-CHUNKING\r\n"
+    "250-AUTH PLAIN LOGIN CRAM-MD5\r\n"
+    "250-AUTH=PLAIN LOGIN\r\n"
+    "250-BINARYMIME\r\n"
+    "250-SIZE 1000\r\n"
+    "250 STARTTLS\r\n";
+
+static void
+check_filter(const char *in, enum caps_mode mode, const char *want)
+{
+	struct smtp_reply r = reply_of(in);
+	char out[1024];
+	int n;
+
+	memset(out, 'Z', sizeof(out));
+	n = smtp_caps_filter(&r, mode, out, sizeof(out));
+	ck_assert_int_eq(n, (int)strlen(want));
+	ck_assert_mem_eq(out, want, strlen(want));
+}
+
+START_TEST(filter_keep)
+{
+
+	check_filter(filter_in, CAPS_KEEP,
+	    "250-mail.example.org Hello\r\n"
+	    "250-PIPELINING\r\n"
+	    "250-AUTH PLAIN LOGIN CRAM-MD5\r\n"
+	    "250-AUTH=PLAIN LOGIN\r\n"
+	    "250 SIZE 1000\r\n");
+}
+END_TEST
+
+START_TEST(filter_inject)
+{
+
+	check_filter(filter_in, CAPS_INJECT,
+	    "250-mail.example.org Hello\r\n"
+	    "250-PIPELINING\r\n"
+	    "250-AUTH PLAIN LOGIN\r\n"
+	    "250 SIZE 1000\r\n");
+}
+END_TEST
+
+START_TEST(filter_inject_without_server_auth)
+{
+
+	check_filter("250-mx.example.net\r\n250-SIZE\r\n250 STARTTLS\r\n",
+	    CAPS_INJECT,
+	    "250-mx.example.net\r\n"
+	    "250-SIZE\r\n"
+	    "250 AUTH PLAIN LOGIN\r\n");
+}
+END_TEST
+
+START_TEST(filter_drop)
+{
+
+	check_filter(filter_in, CAPS_DROP,
+	    "250-mail.example.org Hello\r\n"
+	    "250-PIPELINING\r\n"
+	    "250 SIZE 1000\r\n");
+}
+END_TEST
+
+START_TEST(filter_case_and_lf)
+{
+
+	check_filter("250-mx\n250-chunking\n250-StartTLS\n250-binarymime\n"
+	    "250-auth login\n250 DSN\n", CAPS_DROP,
+	    "250-mx\r\n250 DSN\r\n");
+}
+END_TEST
+
+START_TEST(filter_name_only)
+{
+
+	check_filter("250-mx.example.net\r\n250 STARTTLS\r\n", CAPS_KEEP,
+	    "250 mx.example.net\r\n");
+}
+END_TEST
+
+START_TEST(filter_small_buffer)
+{
+	struct smtp_reply r = reply_of(filter_in);
+	char out[1024];
+	int n;
+	size_t need;
+
+	n = smtp_caps_filter(&r, CAPS_KEEP, out, sizeof(out));
+	ck_assert_int_gt(n, 0);
+	need = (size_t)n;
+	/* Room for the text and its NUL: fine.  Less: -1. */
+	ck_assert_int_eq(smtp_caps_filter(&r, CAPS_KEEP, out, need + 1),
+	    (int)need);
+	ck_assert_int_eq(smtp_caps_filter(&r, CAPS_KEEP, out, need / 2), -1);
+	ck_assert_int_eq(smtp_caps_filter(&r, CAPS_KEEP, out, 10), -1);
+	ck_assert_int_eq(smtp_caps_filter(&r, CAPS_INJECT, out, 10), -1);
+	ck_assert_int_eq(smtp_caps_filter(&r, CAPS_KEEP, out, 0), -1);
+}
+END_TEST
+
+/* ---- smtp_verb ---- */
+
+START_TEST(verbs)
+{
+	static const struct {
+		const char *line;
+		enum smtp_verb verb;
+		const char *arg;
+	} t[] = {
+		{ "EHLO client.example", V_EHLO, "client.example" },
+		{ "ehlo client", V_EHLO, "client" },
+		{ "HELO x", V_HELO, "x" },
+		{ "MAIL FROM:<a@example.org> SIZE=10", V_MAIL,
+		    "FROM:<a@example.org> SIZE=10" },
+		{ "RCPT TO:<b@example.org>", V_RCPT, "TO:<b@example.org>" },
+		{ "DATA", V_DATA, "" },
+		{ "data", V_DATA, "" },
+		{ "BDAT 100 LAST", V_BDAT, "100 LAST" },
+		{ "RSET", V_RSET, "" },
+		{ "QUIT", V_QUIT, "" },
+		{ "AUTH PLAIN AGEAYg==", V_AUTH, "PLAIN AGEAYg==" },
+		{ "STARTTLS", V_STARTTLS, "" },
+		{ "NOOP", V_NOOP, "" },
+		{ "VRFY x", V_OTHER, "" },
+		{ "DATAX", V_OTHER, "" },
+		{ "QUITE", V_OTHER, "" },
+		{ "STARTTLSX", V_OTHER, "" },
+		{ "MAI", V_OTHER, "" },
+		{ "", V_OTHER, "" },
+	};
+	const char *arg;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = strlen(t[i].line);
+		arg = NULL;
+		ck_assert_msg(smtp_verb(t[i].line, n, &arg) == t[i].verb,
+		    "\"%s\" classified wrongly", t[i].line);
+		ck_assert_ptr_nonnull(arg);
+		if (t[i].verb == V_OTHER)
+			ck_assert_ptr_eq(arg, t[i].line + n);
+		else
+			ck_assert_str_eq(arg, t[i].arg);
+	}
+}
+END_TEST
+
+START_TEST(verb_length_respected)
+{
+	const char *line = "DATA MORE", *arg;
+
+	/* Only len bytes count: the same text cut after DATA is DATA. */
+	ck_assert_int_eq(smtp_verb(line, 4, &arg), V_DATA);
+	ck_assert_ptr_eq(arg, line + 4);
+	ck_assert_int_eq(smtp_verb("QUITX", 4, &arg), V_QUIT);
+}
+END_TEST
+
+/* ---- smtp_rewrite_mail ---- */
+
+START_TEST(rewrite_plain)
+{
+	const char *l = "MAIL FROM:<old@example.org>";
+	char out[128];
+
+	ck_assert_int_eq(smtp_rewrite_mail(l, strlen(l), "new@example.net",
+	    out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "MAIL FROM:<new@example.net>");
+}
+END_TEST
+
+START_TEST(rewrite_params)
+{
+	const char *l = "MAIL FROM:<old@example.org> SIZE=1234 BODY=8BITMIME";
+	char out[128];
+
+	ck_assert_int_eq(smtp_rewrite_mail(l, strlen(l), "new@example.net",
+	    out, sizeof(out)), 0);
+	ck_assert_str_eq(out,
+	    "MAIL FROM:<new@example.net> SIZE=1234 BODY=8BITMIME");
+}
+END_TEST
+
+START_TEST(rewrite_null_sender)
+{
+	const char *l = "MAIL FROM:<> SIZE=10", *m = "MAIL FROM:<>";
+	char out[128];
+
+	ck_assert_int_eq(smtp_rewrite_mail(l, strlen(l), "new@example.net",
+	    out, sizeof(out)), 0);
+	ck_assert_str_eq(out, l);
+	ck_assert_int_eq(smtp_rewrite_mail(m, strlen(m), "new@example.net",
+	    out, sizeof(out)), 0);
+	ck_assert_str_eq(out, m);
+}
+END_TEST
+
+START_TEST(rewrite_no_brackets)
+{
+	const char *a = "MAIL FROM:old@example.org", *b = "MAIL FROM:<old";
+	const char *c = "MAIL FROM:old@example.org>";
+	char out[128];
+
+	ck_assert_int_eq(smtp_rewrite_mail(a, strlen(a), "n@x", out,
+	    sizeof(out)), -1);
+	ck_assert_int_eq(smtp_rewrite_mail(b, strlen(b), "n@x", out,
+	    sizeof(out)), -1);
+	ck_assert_int_eq(smtp_rewrite_mail(c, strlen(c), "n@x", out,
+	    sizeof(out)), -1);
+}
+END_TEST
+
+START_TEST(rewrite_length_respected)
+{
+	/* Bytes past len are not part of the line. */
+	const char *l = "MAIL FROM:<a@b>\r\nRSET";
+	char out[128];
+
+	ck_assert_int_eq(smtp_rewrite_mail(l, 15, "n@x", out, sizeof(out)),
+	    0);
+	ck_assert_str_eq(out, "MAIL FROM:<n@x>");
+	/* The closing bracket beyond len does not count either. */
+	ck_assert_int_eq(smtp_rewrite_mail(l, 14, "n@x", out, sizeof(out)),
+	    -1);
+}
+END_TEST
+
+START_TEST(rewrite_small_buffer)
+{
+	const char *l = "MAIL FROM:<old@example.org>";
+	char out[64];
+
+	/* "MAIL FROM:<n@example.net>" is 25 bytes and a NUL. */
+	ck_assert_int_eq(smtp_rewrite_mail(l, strlen(l), "n@example.net",
+	    out, 26), 0);
+	ck_assert_str_eq(out, "MAIL FROM:<n@example.net>");
+	ck_assert_int_eq(smtp_rewrite_mail(l, strlen(l), "n@example.net",
+	    out, 25), -1);
+	ck_assert_int_eq(smtp_rewrite_mail(l, strlen(l), "n@example.net",
+	    out, 5), -1);
+}
+END_TEST
+
+/* ---- the DATA stream ---- */
+
+/*
+ * Feed in (n bytes) in pieces cut at the given offsets (ascending, each
+ * at most n), collecting output into out.  Returns the input consumed, or
+ * -1; *end says whether the end of data was seen.
+ */
+static long
+feed_cuts(struct smtp_data *d, const char *in, size_t n, const size_t *cut,
+    size_t ncut, char *out, size_t *outn, int *end)
+{
+	size_t from = 0, to, k, o = 0, got;
+	long r, used = 0;
+	char *buf;
+
+	*end = 0;
+	for (k = 0; k <= ncut && !*end; k++) {
+		to = k < ncut ? cut[k] : n;
+		if (to < from)
+			to = from;
+		buf = malloc(2 * (to - from) + 1);
+		ck_assert_ptr_nonnull(buf);
+		r = smtp_data_feed(d, in + from, to - from, buf, &got, end);
+		if (r < 0) {
+			free(buf);
+			return (-1);
+		}
+		ck_assert_int_le(r, (long)(to - from));
+		ck_assert_uint_le(got, 2 * (size_t)r);
+		ck_assert_msg(*end || (size_t)r == to - from,
+		    "input left over without an end");
+		memcpy(out + o, buf, got);
+		free(buf);
+		o += got;
+		used += r;
+		from = to;
+	}
+	*outn = o;
+	return (used);
+}
+
+/* Feed the whole text at once. */
+static long
+feed_once(struct smtp_data *d, const char *in, char *out, size_t *outn,
+    int *end)
+{
+
+	return (feed_cuts(d, in, strlen(in), NULL, 0, out, outn, end));
+}
+
+START_TEST(data_crlf_end)
+{
+	const char *in = "Subject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n";
+	struct smtp_data d;
+	char out[128];
+	size_t outn;
+	int end;
+
+	smtp_data_init(&d, 1);
+	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end),
+	    (long)(strlen(in) - 6));
+	ck_assert_int_eq(end, 1);
+	ck_assert_uint_eq(outn, strlen(in) - 6);
+	ck_assert_mem_eq(out, in, outn);
+}
+END_TEST
+
+START_TEST(data_empty_message)
+{
+	struct smtp_data d;
+	char out[16];
+	size_t outn;
+	int end;
+
+	smtp_data_init(&d, 0);
+	ck_assert_int_eq(feed_once(&d, ".\r\nRSET\r\n", out, &outn, &end), 3);
+	ck_assert_int_eq(end, 1);
+	ck_assert_mem_eq(out, ".\r\n", 3);
+}
+END_TEST
+
+/* security.md item 11: the three bare-LF spellings of the end. */
+START_TEST(data_lf_dot_lf)
+{
+	const char *in = "a\n.\nQUIT\r\n", *want = "a\r\n.\r\n";
+	struct smtp_data d;
+	char out[64];
+	size_t outn;
+	int end;
+
+	smtp_data_init(&d, 1);
+	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end), 4);
+	ck_assert_int_eq(end, 1);
+	ck_assert_uint_eq(outn, strlen(want));
+	ck_assert_mem_eq(out, want, outn);
+
+	smtp_data_init(&d, 0);
+	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end), -1);
+	ck_assert_ptr_nonnull(d.err);
+}
+END_TEST
+
+START_TEST(data_lf_dot_crlf)
+{
+	const char *in = "a\n.\r\nQUIT\r\n", *want = "a\r\n.\r\n";
+	struct smtp_data d;
+	char out[64];
+	size_t outn;
+	int end;
+
+	smtp_data_init(&d, 1);
+	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end), 5);
+	ck_assert_int_eq(end, 1);
+	ck_assert_uint_eq(outn, strlen(want));
+	ck_assert_mem_eq(out, want, outn);
+
+	smtp_data_init(&d, 0);
+	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end), -1);
+	ck_assert_ptr_nonnull(d.err);
+}
+END_TEST
+
+START_TEST(data_crlf_dot_lf)
+{
+	const char *in = "a\r\n.\nQUIT\r\n", *want = "a\r\n.\r\n";
+	struct smtp_data d;
+	char out[64];
+	size_t outn;
+	int end;
+
+	smtp_data_init(&d, 1);
+	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end), 5);
+	ck_assert_int_eq(end, 1);
+	ck_assert_uint_eq(outn, strlen(want));
+	ck_assert_mem_eq(out, want, outn);
+
+	smtp_data_init(&d, 0);
+	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end), -1);
+	ck_assert_ptr_nonnull(d.err);
+}
+END_TEST
+
+START_TEST(data_bare_lf_repaired)
+{
+	const char *in = "one\ntwo\r\nthree\n\n.\r\n";
+	const char *want = "one\r\ntwo\r\nthree\r\n\r\n.\r\n";
+	struct smtp_data d;
+	char out[64];
+	size_t outn;
+	int end;
+
+	smtp_data_init(&d, 1);
+	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end),
+	    (long)strlen(in));
+	ck_assert_int_eq(end, 1);
+	ck_assert_uint_eq(outn, strlen(want));
+	ck_assert_mem_eq(out, want, outn);
+}
+END_TEST
+
+START_TEST(data_bare_lf_refused)
+{
+	struct smtp_data d;
+	char out[64];
+	size_t outn;
+	int end;
+
+	smtp_data_init(&d, 0);
+	ck_assert_int_eq(feed_once(&d, "one\r\ntwo\nthree\r\n.\r\n", out,
+	    &outn, &end), -1);
+	ck_assert_ptr_nonnull(d.err);
+	ck_assert_int_eq(end, 0);
+}
+END_TEST
+
+static const char *const bare_cr[] = {
+	"a\rb\r\n.\r\n",
+	"a\r\r\n.\r\n",
+	"\r.\r\n",
+	"a\r\n.\r.\r\n",
+	"a\r\n\r.\r\n",
+	"a\r \n.\r\n",
+};
+
+START_TEST(data_bare_cr_refused)
+{
+	struct smtp_data d;
+	char out[64];
+	size_t outn;
+	int end, repair;
+
+	for (repair = 0; repair <= 1; repair++) {
+		smtp_data_init(&d, repair);
+		ck_assert_msg(feed_once(&d, bare_cr[_i], out, &outn, &end) ==
+		    -1, "bare CR case %d accepted with repair %s", _i,
+		    repair ? "on" : "off");
+		ck_assert_ptr_nonnull(d.err);
+		ck_assert_int_eq(end, 0);
+	}
+}
+END_TEST
+
+START_TEST(data_bare_cr_across_feeds)
+{
+	struct smtp_data d;
+	char out[16];
+	size_t outn;
+	int end;
+
+	/* The CR ends one read, the next read does not begin with LF. */
+	smtp_data_init(&d, 1);
+	ck_assert_int_eq(smtp_data_feed(&d, "abc\r", 4, out, &outn, &end), 4);
+	ck_assert_int_eq(end, 0);
+	ck_assert_int_eq(smtp_data_feed(&d, "x\r\n", 3, out, &outn, &end),
+	    -1);
+	ck_assert_ptr_nonnull(d.err);
+}
+END_TEST
+
+START_TEST(data_crlf_across_feeds)
+{
+	struct smtp_data d;
+	char out[16];
+	size_t outn;
+	int end;
+
+	smtp_data_init(&d, 0);
+	ck_assert_int_eq(smtp_data_feed(&d, "abc\r", 4, out, &outn, &end), 4);
+	ck_assert_int_eq(smtp_data_feed(&d, "\n.\r", 3, out + outn, &outn,
+	    &end), 3);
+	ck_assert_int_eq(end, 0);
+	ck_assert_int_eq(smtp_data_feed(&d, "\nNOOP\r\n", 7, out, &outn,
+	    &end), 1);
+	ck_assert_int_eq(end, 1);
+	ck_assert_uint_eq(outn, 2);
+	ck_assert_mem_eq(out, "\r\n", 2);
+}
+END_TEST
+
+/* Lines that begin with a dot but do not end the data. */
+static const char *const not_end[] = {
+	"..x\r\n",
+	"..\r\n",
+	".x\r\n",
+	". \r\n",
+	" .\r\n",
+	"x.\r\n",
+	"...\r\n",
+};
+
+START_TEST(data_dot_lines_not_end)
+{
+	struct smtp_data d;
+	char in[64], out[128];
+	size_t outn;
+	long r;
+	int end;
+
+	/* After a first line, and as the very first line. */
+	(void)snprintf(in, sizeof(in), "hdr\r\n%s", not_end[_i]);
+	smtp_data_init(&d, 1);
+	r = feed_once(&d, in, out, &outn, &end);
+	ck_assert_int_eq(r, (long)strlen(in));
+	ck_assert_msg(end == 0, "\"%s\" ended the data", not_end[_i]);
+	ck_assert_uint_eq(outn, strlen(in));
+	ck_assert_mem_eq(out, in, outn);
+
+	smtp_data_init(&d, 0);
+	r = feed_once(&d, not_end[_i], out, &outn, &end);
+	ck_assert_int_eq(r, (long)strlen(not_end[_i]));
+	ck_assert_int_eq(end, 0);
+
+	/* The real end still works after it. */
+	ck_assert_int_eq(smtp_data_feed(&d, ".\r\n", 3, out, &outn, &end), 3);
+	ck_assert_int_eq(end, 1);
+}
+END_TEST
+
+START_TEST(data_after_end_untouched)
+{
+	const char *in = "x\r\n.\r\nMAIL FROM:<evil@example.org>\r\n";
+	struct smtp_data d;
+	char out[128];
+	size_t outn;
+	int end;
+	long r;
+
+	/* Pipelined commands after the end are not message bytes. */
+	smtp_data_init(&d, 1);
+	r = smtp_data_feed(&d, in, strlen(in), out, &outn, &end);
+	ck_assert_int_eq(r, 6);
+	ck_assert_int_eq(end, 1);
+	ck_assert_uint_eq(outn, 6);
+	ck_assert_mem_eq(out, "x\r\n.\r\n", 6);
+}
+END_TEST
+
+START_TEST(data_empty_feed)
+{
+	struct smtp_data d;
+	char out[4];
+	size_t outn = 99;
+	int end = 99;
+
+	smtp_data_init(&d, 1);
+	ck_assert_int_eq(smtp_data_feed(&d, "", 0, out, &outn, &end), 0);
+	ck_assert_uint_eq(outn, 0);
+	ck_assert_int_eq(end, 0);
+}
+END_TEST
+
+/* A message, where its data ends, and what the server must see. */
+static const struct {
+	const char *in;
+	int repair;
+	size_t endat;
+	const char *want;
+} split_cases[] = {
+	{ "Subject: t\r\n\r\n..stuffed\r\n.x\r\nlast\r\n.\r\nQUIT\r\n", 0,
+	    38, "Subject: t\r\n\r\n..stuffed\r\n.x\r\nlast\r\n.\r\n" },
+	{ "a\n..b\n.\nRSET\r\n", 1, 8, "a\r\n..b\r\n.\r\n" },
+	{ "a\n.\r\nRSET\r\n", 1, 5, "a\r\n.\r\n" },
+	{ "a\r\n.\nRSET\r\n", 1, 5, "a\r\n.\r\n" },
+	{ ".\r\nRSET\r\n", 0, 3, ".\r\n" },
+};
+
+START_TEST(data_split_everywhere)
+{
+	const char *in = split_cases[_i].in, *want = split_cases[_i].want;
+	size_t n = strlen(in), cut[2], i, j, outn;
+	struct smtp_data d;
+	char out[256];
+	long r;
+	int end;
+
+	/* Every pair of cut points, so every byte boundary is a read
+	 * boundary, alone and together with one other. */
+	for (i = 0; i <= n; i++)
+		for (j = i; j <= n; j++) {
+			cut[0] = i;
+			cut[1] = j;
+			smtp_data_init(&d, split_cases[_i].repair);
+			r = feed_cuts(&d, in, n, cut, 2, out, &outn, &end);
+			ck_assert_msg(r == (long)split_cases[_i].endat,
+			    "case %d cut at %zu,%zu: consumed %ld", _i, i, j,
+			    r);
+			ck_assert_int_eq(end, 1);
+			ck_assert_uint_eq(outn, strlen(want));
+			ck_assert_mem_eq(out, want, outn);
+		}
+}
+END_TEST
+
+START_TEST(data_byte_at_a_time)
+{
+	const char *in = "l1\r\n..\r\n.\r\nX";
+	size_t n = strlen(in), i, outn, total = 0;
+	struct smtp_data d;
+	char out[4];
+	int end = 0;
+	long r;
+
+	smtp_data_init(&d, 0);
+	for (i = 0; i < n && !end; i++) {
+		r = smtp_data_feed(&d, in + i, 1, out, &outn, &end);
+		ck_assert_int_eq(r, 1);
+		total += outn;
+	}
+	ck_assert_int_eq(end, 1);
+	ck_assert_uint_eq(i, n - 1);
+	ck_assert_uint_eq(total, n - 1);
+}
+END_TEST
+
+START_TEST(data_huge_line)
+{
+	const size_t chunk = 64 * 1024, total = 10 * 1024 * 1024;
+	struct smtp_data d;
+	size_t sent, outn;
+	char *in, *out;
+	int end;
+	long r;
+
+	/* security.md item 12: a 10 MB line, streamed through buffers of
+	 * a fixed size; each read's output fits 2*n exactly. */
+	in = malloc(chunk);
+	out = malloc(2 * chunk);
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(out);
+	memset(in, 'q', chunk);
+	smtp_data_init(&d, 0);
+	for (sent = 0; sent < total; sent += chunk) {
+		r = smtp_data_feed(&d, in, chunk, out, &outn, &end);
+		ck_assert_int_eq(r, (long)chunk);
+		ck_assert_int_eq(end, 0);
+		ck_assert_uint_eq(outn, chunk);
+	}
+	r = smtp_data_feed(&d, "\r\n.\r\n", 5, out, &outn, &end);
+	ck_assert_int_eq(r, 5);
+	ck_assert_int_eq(end, 1);
+	ck_assert_uint_eq(outn, 5);
+	free(in);
+	free(out);
+}
+END_TEST
+
+START_TEST(data_worst_case_bound)
+{
+	const size_t n = 64 * 1024;
+	struct smtp_data d;
+	size_t outn, i;
+	char *in, *out;
+	int end;
+	long r;
+
+	/* Only bare LFs, repaired: exactly 2*n out, into a buffer of
+	 * exactly 2*n (ASan sees any byte beyond). */
+	in = malloc(n);
+	out = malloc(2 * n);
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(out);
+	for (i = 0; i < n; i++)
+		in[i] = i % 2 == 0 ? 'x' : '\n';
+	in[0] = '\n';
+	smtp_data_init(&d, 1);
+	for (i = 0; i < 160; i++) {
+		r = smtp_data_feed(&d, in, n, out, &outn, &end);
+		ck_assert_int_eq(r, (long)n);
+		ck_assert_int_eq(end, 0);
+		ck_assert_uint_le(outn, 2 * n);
+	}
+	memset(in, '\n', n);
+	r = smtp_data_feed(&d, in, n, out, &outn, &end);
+	ck_assert_int_eq(r, (long)n);
+	ck_assert_uint_eq(outn, 2 * n);
+	free(in);
+	free(out);
+}
+END_TEST
+
+static Suite *
+smtp_suite(void)
+{
+	Suite *s = suite_create("smtp");
+	TCase *tc;
+
+	tc = tcase_create("replies");
+	tcase_add_test(tc, rp_single_line);
+	tcase_add_test(tc, rp_code_alone);
+	tcase_add_test(tc, rp_multiline);
+	tcase_add_test(tc, rp_byte_at_a_time);
+	tcase_add_test(tc, rp_bare_lf_lines);
+	tcase_add_test(tc, rp_code_mismatch);
+	tcase_add_test(tc, rp_code_mismatch_first_digit);
+	tcase_add_test(tc, rp_nul_byte);
+	tcase_add_test(tc, rp_nul_in_continuation);
+	tcase_add_loop_test(tc, rp_malformed, 0,
+	    (int)(sizeof(bad_lines) / sizeof(bad_lines[0])));
+	tcase_add_test(tc, rp_line_too_long_streamed);
+	tcase_add_test(tc, rp_line_too_long_whole);
+	tcase_add_test(tc, rp_line_too_long_terminated);
+	tcase_add_test(tc, rp_long_line_within_limit);
+	tcase_add_test(tc, rp_too_many_lines);
+	tcase_add_test(tc, rp_endless_continuation);
+	tcase_add_test(tc, rp_most_lines_allowed);
+	tcase_add_test(tc, rp_reply_too_big);
+	tcase_add_test(tc, rp_two_replies_one_read);
+	tcase_add_test(tc, rp_starttls_injection);
+	tcase_add_test(tc, rp_starttls_partial_line);
+	tcase_add_test(tc, rp_starttls_clean);
+	tcase_add_test(tc, rp_pending_partial);
+	tcase_add_test(tc, rp_buffer_reused);
+	tcase_add_test(tc, rp_init_resets);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("capabilities");
+	tcase_add_test(tc, caps_has);
+	tcase_add_test(tc, caps_has_name_line_only);
+	tcase_add_test(tc, caps_has_bare_lf);
+	tcase_add_test(tc, mechs_auth_line);
+	tcase_add_test(tc, mechs_old_form_only);
+	tcase_add_test(tc, mechs_none);
+	tcase_add_test(tc, mechs_name_line_ignored);
+	tcase_add_test(tc, mechs_small_buffer);
+	tcase_add_test(tc, mech_in_list);
+	tcase_add_test(tc, reply_name);
+	tcase_add_test(tc, filter_keep);
+	tcase_add_test(tc, filter_inject);
+	tcase_add_test(tc, filter_inject_without_server_auth);
+	tcase_add_test(tc, filter_drop);
+	tcase_add_test(tc, filter_case_and_lf);
+	tcase_add_test(tc, filter_name_only);
+	tcase_add_test(tc, filter_small_buffer);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("commands");
+	tcase_add_test(tc, verbs);
+	tcase_add_test(tc, verb_length_respected);
+	tcase_add_test(tc, rewrite_plain);
+	tcase_add_test(tc, rewrite_params);
+	tcase_add_test(tc, rewrite_null_sender);
+	tcase_add_test(tc, rewrite_no_brackets);
+	tcase_add_test(tc, rewrite_length_respected);
+	tcase_add_test(tc, rewrite_small_buffer);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("data");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, data_crlf_end);
+	tcase_add_test(tc, data_empty_message);
+	tcase_add_test(tc, data_lf_dot_lf);
+	tcase_add_test(tc, data_lf_dot_crlf);
+	tcase_add_test(tc, data_crlf_dot_lf);
+	tcase_add_test(tc, data_bare_lf_repaired);
+	tcase_add_test(tc, data_bare_lf_refused);
+	tcase_add_loop_test(tc, data_bare_cr_refused, 0,
+	    (int)(sizeof(bare_cr) / sizeof(bare_cr[0])));
+	tcase_add_test(tc, data_bare_cr_across_feeds);
+	tcase_add_test(tc, data_crlf_across_feeds);
+	tcase_add_loop_test(tc, data_dot_lines_not_end, 0,
+	    (int)(sizeof(not_end) / sizeof(not_end[0])));
+	tcase_add_test(tc, data_after_end_untouched);
+	tcase_add_test(tc, data_empty_feed);
+	tcase_add_loop_test(tc, data_split_everywhere, 0,
+	    (int)(sizeof(split_cases) / sizeof(split_cases[0])));
+	tcase_add_test(tc, data_byte_at_a_time);
+	tcase_add_test(tc, data_huge_line);
+	tcase_add_test(tc, data_worst_case_bound);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(smtp_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}
