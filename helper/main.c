@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -78,7 +79,7 @@ accept_program(int lfd, const char *expect)
 	struct pollfd p;
 	long long until = now_ms() + ACCEPT_MS;
 	char got[80];
-	int fd, r;
+	int fd, r, one = 1;
 
 	p.fd = lfd;
 	p.events = POLLIN;
@@ -98,8 +99,12 @@ accept_program(int lfd, const char *expect)
 			continue;
 		if (handoff_fmt_addr((struct sockaddr *)&ss, got,
 		    sizeof(got)) == 0 && peer_ok(expect,
-		    (struct sockaddr *)&ss, got))
+		    (struct sockaddr *)&ss, got)) {
+			/* Replies are small and each is awaited: no Nagle. */
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
 			return (fd);
+		}
 		log_warn("refused %s at the handoff listener (expected %s)",
 		    got, expect);
 		(void)close(fd);

@@ -1,6 +1,8 @@
 /*
  * The redirected sockets.  A fixed ring in static storage: no allocation,
  * and the oldest entry is reused once SHIM_PEERS sockets were handed off.
+ * The whole ring is touched at the first handoff, so a host's memory does
+ * not grow with the number of messages it sends.
  */
 #include <sys/stat.h>
 
@@ -13,11 +15,18 @@
 
 #define SHIM_PEERS 1024
 
+/* An IPv4 or IPv6 address: all a handoff ever records. */
+union inaddr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
 struct peer {
 	dev_t dev;
 	ino_t ino;
 	socklen_t destlen, vialen;
-	struct sockaddr_storage dest, via;
+	union inaddr dest, via;
 };
 
 static struct peer ring[SHIM_PEERS];
@@ -49,8 +58,8 @@ find(dev_t dev, ino_t ino)
 }
 
 static int
-same_addr(const struct sockaddr *a, socklen_t alen,
-    const struct sockaddr_storage *b, socklen_t blen)
+same_addr(const struct sockaddr *a, socklen_t alen, const union inaddr *b,
+    socklen_t blen)
 {
 
 	return (alen == blen && memcmp(a, b, alen) == 0);
@@ -68,6 +77,8 @@ peers_add(int fd, const struct sockaddr *dest, socklen_t destlen,
 	    destlen > sizeof(p->dest) || vialen > sizeof(p->via))
 		return;
 	(void)pthread_mutex_lock(&lock);
+	if (!any)
+		memset(ring, 0, sizeof(ring));
 	if ((p = find(dev, ino)) == NULL) {
 		p = &ring[next];
 		next = (next + 1) % SHIM_PEERS;

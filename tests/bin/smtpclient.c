@@ -103,10 +103,13 @@ static int
 cmd(const char *line, char *last, size_t lastlen)
 {
 
+	char buf[1300];
+
 	if (!quiet)
 		printf("-> %s\n", line);
-	puts_(line);
-	puts_("\r\n");
+	/* One write per command, as most programs do. */
+	(void)snprintf(buf, sizeof(buf), "%s\r\n", line);
+	puts_(buf);
 	return (reply(last, lastlen));
 }
 
@@ -214,8 +217,8 @@ main(int argc, char **argv)
 		free(enc);
 		if (!quiet)
 			printf("-> AUTH PLAIN (credentials)\n");
+		(void)strncat(line, "\r\n", sizeof(line) - strlen(line) - 1);
 		puts_(line);
-		puts_("\r\n");
 		if ((code = reply(last, sizeof(last))) != 235)
 			refused("AUTH", last);
 	}
@@ -253,17 +256,24 @@ main(int argc, char **argv)
 		    "Subject: smtpclient test %ld\r\nMessage-ID: <%s>\r\n"
 		    "\r\nA message from the submitify tests.\r\n"
 		    "..a line that starts with a dot\r\n", from, to, m, id);
-		put(line, strlen(line));
-		for (done = 0; done < size; done += 78) {
-			memset(pad, 'x', 76);
-			pad[76] = '\r';
-			pad[77] = '\n';
-			put(pad, 78);
+		if (size == 0) {
+			/* A small message and its end in one write. */
+			(void)strncat(line, ".\r\n", sizeof(line) -
+			    strlen(line) - 1);
+			put(line, strlen(line));
+		} else {
+			put(line, strlen(line));
+			for (done = 0; done < size; done += 78) {
+				memset(pad, 'x', 76);
+				pad[76] = '\r';
+				pad[77] = '\n';
+				put(pad, 78);
+			}
+			puts_(".\r\n");
 		}
 		if (!quiet)
 			printf("-> (message, %ld bytes of padding)\n-> .\n",
 			    size);
-		puts_(".\r\n");
 		if ((code = reply(last, sizeof(last))) != 250)
 			refused("message", last);
 	}
