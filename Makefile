@@ -78,7 +78,7 @@ check:
 	@sh tests/deps.sh
 	@$(MAKE) --no-print-directory check-run
 
-check-run: all $(UNITS) $(TESTBIN)
+check-run: all weak $(UNITS) $(TESTBIN)
 	@for t in $(UNITS); do echo "== $$t"; ./$$t || exit 1; done
 	@tests/fuzz/run.sh $(CHECK_FUZZ_TIME)
 	@tests/integration/run.sh
@@ -107,6 +107,23 @@ demo:
 bench: all $(TESTBIN)
 	@bench/run.sh
 
+# Helpers that each lack one protection (helper/weaken.h), for the
+# hostile-server tests to show that each protection is what they test.
+WEAKNESSES = STARTTLS_BUFFER STARTTLS_OPTIONAL PRETLS_CAPS NO_VERIFY \
+             GREET_EARLY LAX_AUTH FAKE_250 NAIVE_DATA NO_TIMEOUT \
+             NO_PERM_CHECK NO_WIPE
+weak: helper/weak/.built
+
+helper/weak/.built: helper/*.c helper/*.h shim/*.c shim/*.h
+	@mkdir -p helper/weak
+	@for w in $(WEAKNESSES); do \
+	    n=$$(echo $$w | tr 'A-Z_' 'a-z-'); \
+	    $(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) -DWEAKEN_$$w=1 \
+	        -o helper/weak/submitify-helper-$$n helper/main.c \
+	        $(CORE_SRC) $(SSL_LIBS) || exit 1; \
+	done
+	@touch $@
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/submitify \
 	    $(DESTDIR)$(LIBEXECDIR)/submitify $(DESTDIR)$(MANDIR)/man1 \
@@ -127,7 +144,8 @@ uninstall:
 	-rmdir $(DESTDIR)$(LIBDIR)/submitify $(DESTDIR)$(LIBEXECDIR)/submitify
 
 clean:
+	rm -rf helper/weak
 	rm -f shim/*.o helper/*.o $(PROGS) $(UNITS) $(TESTBIN) \
 	    tests/fuzz/fuzz_reply tests/fuzz/fuzz_command tests/fuzz/fuzz_conf
 
-.PHONY: all check check-run unit fuzz asan demo bench install uninstall clean
+.PHONY: all check check-run unit fuzz weak asan demo bench install uninstall clean

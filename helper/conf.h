@@ -82,6 +82,9 @@ struct conf *conf_load(const char *path, int check_perms, char *err,
 struct conf *conf_parse(const char *name, const char *text, char *err,
     size_t errlen);
 
+/* Wipe and drop every password c holds (once AUTH is done). */
+void conf_wipe_secrets(struct conf *c);
+
 /* Free c and wipe the secrets it holds; conf_free(NULL) does nothing. */
 void conf_free(struct conf *c);
 

@@ -25,6 +25,7 @@
 #include "session.h"
 #include "tls.h"
 #include "util.h"
+#include "weaken.h"
 
 #define ACCEPT_MS	10000
 #define BUDGET_S	30
@@ -169,7 +170,8 @@ main(int argc, char **argv)
 		usage();
 
 	/* No core file or ptrace peek at the credentials. */
-	(void)prctl(PR_SET_DUMPABLE, 0);
+	if (!WEAKEN_NO_WIPE)
+		(void)prctl(PR_SET_DUMPABLE, 0);
 	(void)signal(SIGPIPE, SIG_IGN);
 	log_init(prog, pid);
 	memset(&s, 0, sizeof(s));
@@ -210,8 +212,13 @@ main(int argc, char **argv)
 	}
 	log_configure(s.acct->logfile, s.acct->syslog, log_debugging());
 	budget = s.acct->timeout > 0 ? s.acct->timeout : BUDGET_S;
+	if (WEAKEN_GREET_EARLY)
+		(void)send(s.cfd, "220 submitify\r\n", 15, MSG_NOSIGNAL);
 	if (session_setup(&s, budget * 1000) != 0)
 		goto refuse;
+	/* The secrets are no longer needed: none stays in memory. */
+	if (!WEAKEN_NO_WIPE)
+		conf_wipe_secrets(conf);
 	rc = relay_run(&s) == 0 ? 0 : 1;
 	goto done;
 refuse:

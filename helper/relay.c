@@ -25,6 +25,7 @@
 #include "smtp.h"
 #include "tls.h"
 #include "util.h"
+#include "weaken.h"
 
 #define PIN_SIZE	(32 * 1024)
 #define UOUT_SIZE	(64 * 1024)
@@ -679,6 +680,8 @@ timeouts(struct relay *r)
 	enum pend head;
 	int limit;
 
+	if (WEAKEN_NO_TIMEOUT)
+		return;
 	if (r->qlen > 0 && r->q[r->qhead].kind != P_LOCAL) {
 		head = r->q[r->qhead].kind;
 		limit = head == P_DATAEND ? r->t_dataend : r->t_reply;
@@ -765,7 +768,8 @@ relay_run(struct session *s)
 		(void)fcntl(s->ufd, F_SETFL, fl | O_NONBLOCK);
 	n = snprintf(greet, sizeof(greet), "220 %s ESMTP submitify\r\n",
 	    s->name);
-	to_prog(r, greet, (size_t)n);
+	if (!WEAKEN_GREET_EARLY)
+		to_prog(r, greet, (size_t)n);
 
 	for (;;) {
 		/* Move and process until nothing changes, then wait. */
@@ -781,6 +785,11 @@ relay_run(struct session *s)
 		from_server(r);
 		if (!r->closing && r->up_eof) {
 			/* Whatever was complete has been delivered. */
+			if (WEAKEN_FAKE_250 && r->qlen > 0 &&
+			    r->q[r->qhead].kind == P_DATAEND) {
+				to_prog(r, "250 2.0.0 Ok\r\n", 14);
+				pop(r);
+			}
 			if (!r->quit_done) {
 				(void)session_fail(s, FAIL_CONNECT, "%s",
 				    r->uperr[0] != '\0' ? r->uperr :

@@ -19,6 +19,7 @@
 #include "session.h"
 #include "tls.h"
 #include "util.h"
+#include "weaken.h"
 
 int
 session_fail(struct session *s, enum fail_class c, const char *fmt, ...)
@@ -76,7 +77,7 @@ up_wait(struct session *s, short ev)
 	p.fd = s->ufd;
 	p.events = ev;
 	for (;;) {
-		r = poll(&p, 1, remaining(s));
+		r = poll(&p, 1, WEAKEN_NO_TIMEOUT ? -1 : remaining(s));
 		if (r > 0)
 			return (0);
 		if (r == 0)
@@ -440,8 +441,9 @@ auth_scram(struct session *s, const char *secret, struct smtp_reply *r)
 		goto out;
 	if (r->code == 334) {
 		/* The server's signature proves it knew the password too. */
-		if (first_len(r) <= 4 || scram_verify(&sc, r->raw + 4,
-		    (size_t)(first_len(r) - 4)) != 0) {
+		if (!WEAKEN_LAX_AUTH && (first_len(r) <= 4 ||
+		    scram_verify(&sc, r->raw + 4,
+		    (size_t)(first_len(r) - 4)) != 0)) {
 			(void)session_fail(s, FAIL_AUTH, "SCRAM-SHA-256 with "
 			    "%s: %s", s->upstream, sc.err);
 			goto out;
@@ -548,7 +550,7 @@ authenticate(struct session *s)
 				goto out;
 			if (r.code != 334 || step == 2)
 				break;
-			if (!good_challenge(&r)) {
+			if (!WEAKEN_LAX_AUTH && !good_challenge(&r)) {
 				(void)session_fail(s, FAIL_AUTH, "%s sent a "
 				    "malformed AUTH LOGIN challenge",
 				    s->upstream);
@@ -599,8 +601,9 @@ int
 session_setup(struct session *s, int budget_ms)
 {
 	const struct conf_account *a = s->acct;
-	struct smtp_reply r;
-	int implicit = a->tls && !a->starttls, mode;
+	struct smtp_reply r, prer;
+	int implicit = a->tls && !a->starttls, mode, rc;
+	char *pre = NULL;
 
 	s->deadline = now_ms() + budget_ms;
 	s->ufd = -1;
@@ -623,28 +626,46 @@ session_setup(struct session *s, int budget_ms)
 	if (ehlo(s, &r) != 0)
 		return (-1);
 	if (a->tls && a->starttls) {
-		if (!smtp_has_cap(&r, "STARTTLS"))
+		if (WEAKEN_PRETLS_CAPS && (pre = malloc(r.len)) != NULL) {
+			memcpy(pre, r.raw, r.len);
+			prer = r;
+			prer.raw = pre;
+		}
+		if (!smtp_has_cap(&r, "STARTTLS")) {
+			if (WEAKEN_STARTTLS_OPTIONAL)
+				goto plain;
 			return (session_fail(s, FAIL_TLS, "%s does not offer "
 			    "STARTTLS; refusing to continue without TLS",
 			    s->upstream));
+		}
 		if (up_cmd(s, "STARTTLS", 0) != 0 || up_reply(s, &r) != 0)
 			return (-1);
-		if (r.code != 220)
+		if (r.code != 220) {
+			if (WEAKEN_STARTTLS_OPTIONAL) {
+				if (ehlo(s, &r) != 0)
+					return (-1);
+				goto plain;
+			}
 			return (session_fail(s, FAIL_TLS, "%s refused "
 			    "STARTTLS: %.*s", s->upstream, first_len(&r),
 			    r.raw));
+		}
 		/* Anything sent along with the 220 was sent before TLS. */
-		if (smtp_rp_pending(s->rp) != 0)
+		if (!WEAKEN_STARTTLS_BUFFER && smtp_rp_pending(s->rp) != 0)
 			return (session_fail(s, FAIL_TLS, "%s sent data "
 			    "after its STARTTLS reply (an injection attempt?)",
 			    s->upstream));
 		if (start_tls(s) != 0)
 			return (-1);
 		/* Forget everything learned in plaintext. */
-		smtp_rp_init(s->rp);
-		if (ehlo(s, &r) != 0)
+		if (!WEAKEN_STARTTLS_BUFFER)
+			smtp_rp_init(s->rp);
+		if (WEAKEN_PRETLS_CAPS && pre != NULL)
+			r = prer;
+		else if (ehlo(s, &r) != 0)
 			return (-1);
 	}
+plain:
 	smtp_reply_name(&r, s->name, sizeof(s->name));
 	if (s->name[0] == '\0')
 		(void)snprintf(s->name, sizeof(s->name), "%s", a->host);
@@ -657,7 +678,9 @@ session_setup(struct session *s, int budget_ms)
 	s->capslen = smtp_caps_filter(&r, mode, s->caps, SMTP_REPLY_MAX);
 	if (s->capslen < 0)
 		return (session_fail(s, FAIL_PROTOCOL, "EHLO reply too long"));
-	return (authenticate(s));
+	rc = authenticate(s);
+	free(pre);
+	return (rc);
 }
 
 void
