@@ -17,6 +17,8 @@
 
 #include "shim.h"
 
+extern char *program_invocation_short_name;
+
 #ifndef SUBMITIFY_LIBEXECDIR
 #define SUBMITIFY_LIBEXECDIR "/usr/local/libexec/submitify"
 #endif
@@ -123,6 +125,11 @@ shim_init(void)
 	decide_default_ports(&state.ports);
 	if (!state.secure && (env = getenv("SUBMITIFY_PORTS")) != NULL)
 		(void)decide_parse_ports(env, &state.ports);
+	/* Preloaded machine-wide (/etc/ld.so.preload), the library is in
+	 * submitify's own programs too: they must reach the server itself. */
+	if (strcmp(program_invocation_short_name, "submitify-helper") == 0 ||
+	    strcmp(program_invocation_short_name, "submitify") == 0)
+		state.ports.n = 0;
 	find_helper();
 }
 
