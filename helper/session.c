@@ -183,17 +183,21 @@ up_reply(struct session *s, struct smtp_reply *r)
 static int
 up_cmd(struct session *s, const char *line, int secret)
 {
-	char buf[SMTP_LINE_MAX + 3];
-	int n;
+	size_t len = strlen(line);
+	char *buf;
+	int r;
 
 	if (s->verbose || log_debugging())
 		log_debug("-> %s", secret ? "(credentials, not shown)" : line);
-	n = snprintf(buf, sizeof(buf), "%s\r\n", line);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return (session_fail(s, FAIL_PROTOCOL, "command too long"));
-	n = up_write(s, buf, (size_t)n);
-	explicit_bzero(buf, sizeof(buf));
-	return (n);
+	/* AUTH lines carry tokens of several kilobytes: no fixed size. */
+	if ((buf = malloc(len + 3)) == NULL)
+		return (session_fail(s, FAIL_AUTH, "out of memory"));
+	memcpy(buf, line, len);
+	memcpy(buf + len, "\r\n", 3);
+	r = up_write(s, buf, len + 2);
+	explicit_bzero(buf, len + 2);
+	free(buf);
+	return (r);
 }
 
 static int
