@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,20 @@ main(int argc, char **argv)
 	if (lfd < 0 || peer == NULL || dest == NULL)
 		usage();
 
+	/*
+	 * Started for a setuid or setgid program: the environment belongs to
+	 * whoever ran it, not to the privileges the helper now has.  Keep
+	 * nothing of it; HOME (for ~ in passwordeval, ~/.netrc) is the
+	 * effective user's own.
+	 */
+	if (secure) {
+		struct passwd *pw = getpwuid(geteuid());
+
+		(void)clearenv();
+		(void)setenv("PATH", "/usr/bin:/bin", 1);
+		if (pw != NULL && pw->pw_dir != NULL)
+			(void)setenv("HOME", pw->pw_dir, 1);
+	}
 	/* No core file or ptrace peek at the credentials. */
 	if (!WEAKEN_NO_WIPE)
 		(void)prctl(PR_SET_DUMPABLE, 0);

@@ -1,0 +1,71 @@
+#!/bin/bash
+# AT_SECURE: a setuid-root program run by an unprivileged user, with the
+# library preloaded machine-wide (/etc/ld.so.preload, inside a mount
+# namespace with /etc overlaid).  The user's environment tries to send the
+# mail elsewhere (SUBMITIFY_CONF to an account of the attacker's,
+# SUBMITIFY_HELPER to a program of the attacker's, SUBMITIFY_PORTS to
+# another port): all of it is ignored; the system configuration is used.
+. "$(dirname "$0")/../lib/common.sh"
+rig_env
+need_root
+need_cmd unshare setpriv python3
+tmp=$(mktmp)
+chmod 755 "$tmp"
+id=$$.$RANDOM
+inst=$tmp/inst
+make -C "$ROOT" -s install DESTDIR="$inst" PREFIX=/usr/local > "$tmp/install.log" 2>&1 ||
+    fail "make install: $(tail -5 "$tmp/install.log")"
+
+# The attacker's server records any session that reaches it.
+"$ROOT/tests/rig/certs.sh" "$tmp/certs" > /dev/null || fail "certs"
+chmod 755 "$tmp/certs"
+chmod 644 "$tmp/certs"/*.pem
+scripted_start "$tmp" evil --mode starttls --cert "$tmp/certs/server.pem" \
+    --key "$tmp/certs/server.key" --users evil:evil-pw
+cat > "$tmp/evil.conf" <<CONF
+account evil
+host localhost
+port $SCRIPTED_PORT
+tls_trust_file $tmp/certs/ca.pem
+user evil
+passwordeval "echo evil-pw"
+CONF
+chmod 644 "$tmp/evil.conf"
+cat > "$tmp/evil-helper" <<SH
+#!/bin/sh
+touch $tmp/evil-helper-ran
+SH
+chmod 755 "$tmp/evil-helper"
+
+# A setuid-root plain client.
+cp "$TESTBIN/smtpclient" "$tmp/suid-client"
+chown root:root "$tmp/suid-client"
+chmod 4755 "$tmp/suid-client"
+
+mkdir -p "$tmp/upper" "$tmp/work"
+cat > "$tmp/inside.sh" <<SH
+set -e
+mount --make-rprivate /
+mount -t overlay overlay -o lowerdir=/etc,upperdir=$tmp/upper,workdir=$tmp/work /etc
+echo $inst/usr/local/lib/submitify/libsubmitify.so > /etc/ld.so.preload
+mkdir -p /etc/submitify
+umask 077
+printf '%s\n' 'account default' 'host localhost' 'port $RIG_SUB_PORT' \
+    'tls_trust_file $RIG_CA' 'user alice' 'password $RIG_ALICE_PASS' \
+    > /etc/submitify/submit.conf
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+    env -i PATH=/usr/bin:/bin HOME=$tmp SUBMITIFY_CONF=$tmp/evil.conf \
+    SUBMITIFY_HELPER=$tmp/evil-helper SUBMITIFY_PORTS=2525 \
+    SUBMITIFY_ACCOUNT=evil SUBMITIFY_DEBUG=1 \
+    $tmp/suid-client -q -i secure-$id@test 192.0.2.32
+SH
+timeout 60 unshare -m sh "$tmp/inside.sh" > "$tmp/out" 2>&1 ||
+    fail "the setuid client was not served: $(tail -5 "$tmp/out")"
+"$RIG" wait-mail "$SUBMITIFY_RIG" bob "secure-$id@test" 20 > /dev/null ||
+    fail "not delivered through the system account"
+[ ! -e "$tmp/evil-helper-ran" ] || fail "SUBMITIFY_HELPER from the environment was run"
+python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["totals"]["sessions"])' \
+    "$tmp/evil.record" 2>/dev/null || fail "a session reached the attacker's server"
+# SUBMITIFY_DEBUG from the environment is ignored too: no transcript.
+assert_not_contains "$tmp/out" "program: EHLO"
+note "setuid host: environment ignored, system account used"
