@@ -114,13 +114,18 @@ WEAKNESSES = STARTTLS_BUFFER STARTTLS_OPTIONAL PRETLS_CAPS NO_VERIFY \
              NO_PERM_CHECK NO_WIPE
 weak: helper/weak/.built
 
-helper/weak/.built: helper/*.c helper/*.h shim/*.c shim/*.h
+WEAK_SRC  = helper/main.c helper/conf.c helper/smtp.c helper/tls.c \
+            helper/session.c helper/relay.c
+WEAK_OBJ  = helper/util.o helper/log.o helper/auth.o helper/crypto.o \
+            shim/decide.o shim/addr.o
+
+helper/weak/.built: $(WEAK_OBJ) helper/*.c helper/*.h shim/*.h
 	@mkdir -p helper/weak
 	@for w in $(WEAKNESSES); do \
 	    n=$$(echo $$w | tr 'A-Z_' 'a-z-'); \
 	    $(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) -DWEAKEN_$$w=1 \
-	        -o helper/weak/submitify-helper-$$n helper/main.c \
-	        $(CORE_SRC) $(SSL_LIBS) || exit 1; \
+	        -o helper/weak/submitify-helper-$$n $(WEAK_SRC) \
+	        $(WEAK_OBJ) $(SSL_LIBS) || exit 1; \
 	done
 	@touch $@
 

@@ -74,7 +74,7 @@ peer_ok(const char *expect, const struct sockaddr *sa, const char *got)
  * program's socket; anyone else racing to the listener is refused.
  */
 static int
-accept_program(int lfd, const char *expect)
+accept_program(int lfd, const char *expect, char *refused, size_t rlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -107,8 +107,9 @@ accept_program(int lfd, const char *expect)
 			    sizeof(one));
 			return (fd);
 		}
-		log_warn("refused %s at the handoff listener (expected %s)",
-		    got, expect);
+		/* Logged once the log is configured. */
+		(void)snprintf(refused, rlen, "refused %s at the handoff "
+		    "listener (expected %s)", got, expect);
 		(void)close(fd);
 	}
 }
@@ -143,7 +144,7 @@ main(int argc, char **argv)
 	struct session s;
 	struct conf *conf = NULL;
 	unsigned char addr[16];
-	char err[CONF_ERRLEN], *path = NULL;
+	char err[CONF_ERRLEN], *path = NULL, refused[200] = "";
 	long pid = 0;
 	long long t0 = now_ms();
 	int lfd = -1, secure = 0, msmtprc, family = 0, i, rc = 1, budget;
@@ -193,7 +194,7 @@ main(int argc, char **argv)
 	s.ufd = -1;
 	(void)snprintf(s.dest, sizeof(s.dest), "%s", dest);
 
-	s.cfd = accept_program(lfd, peer);
+	s.cfd = accept_program(lfd, peer, refused, sizeof(refused));
 	(void)close(lfd);
 	if (s.cfd < 0) {
 		log_session(1, "dest=%s: the program's connection did not "
@@ -226,6 +227,8 @@ main(int argc, char **argv)
 		goto refuse;
 	}
 	log_configure(s.acct->logfile, s.acct->syslog, log_debugging());
+	if (refused[0] != '\0')
+		log_warn("%s", refused);
 	budget = s.acct->timeout > 0 ? s.acct->timeout : BUDGET_S;
 	if (WEAKEN_GREET_EARLY)
 		(void)send(s.cfd, "220 submitify\r\n", 15, MSG_NOSIGNAL);

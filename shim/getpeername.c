@@ -15,10 +15,12 @@ SHIM_EXPORT int
 getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 {
 	struct sockaddr_storage real, dest;
-	socklen_t reallen = sizeof(real), destlen;
+	socklen_t reallen = sizeof(real), destlen, room;
 	int r, saved;
 
 	(void)shim_get();
+	/* The caller's buffer size: the call below replaces *len. */
+	room = len != NULL ? *len : 0;
 	r = shim_real_getpeername(fd, sa, len);
 	if (r != 0 || !peers_any())
 		return (r);
@@ -28,7 +30,7 @@ getpeername(int fd, struct sockaddr *sa, socklen_t *len)
 	    peers_dest(fd, (struct sockaddr *)&real, reallen, &dest,
 	    &destlen) == 0) {
 		/* As the kernel does: copy what fits, report the full size. */
-		memcpy(sa, &dest, destlen < *len ? destlen : *len);
+		memcpy(sa, &dest, destlen < room ? destlen : room);
 		*len = destlen;
 	}
 	errno = saved;

@@ -1,7 +1,8 @@
 /*
  * libprobe_dlsym.so: preloaded before libsubmitify.so, it interposes
- * dlsym() and changes what dlsym(RTLD_NEXT, "connect") gives the library
- * that asks.  Every other lookup is answered as glibc would answer it.
+ * dlsym() and changes what dlsym(RTLD_NEXT, "connect") gives the shim.
+ * Every other lookup is answered as glibc would answer it (but see the
+ * last paragraph).
  *
  * Default: the caller gets its own connect(), as happens when two
  * interposers or a broken symbol lookup hand a hook back to itself.  A shim
@@ -14,13 +15,20 @@
  * handoff listener through it, so a test can let another process reach the
  * listener first.  probe_dlsym_gated counts the waits that ended with FILE.
  *
- * PROBE_DLSYM_MODE=lock: dlsym() is left alone (RTLD_NEXT answered as glibc
- * would), and pthread_mutex_lock() becomes a fault-injection point.  When
- * the program sets probe_lock_armed, the next lock that libsubmitify.so
- * takes is taken, probe_lock_inside is set, and the thread stays inside the
- * shim's critical section until the program sets probe_lock_release (at
- * most 10 s).  The program forks meanwhile: a deterministic "fork() while
- * another thread is in the shim".
+ * PROBE_DLSYM_MODE=lock: dlsym() is left alone, and pthread_mutex_lock()
+ * becomes a fault-injection point.  When the program sets
+ * probe_lock_armed, the next lock that libsubmitify.so takes is taken,
+ * probe_lock_inside is set, and the thread stays inside the shim's
+ * critical section until the program sets probe_lock_release (at most
+ * 10 s).  The program forks meanwhile: a deterministic "fork() while
+ * another thread is in the shim".  (Under AddressSanitizer, libasan's own
+ * pthread_mutex_lock() comes first and the hook never fires.)
+ *
+ * Only libsubmitify.so's RTLD_NEXT lookups are answered by walking the link
+ * maps; everyone else's go to glibc as they are, so RTLD_NEXT is then taken
+ * from this library, which sits just before the shim.  Nothing on the way
+ * in is instrumented: AddressSanitizer looks up its interceptors through
+ * dlsym() before its shadow memory exists.
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
@@ -37,6 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define NO_ASAN	__attribute__((no_sanitize_address))
+
 typedef void *(*dlsym_fn)(void *, const char *);
 typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
 typedef int (*lock_fn)(pthread_mutex_t *);
@@ -52,7 +62,7 @@ int probe_lock_release;		/* set by the program: let it go */
 static connect_fn gate_next;
 
 /* glibc's dlsym (libc.so.6 since 2.34, libdl.so.2 before). */
-static dlsym_fn
+NO_ASAN static dlsym_fn
 real_dlsym(void)
 {
 	static const char *const vers[] = { "GLIBC_2.34", "GLIBC_2.2.5",
@@ -153,7 +163,7 @@ lock_mode(void)
 }
 
 /* Is the code at pc part of libsubmitify.so? */
-static int
+NO_ASAN static int
 in_shim(const void *pc)
 {
 	Dl_info info;
@@ -162,7 +172,7 @@ in_shim(const void *pc)
 	    strstr(info.dli_fname, "libsubmitify") != NULL);
 }
 
-int
+NO_ASAN int
 pthread_mutex_lock(pthread_mutex_t *m)
 {
 	static lock_fn real;
@@ -189,21 +199,16 @@ pthread_mutex_lock(pthread_mutex_t *m)
 	return (r);
 }
 
-void *
-dlsym(void *handle, const char *name)
+/* The shim's dlsym(RTLD_NEXT, name), asked from pc inside it. */
+static void *
+shim_next(const void *pc, const char *name)
 {
 	struct link_map *lm;
 	Dl_info info;
-	dlsym_fn real = real_dlsym();
 	void *own;
 
-	if (real == NULL)
-		return (NULL);
-	if (handle != RTLD_NEXT)
-		return (real(handle, name));
-	/* RTLD_NEXT depends on who asks: the caller, not this library. */
-	if (dladdr1(__builtin_return_address(0), &info, (void **)&lm,
-	    RTLD_DL_LINKMAP) == 0 || lm == NULL)
+	if (dladdr1(pc, &info, (void **)&lm, RTLD_DL_LINKMAP) == 0 ||
+	    lm == NULL)
 		return (NULL);
 	if (strcmp(name, "connect") == 0 && !lock_mode()) {
 		if (getenv("PROBE_GATE") != NULL) {
@@ -217,4 +222,17 @@ dlsym(void *handle, const char *name)
 		}
 	}
 	return (next_after(lm, name));
+}
+
+NO_ASAN void *
+dlsym(void *handle, const char *name)
+{
+	const void *pc = __builtin_return_address(0);
+	dlsym_fn real = real_dlsym();
+
+	if (real == NULL)
+		return (NULL);
+	if (handle != RTLD_NEXT || !in_shim(pc))
+		return (real(handle, name));
+	return (shim_next(pc, name));
 }

@@ -1,0 +1,166 @@
+#!/bin/bash
+# 13-shim-handoff-race: another local process racing to the one-shot handoff
+# listener is refused (design.md decision 2).  SUBMITIFY_HELPER points at a
+# wrapper script that the shim starts in the helper's place, with the
+# listener as fd 3.  Before exec'ing the real helper, it starts
+# `probe racer`: another process (as user nobody when setpriv can run it)
+# that connects to that listener and records every byte it receives.
+#   racer-first  libprobe_dlsym.so (PROBE_GATE) holds the program's own
+#                connect() to the listener until the racer is queued, so
+#                the helper's first accept() is the racer's: it must be
+#                refused (no byte, "refused ... at the handoff listener"
+#                in the helper's log file or, with SUBMITIFY_DEBUG=1, on
+#                stderr) and the program's mail still delivered.
+#   racer-second no gate: the racer queues behind the program and must get
+#                nothing either.
+# shellcheck disable=SC1091 # sourced from the tree
+. "$(dirname "$0")/../lib/common.sh"
+
+rig_env
+for f in probe libprobe_ctor.so libprobe_dlsym.so; do
+    [ -e "$TESTBIN/$f" ] || fail "$TESTBIN/$f is not built (make tests/bin/probe" \
+        "tests/bin/libprobe_ctor.so tests/bin/libprobe_dlsym.so)"
+done
+if [ ! -x "$SUBMITIFY" ] || [ ! -x "$HELPER" ] || [ ! -e "$SHIM" ]; then
+    fail "submitify is not built (make)"
+fi
+
+# Under `make asan` a sanitizer runtime must come first in LD_PRELOAD.
+san=$(ldd "$SHIM" 2>/dev/null | awk '$1 ~ /^libasan/ { print $3 }')
+# preload LIBS: the LD_PRELOAD value for LIBS (colon-separated).
+preload() { echo "${san:+$san:}$1"; }
+
+tmp=$(mktmp)
+ID=$TEST_NAME-$$-$RANDOM
+bad=0
+failures=""
+failed() {
+    echo "FAIL: $TEST_NAME: $*"
+    bad=$((bad + 1))
+    failures="$failures
+  - $*"
+}
+
+# The racer writes its files as nobody when it can reach the probe.
+race=$tmp/race
+mkdir "$race"
+chmod 1777 "$race"
+as_nobody=""
+racer_user=root
+if command -v setpriv >/dev/null 2>&1 &&
+    setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$TESTBIN/probe"; then
+    as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    racer_user=nobody
+fi
+note "the racer runs as $racer_user"
+
+# The helper's stand-in: the racer first (in the background: it waits for
+# an answer), then, once the racer is connected, the real helper.  Its
+# files: $RACE_DIR/racer.out, $RACE_DIR/gate.
+cat >"$tmp/helper-wrapper.sh" <<EOF
+#!/bin/bash
+$as_nobody "$TESTBIN/probe" racer 3 "\$RACE_DIR/racer.out" "\$RACE_DIR/gate" \\
+    </dev/null >/dev/null 2>&1 &
+for ((i = 0; i < 100; i++)); do
+    [ -e "\$RACE_DIR/gate" ] && break
+    sleep 0.05
+done
+exec "$HELPER" "\$@"
+EOF
+chmod 755 "$tmp/helper-wrapper.sh"
+
+# The live helpers started for host pid $1 (argv "... --pid $1 ...").
+helpers_of() {
+    local f a
+    while IFS= read -r f; do
+        a=$({ tr '\0' ' ' <"$f"; } 2>/dev/null) || continue
+        case $a in
+            *submitify-helper*" --pid $1 "*)
+                f=${f#/proc/}
+                echo "${f%/cmdline}"
+                ;;
+        esac
+    done < <(grep -laF submitify-helper /proc/[0-9]*/cmdline 2>/dev/null)
+}
+
+# Wait up to $2 s for the helpers of host pid $1 to finish; KILL the rest.
+wait_helpers() {
+    local i left
+    for ((i = 0; i < $2 * 10; i++)); do
+        left=$(helpers_of "$1")
+        [ -z "$left" ] && return 0
+        sleep 0.1
+    done
+    echo "  $TEST_NAME: killing helpers still running for pid $1: $left"
+    # shellcheck disable=SC2086 # a list of pids
+    kill -KILL $left 2>/dev/null
+    return 1
+}
+
+# race_case NAME GATE: one program connection with the racer beside it.
+race_case() {
+    local name=$1 gate=$2 dir=$race/$1 conf=$tmp/$1.conf log=$tmp/$1.log
+    local rc pid r line
+    mkdir "$dir"
+    chmod 1777 "$dir"
+    conf_file "$conf" <<EOF
+account rig
+host localhost
+port $RIG_SUB_PORT
+tls_trust_file $RIG_CA
+user alice
+password $RIG_ALICE_PASS
+logfile $log
+EOF
+    env LD_PRELOAD="$(preload "$TESTBIN/libprobe_dlsym.so:$SHIM")" \
+        ${gate:+PROBE_GATE="$dir/gate"} RACE_DIR="$dir" \
+        SUBMITIFY_HELPER="$tmp/helper-wrapper.sh" SUBMITIFY_DEBUG=1 \
+        SUBMITIFY_CONF="$conf" timeout --kill-after=5 120 \
+        "$TESTBIN/probe" send 192.0.2.25 "$ID-$name" \
+        >"$tmp/$name.out" 2>"$tmp/$name.err"
+    rc=$?
+    sed "s/^/  $name: /" "$tmp/$name.out"
+    pid=$(sed -n 's/^probe [a-z-]*: pid \([0-9][0-9]*\)$/\1/p' "$tmp/$name.out" | head -n 1)
+    [ -n "$pid" ] && wait_helpers "$pid" 20
+    [ "$rc" = 0 ] || failed "$name: the program's session failed (probe exit $rc)"
+
+    # The racer's record: written when it saw EOF or an error, or after 10 s.
+    wait_for_file "$dir/racer.out" 15 || failed "$name: the racer left no record"
+    r=$(cat "$dir/racer.out" 2>/dev/null)
+    note "$name: racer: $r"
+    case $r in
+        *" bytes=0 "* | *" bytes=0") ;;
+        *) failed "$name: the racer received bytes from the handoff listener: $r" ;;
+    esac
+    case $r in
+        *220*) failed "$name: the racer was greeted: $r" ;;
+    esac
+
+    if ! "$RIG" wait-mail "$SUBMITIFY_RIG" bob "$ID-$name@probe.test" 20 >/dev/null; then
+        failed "$name: the program's message did not arrive"
+    fi
+    if [ -n "$gate" ]; then
+        # The race was set up: the racer connected, and the helper accepted
+        # it and closed it (EOF); one still queued when the listener closed
+        # would read ECONNRESET instead.
+        case $r in
+            *"connect=ok"*"end=eof"*) ;;
+            *) failed "$name: the racer was not the helper's first accept: $r" ;;
+        esac
+        line=$(grep -h -m 1 'refused .* at the handoff listener' "$log" \
+            "$tmp/$name.err" 2>/dev/null | head -n 1)
+        if [ -n "$line" ]; then
+            note "$name: helper: $line"
+        else
+            failed "$name: no \"refused ... at the handoff listener\" line in the" \
+                "helper's log file or on stderr (SUBMITIFY_DEBUG=1)"
+            [ -s "$log" ] && head -n 3 "$log" | sed "s/^/  $name (log file): /"
+        fi
+    fi
+}
+
+race_case racer-first gate
+race_case racer-second ""
+
+[ "$bad" = 0 ] || fail "$bad failure(s):$failures"
+echo "PASS: $TEST_NAME"
