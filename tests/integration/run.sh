@@ -14,12 +14,19 @@ rig=""
 if [ "$(id -u)" = 0 ] && command -v postfix >/dev/null 2>&1; then
     rig=$(mktemp -d /tmp/submitify-rig.XXXXXX)
     chmod 755 "$rig"
+    # Ports base+25, base+587, base+465; another base if those are taken.
     base=${RIG_BASE:-11000}
-    if RIG_SMTP_PORT=$((base + 25)) RIG_SUB_PORT=$((base + 587)) \
-        RIG_SUBS_PORT=$((base + 465)) \
-        timeout 120 "$root/tests/rig/mailrig.sh" start "$rig" > "$rig.log" 2>&1; then
-        export SUBMITIFY_RIG=$rig
-    else
+    for try in 1 2 3 4 5; do
+        if RIG_SMTP_PORT=$((base + 25)) RIG_SUB_PORT=$((base + 587)) \
+            RIG_SUBS_PORT=$((base + 465)) \
+            timeout 120 "$root/tests/rig/mailrig.sh" start "$rig" > "$rig.log" 2>&1; then
+            export SUBMITIFY_RIG=$rig
+            break
+        fi
+        grep -q "already listens" "$rig.log" || break
+        base=$((base + 1000))
+    done
+    if [ -z "${SUBMITIFY_RIG:-}" ]; then
         echo "run.sh: the shared Postfix rig did not start:"
         cat "$rig.log"
     fi
