@@ -69,49 +69,49 @@ to_stderr(const char *line)
 	errno = saved;
 }
 
+/* Format one line; emit it to syslog at prio (unless -1), the log file,
+ * and stderr when asked. */
+static void
+emit(int prio, int err, const char *fmt, va_list ap)
+{
+	char line[2048];
+
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	if (use_sys && prio >= 0)
+		syslog(prio, "%s %s", ident, line);
+	to_file(line);
+	if (err)
+		to_stderr(line);
+}
+
 void
 log_session(int failed, const char *fmt, ...)
 {
-	char line[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	emit(failed ? LOG_ERR : LOG_INFO, failed || debug, fmt, ap);
 	va_end(ap);
-	if (use_sys)
-		syslog(failed ? LOG_ERR : LOG_INFO, "%s %s", ident, line);
-	to_file(line);
-	if (failed || debug)
-		to_stderr(line);
 }
 
 void
 log_warn(const char *fmt, ...)
 {
-	char line[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	emit(LOG_WARNING, debug, fmt, ap);
 	va_end(ap);
-	if (use_sys)
-		syslog(LOG_WARNING, "%s %s", ident, line);
-	to_file(line);
-	if (debug)
-		to_stderr(line);
 }
 
 void
 log_debug(const char *fmt, ...)
 {
-	char line[2048];
 	va_list ap;
 
 	if (!debug)
 		return;
 	va_start(ap, fmt);
-	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	emit(-1, 1, fmt, ap);
 	va_end(ap);
-	to_file(line);
-	to_stderr(line);
 }

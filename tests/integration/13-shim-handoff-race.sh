@@ -16,30 +16,8 @@
 # shellcheck disable=SC1091 # sourced from the tree
 . "$(dirname "$0")/../lib/common.sh"
 
-rig_env
-for f in probe libprobe_ctor.so libprobe_dlsym.so; do
-    [ -e "$TESTBIN/$f" ] || fail "$TESTBIN/$f is not built (make tests/bin/probe" \
-        "tests/bin/libprobe_ctor.so tests/bin/libprobe_dlsym.so)"
-done
-if [ ! -x "$SUBMITIFY" ] || [ ! -x "$HELPER" ] || [ ! -e "$SHIM" ]; then
-    fail "submitify is not built (make)"
-fi
-
-# Under `make asan` a sanitizer runtime must come first in LD_PRELOAD.
-san=$(ldd "$SHIM" 2>/dev/null | awk '$1 ~ /^libasan/ { print $3 }')
-# preload LIBS: the LD_PRELOAD value for LIBS (colon-separated).
-preload() { echo "${san:+$san:}$1"; }
-
-tmp=$(mktmp)
-ID=$TEST_NAME-$$-$RANDOM
-bad=0
-failures=""
-failed() {
-    echo "FAIL: $TEST_NAME: $*"
-    bad=$((bad + 1))
-    failures="$failures
-  - $*"
-}
+# shellcheck disable=SC1091 # sourced from the tree
+. "$(dirname "$0")/../lib/probe.sh"
 
 # The racer writes its files as nobody when it can reach the probe.
 race=$tmp/race
@@ -68,34 +46,6 @@ done
 exec "$HELPER" "\$@"
 EOF
 chmod 755 "$tmp/helper-wrapper.sh"
-
-# The live helpers started for host pid $1 (argv "... --pid $1 ...").
-helpers_of() {
-    local f a
-    while IFS= read -r f; do
-        a=$({ tr '\0' ' ' <"$f"; } 2>/dev/null) || continue
-        case $a in
-            *submitify-helper*" --pid $1 "*)
-                f=${f#/proc/}
-                echo "${f%/cmdline}"
-                ;;
-        esac
-    done < <(grep -laF submitify-helper /proc/[0-9]*/cmdline 2>/dev/null)
-}
-
-# Wait up to $2 s for the helpers of host pid $1 to finish; KILL the rest.
-wait_helpers() {
-    local i left
-    for ((i = 0; i < $2 * 10; i++)); do
-        left=$(helpers_of "$1")
-        [ -z "$left" ] && return 0
-        sleep 0.1
-    done
-    echo "  $TEST_NAME: killing helpers still running for pid $1: $left"
-    # shellcheck disable=SC2086 # a list of pids
-    kill -KILL $left 2>/dev/null
-    return 1
-}
 
 # race_case NAME GATE: one program connection with the racer beside it.
 race_case() {
