@@ -93,11 +93,26 @@ fuzz:
 unit: all $(UNITS)
 	@for t in $(UNITS); do ./$$t || exit 1; done
 
-# AddressSanitizer and UBSan build of everything, then the checks.
+# AddressSanitizer and UBSan build of everything, then the unit suites and
+# the scenarios that exercise the shim and the helper hardest (ASAN_TESTS).
+# Any sanitizer report, from any process, fails the run.
+ASAN_TESTS ?= 01 02 05 10 11 12 13 30 31 32 33 35 36 37 38 42
+ASAN_FLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=undefined
+ASAN_LOGS   = /tmp/submitify-asan
 asan:
+	@sh tests/deps.sh
 	$(MAKE) clean
-	$(MAKE) OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	    LDFLAGS="-fsanitize=address,undefined" check
+	$(MAKE) OPT="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	    all weak $(UNITS) $(TESTBIN)
+	@rm -rf $(ASAN_LOGS) && mkdir -m 1777 $(ASAN_LOGS)
+	@export ASAN_OPTIONS=log_path=$(ASAN_LOGS)/asan:detect_leaks=1 \
+	    UBSAN_OPTIONS=log_path=$(ASAN_LOGS)/ubsan:print_stacktrace=1; \
+	    for t in $(UNITS); do ./$$t || exit 1; done; \
+	    TESTS="$(ASAN_TESTS)" tests/integration/run.sh || exit 1
+	@if ls $(ASAN_LOGS)/* >/dev/null 2>&1; then \
+	    cat $(ASAN_LOGS)/*; echo "asan: sanitizer reports above"; exit 1; \
+	fi; echo "asan: no sanitizer reports"
 
 demo:
 	@sh tests/deps.sh demo

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <link.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -97,6 +98,21 @@ is_sanitizer(const char *lib)
 	    strstr(lib, "libclang_rt.ubsan") != NULL);
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/* A sanitizer build's shim needs the runtime loaded before it: ours. */
+static int
+find_asan(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	char **out = arg;
+
+	(void)size;
+	if (info->dlpi_name != NULL && strstr(info->dlpi_name, "libasan") !=
+	    NULL && *out == NULL)
+		*out = xstrdup(info->dlpi_name);
+	return (0);
+}
+#endif
+
 /* LD_PRELOAD with shim first, after any sanitizer runtime already there. */
 static char *
 preload_value(const char *old, const char *shim)
@@ -104,6 +120,23 @@ preload_value(const char *old, const char *shim)
 	char *copy, *tok, *save, *out;
 	size_t cap;
 
+#ifdef __SANITIZE_ADDRESS__
+	char *asan = NULL;
+
+	(void)dl_iterate_phdr(find_asan, &asan);
+	if (asan != NULL && (old == NULL || strstr(old, "libasan") == NULL)) {
+		cap = strlen(asan) + (old != NULL ? strlen(old) : 0) + 2;
+		if ((copy = malloc(cap)) == NULL)
+			return (NULL);
+		(void)snprintf(copy, cap, "%s%s%s", asan, old != NULL ? ":" : "",
+		    old != NULL ? old : "");
+		out = preload_value(copy, shim);
+		free(copy);
+		free(asan);
+		return (out);
+	}
+	free(asan);
+#endif
 	cap = (old != NULL ? strlen(old) : 0) + strlen(shim) + 3;
 	if ((out = calloc(1, cap)) == NULL)
 		return (NULL);
