@@ -95,7 +95,8 @@ unit: all $(UNITS)
 
 # AddressSanitizer and UBSan build of everything, then the unit suites and
 # the scenarios that exercise the shim and the helper hardest (ASAN_TESTS).
-# Any sanitizer report, from any process, fails the run.
+# Any sanitizer report, from any process, fails the run.  Leaks are left to
+# the memcheck scenario (42): the hosts here (perl, python) leak at exit.
 ASAN_TESTS ?= 01 02 05 10 11 12 13 30 31 32 33 35 36 37 38 42
 ASAN_FLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=undefined
@@ -106,7 +107,7 @@ asan:
 	$(MAKE) OPT="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 	    all weak $(UNITS) $(TESTBIN)
 	@rm -rf $(ASAN_LOGS) && mkdir -m 1777 $(ASAN_LOGS)
-	@export ASAN_OPTIONS=log_path=$(ASAN_LOGS)/asan:detect_leaks=1 \
+	@export ASAN_OPTIONS=log_path=$(ASAN_LOGS)/asan:detect_leaks=0 \
 	    UBSAN_OPTIONS=log_path=$(ASAN_LOGS)/ubsan:print_stacktrace=1; \
 	    for t in $(UNITS); do ./$$t || exit 1; done; \
 	    TESTS="$(ASAN_TESTS)" tests/integration/run.sh || exit 1

@@ -3,6 +3,7 @@
 # connection, into the project's scripted server (discard mode, STARTTLS
 # and AUTH): its open descriptors and anonymous resident memory are the
 # same at the end as after the first hundred, and no helper is left.
+# time limit: 900
 . "$(dirname "$0")/../lib/common.sh"
 need_cmd python3 openssl
 tmp=$(mktmp)
@@ -18,7 +19,7 @@ user alice
 password endurance-pw
 CONF
 n=${ENDURANCE_MESSAGES:-5000}
-timeout 900 "$SUBMITIFY" -c "$tmp/submit.conf" -- "$TESTBIN/loadclient" -e \
+timeout 880 "$SUBMITIFY" -c "$tmp/submit.conf" -- "$TESTBIN/loadclient" -e \
     -c 1 -n "$n" -w 840 -i end 192.0.2.50 > "$tmp/out" 2>&1
 rc=$?
 grep -v '^submitify' "$tmp/out" | tail -3
