@@ -696,11 +696,12 @@ timeouts(struct relay *r)
 	if (now - r->idle_since >= r->t_idle) {
 		(void)session_fail(s, FAIL_PROGRAM, "the program sent nothing "
 		    "for %d s", secs(r->t_idle));
-		if (!r->data && !r->up_eof) {
-			/* Outside a message: end the session politely. */
-			r->uoutlen = 0;
-			if (up_room(r, 6))
-				up_line(r, "QUIT", 4);
+		if (!r->data && !r->up_eof && r->qlen == 0) {
+			/* Outside a message, nothing pending: end the
+			 * upstream session politely before closing. */
+			s->deadline = now + 5000;
+			if (r->uoutlen == 0 && up_write(s, "QUIT\r\n", 6) == 0)
+				session_close_upstream(s, 1);
 		}
 		abort_session(r);
 	}

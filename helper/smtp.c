@@ -332,6 +332,8 @@ smtp_data_init(struct smtp_data *d, int repair)
 	d->repair = repair;
 	d->state = D_BOL;
 	d->cr = 0;
+	d->crlf_seen = 0;
+	d->prev_bare = 0;
 	d->err = NULL;
 }
 
@@ -376,7 +378,7 @@ smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
 				return (-1);
 			}
 			d->cr = 0;
-			eol = 1;
+			eol = 1;	/* CRLF */
 		} else if (c == '\r') {
 			d->cr = 1;
 			continue;
@@ -386,17 +388,30 @@ smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
 				    "fix_bare_lf is off)";
 				return (-1);
 			}
-			eol = 1;
+			eol = 2;	/* bare LF */
 		}
 		if (eol) {
-			out[o++] = '\r';
-			out[o++] = '\n';
 			if (d->state == D_DOT) {
+				if ((eol == 2 || d->prev_bare) &&
+				    (d->crlf_seen || eol == 1)) {
+					d->err = "a dot line next to a bare LF "
+					    "in a message with CRLF line ends "
+					    "(ambiguous end of data: possible "
+					    "SMTP smuggling)";
+					return (-1);
+				}
+				out[o++] = '\r';
+				out[o++] = '\n';
 				d->state = D_BOL;
 				*end = 1;
 				*outn = o;
 				return ((long)(i + 1));
 			}
+			out[o++] = '\r';
+			out[o++] = '\n';
+			if (eol == 1)
+				d->crlf_seen = 1;
+			d->prev_bare = eol == 2;
 			d->state = D_BOL;
 			continue;
 		}

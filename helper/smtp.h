@@ -108,6 +108,8 @@ struct smtp_data {
 	int repair;		/* bare LF -> CRLF */
 	int state;		/* where in the line we are */
 	int cr;			/* a CR waits for its LF */
+	int crlf_seen;		/* some line so far ended in CRLF */
+	int prev_bare;		/* the line before ended in a bare LF */
 	const char *err;
 };
 
@@ -118,8 +120,12 @@ void smtp_data_init(struct smtp_data *d, int repair);
  * with every bare LF made CRLF when repair is on.  Stops after the end of
  * data (a line holding a single dot).  Returns the number of input bytes
  * consumed and sets *outn; sets *end to 1 when the end of data was
- * consumed.  Returns -1 (d->err set) on a CR not followed by LF, or on a
- * bare LF when repair is off.
+ * consumed.  Returns -1 (d->err set) on a CR not followed by LF, on a bare
+ * LF when repair is off, and on an ambiguous end of data: a dot line next
+ * to a bare LF in a message that otherwise ends its lines with CRLF (the
+ * program meant it as text; taking it as the end would let the rest be
+ * read as commands: SMTP smuggling).  A program that ends every line with
+ * a bare LF ends its message with "\n.\n", and that is taken.
  */
 long smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
     size_t *outn, int *end);

@@ -1,0 +1,47 @@
+#!/bin/bash
+# 37-fault-limits: security.md item 12, line and size limits.
+# A 70 KB reply line (greeting, EHLO after TLS, MAIL, end of data), an
+# endless run of continuation lines, NUL bytes in replies, and from the
+# program a 10 MB line of DATA, a 10 MB command line and a 10 MB message.
+# Each case: the program gets a 421 from submitify or the server's own
+# reply, never a false 250; the helper ends by itself with status 0 or 1
+# (no signal: no crash); its peak resident size, measured by running it
+# under /usr/bin/time (tests/faults/fx.py's wrapper), stays under 16 MB.
+# shellcheck disable=SC1091
+. "$(dirname "$0")/../lib/common.sh"
+. "$ROOT/tests/faults/lib.sh"
+fx_init
+
+# The program's big inputs.
+python3 - "$FX_TMP" <<'PY'
+import sys
+d = sys.argv[1]
+head = b"Subject: big line\r\nMessage-ID: <bigline@fx>\r\n\r\n"
+with open(d + "/line10m", "wb") as f:
+    f.write(head + b"y" * (10 * 1024 * 1024) + b"\r\n.\r\n")
+with open(d + "/cmd10m", "wb") as f:
+    f.write(b"MAIL FROM:<" + b"a" * (10 * 1024 * 1024) + b"@x>\r\n")
+PY
+
+spec=$FX_TMP/item12.jsonl
+fx_spec "$spec"
+MEM='"rss_max": 16384, "helper_exit": ["0", "1"]'
+cat >> "$spec" <<EOF
+{"name": "70 KB greeting line", "rules": [{"on": "connect", "do": [{"long_line": 70000, "prefix": "220 mail.test "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], "no_cmd": ["MAIL"], $MEM}}
+{"name": "70 KB EHLO line after TLS", "rules": [{"on": "EHLO", "layer": "tls", "do": [{"long_line": 70000, "prefix": "250 mail.test "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], "no_cmd": ["AUTH", "MAIL"], $MEM}}
+{"name": "70 KB reply line to MAIL", "rules": [{"on": "MAIL", "do": [{"long_line": 70000, "prefix": "250 2.1.0 Ok "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], "acc": 0, $MEM}}
+{"name": "70 KB reply line to the final dot", "rules": [{"on": "eod", "do": [{"long_line": 70000, "prefix": "250 2.0.0 Ok "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], $MEM}}
+{"name": "endless 220- greeting", "rules": [{"on": "connect", "do": [{"lines": 100000, "line": "220-mail.test endless"}, {"stall": "forever"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply too long"], "secs_max": 8, $MEM}}
+{"name": "endless 250- EHLO reply after TLS", "rules": [{"on": "EHLO", "layer": "tls", "do": [{"lines": 100000, "line": "250-X-ENDLESS"}, {"stall": "forever"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply too long"], "secs_max": 8, $MEM}}
+{"name": "endless 250- reply to MAIL", "rules": [{"on": "MAIL", "do": [{"lines": 100000, "line": "250-2.1.0 more"}, {"stall": "forever"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply too long"], "acc": 0, "secs_max": 8, $MEM}}
+{"name": "endless 250- reply to the final dot", "rules": [{"on": "eod", "do": [{"lines": 100000, "line": "250-2.0.0 more"}, {"stall": "forever"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply too long"], "secs_max": 8, $MEM}}
+{"name": "NUL byte in the greeting", "rules": [{"on": "connect", "do": [{"send": "220 mail.test\\u0000ESMTP\\r\\n"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*NUL byte"], "no_cmd": ["MAIL"], $MEM}}
+{"name": "NUL byte in the EHLO reply after TLS", "rules": [{"on": "EHLO", "layer": "tls", "do": [{"send": "250-mail.test\\r\\n250-X-NUL\\u0000INSIDE\\r\\n250 AUTH PLAIN LOGIN\\r\\n"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*NUL byte"], "no_cmd": ["AUTH", "MAIL"], $MEM}}
+{"name": "NUL bytes in the MAIL reply", "rules": [{"on": "MAIL", "do": [{"send": "250 2.1.0 Ok\\u0000\\u0000junk\\r\\n"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*NUL byte"], "not_out": ["junk"], "acc": 0, $MEM}}
+{"name": "NUL byte in the reply to the final dot", "rules": [{"on": "eod", "do": [{"send": "250 2.0.0 Ok\\u0000: queued\\r\\n"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*NUL byte"], $MEM}}
+{"name": "a 10 MB line of DATA from the program", "client": "raw", "raw_opts": ["--wait", "30"], "bound": 45, "helper_grace": 10, "args": ["%hello", "%env", "@$FX_TMP/line10m", "<", ">QUIT\\\\r\\\\n", "<*"], "expect": {"out": ["^<- (250 2\\\\.0\\\\.0 Ok: queued|[45]\\\\d\\\\d )"], "not_out": ["TIMEOUT"], "acc_max": 1, $MEM}}
+{"name": "a 10 MB command line from the program, then NOOP", "client": "raw", "raw_opts": ["--wait", "30"], "bound": 45, "args": ["%hello", "@$FX_TMP/cmd10m", "<", ">NOOP\\\\r\\\\n", "<", ">QUIT\\\\r\\\\n", "<*"], "expect": {"out": ["^<- 500 5\\\\.5\\\\.2 submitify: command line too long\\\\n<- 250 2\\\\.0\\\\.0 Ok\\\\n<- 221 "], "no_cmd": ["MAIL"], "acc": 0, $MEM}}
+{"name": "a 10 MB message (ordinary lines)", "args": ["-s", "10000000"], "bound": 45, "helper_grace": 10, "expect": {"exit": [0], "acc": 1, $MEM}}
+EOF
+fx_group item12 "$spec" --record-data-max 65536
+fx_finish
