@@ -95,10 +95,12 @@ unit: all $(UNITS)
 
 # AddressSanitizer and UBSan build of everything, then the unit suites and
 # the scenarios that exercise the shim and the helper hardest (ASAN_TESTS).
-# Any sanitizer report, from any process, fails the run.  Leaks are left to
+# Any sanitizer report, from any process, fails the run.  Not here: curl
+# (01; it hangs with the ASan runtime preloaded, shim or not) and setuid
+# hosts under ld.so.preload (14; the runtime cannot come first there).  Leaks are left to
 # the memcheck scenario (42, which cannot run a sanitized helper): the
 # hosts here (perl, python) leak at exit.
-ASAN_TESTS ?= 01 02 05 10 11 12 13 14 30 31 32 33 35 36 37 38 39 44 45
+ASAN_TESTS ?= 02 05 10 11 12 13 30 31 32 33 35 36 37 38 39 44 45
 ASAN_FLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=undefined
 ASAN_LOGS   = /tmp/submitify-asan

@@ -41,8 +41,10 @@ fx_init() {
         for w in "$ROOT"/helper/weak/submitify-helper-*; do
             cp "$w" "$FX_BIN/" || continue 2
         done
-        # A half-written library or binary shows here.
-        if LD_PRELOAD=$FX_BIN/libsubmitify.so /bin/true 2>&1 | grep -q . ||
+        # A half-written library or binary shows here (a sanitized
+        # library needs its runtime first).
+        san=$(ldd "$FX_BIN/libsubmitify.so" 2>/dev/null | awk '$1 ~ /^libasan/ { print $3 }')
+        if LD_PRELOAD=${san:+$san:}$FX_BIN/libsubmitify.so /bin/true 2>&1 | grep -q . ||
             ! "$FX_BIN/submitify-helper" 2>&1 | grep -q usage; then
             sleep 1
             continue
