@@ -262,14 +262,16 @@ scram_final(struct scram *sc, const char *pass, const char *b64,
 	/* Extensions after i= are allowed; none is understood. */
 	if (*p != '\0' && *p != ',')
 		goto out;
-	if (itlen == 0 || itlen > 9)
+	if (itlen == 0)
 		goto out;
 	for (i = 0; i < itlen; i++) {
 		if (it[i] < '0' || it[i] > '9')
 			goto out;
-		iter = iter * 10 + (unsigned long)(it[i] - '0');
+		/* More digits than any allowed count: out of bounds below. */
+		if (i < 10)
+			iter = iter * 10 + (unsigned long)(it[i] - '0');
 	}
-	if (iter < SCRAM_MIN_ITER || iter > SCRAM_MAX_ITER) {
+	if (itlen > 10 || iter < SCRAM_MIN_ITER || iter > SCRAM_MAX_ITER) {
 		sc->err = "the server asks for an iteration count out of "
 		    "bounds";
 		goto out;

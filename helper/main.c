@@ -247,9 +247,10 @@ done:
 	    "auth=%s messages=%d last=%d up=%llu down=%llu ms=%lld%s%s",
 	    prog, pid, dest, s.acct != NULL ? s.acct->name : "-",
 	    s.upstream[0] != '\0' ? s.upstream : "-",
-	    s.tls != NULL ? tls_version(s.tls) : "none",
-	    s.tls != NULL ? "/" : "", s.tls != NULL ? tls_cipher(s.tls) : "",
-	    s.mech != NULL ? s.mech : s.inject ? "-" : "program",
+	    s.tls_up ? tls_version(s.tls) : "none",
+	    s.tls_up ? "/" : "", s.tls_up ? tls_cipher(s.tls) : "",
+	    s.mech != NULL ? s.mech : s.acct != NULL && s.acct->user != NULL &&
+	    s.acct->auth != AUTH_OFF ? "-" : "program",
 	    s.messages, s.last_code, s.bytes_up, s.bytes_down,
 	    now_ms() - t0, s.fail != FAIL_NONE ? " error=" : "",
 	    s.fail != FAIL_NONE ? s.why : "");

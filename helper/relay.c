@@ -36,6 +36,7 @@
 #define T_REPLY		300		/* RFC 5321 4.5.3.2, in seconds */
 #define T_DATAEND	600
 #define T_IDLE		300
+#define T_GONE		10000		/* ms, after the program left */
 
 enum pend {
 	P_LOCAL,	/* a reply of our own, in order */
@@ -76,7 +77,7 @@ struct relay {
 	int closing;		/* flush what the program is owed, then end */
 	int up_rwant, up_wwant;	/* poll events the TLS layer asked for */
 	char uperr[700];	/* how the upstream connection ended */
-	long long qstart, idle_since;
+	long long qstart, idle_since, eof_at;
 	int t_reply, t_dataend, t_idle;	/* milliseconds */
 
 	size_t qhead, qlen;
@@ -575,8 +576,10 @@ io(struct relay *r)
 				r->pinlen += (size_t)k;
 				r->idle_since = now_ms();
 			} else if (k == 0 || (errno != EAGAIN &&
-			    errno != EINTR))
+			    errno != EINTR)) {
 				r->prog_eof = 1;
+				r->eof_at = now_ms();
+			}
 		}
 	}
 	/* pout -> program. */
@@ -587,6 +590,7 @@ io(struct relay *r)
 			r->poutlen -= (size_t)k;
 		} else if (k < 0 && errno != EAGAIN && errno != EINTR) {
 			r->prog_eof = 1;
+			r->eof_at = now_ms();
 			r->poutlen = 0;
 		}
 	}
@@ -608,6 +612,8 @@ io(struct relay *r)
 		}
 		if (k > 0) {
 			memmove(r->uout, r->uout + k, r->uoutlen - (size_t)k);
+			/* What was sent may hold the program's own AUTH. */
+			explicit_bzero(r->uout + r->uoutlen - k, (size_t)k);
 			r->uoutlen -= (size_t)k;
 			if (r->uoutlen > 0)
 				r->up_wwant = POLLOUT;
@@ -682,6 +688,16 @@ timeouts(struct relay *r)
 
 	if (WEAKEN_NO_TIMEOUT)
 		return;
+	/* The program is gone: replies nobody reads are not worth waiting
+	 * for long (the server decides a message's fate without us). */
+	if (r->prog_eof && r->qlen > 0 && now - r->eof_at >= T_GONE) {
+		(void)session_fail(s, FAIL_PROGRAM, "the program left with "
+		    "replies pending");
+		r->closing = 1;
+		session_close_upstream(s, 0);
+		r->up_eof = 2;
+		return;
+	}
 	if (r->qlen > 0 && r->q[r->qhead].kind != P_LOCAL) {
 		head = r->q[r->qhead].kind;
 		limit = head == P_DATAEND ? r->t_dataend : r->t_reply;
@@ -844,7 +860,9 @@ relay_run(struct session *s)
 			(void)up_write(s, "QUIT\r\n", 6);
 		}
 		session_close_upstream(s, clean);
-	}
+	} else if (r->quit_done && r->up_eof == 1)
+		/* The server closed first, cleanly: answer its close_notify. */
+		session_close_upstream(s, 1);
 	/* Replies still owed to a program that is gone are not sent. */
 	if (r->poutlen > 0 && !r->prog_eof)
 		(void)send(s->cfd, r->pout, r->poutlen, MSG_NOSIGNAL |

@@ -285,6 +285,7 @@ start_tls(struct session *s)
 		return (session_fail(s, strstr(err, "certificate") != NULL ?
 		    FAIL_CERT : FAIL_TLS, "%s: %s", s->upstream, err));
 	}
+	s->tls_up = 1;
 	if (s->verbose || log_debugging())
 		log_debug("TLS: %s %s", tls_version(s->tls),
 		    tls_cipher(s->tls));

@@ -32,7 +32,8 @@ struct session {
 	const struct conf_account *acct;
 	int cfd;			/* the program's connection, or -1 */
 	int ufd;			/* the upstream socket */
-	struct tls *tls;		/* NULL until TLS is up */
+	struct tls *tls;		/* NULL until TLS is started */
+	int tls_up;			/* the handshake succeeded */
 	struct smtp_rparser *rp;	/* upstream replies */
 	long long deadline;		/* for the blocking setup steps */
 	int verbose;			/* --check -v: the transcript too */

@@ -1,0 +1,274 @@
+# Shared by the hostile-server scenarios tests/integration/3[0-4]-*.sh.
+# Source it after tests/lib/common.sh.
+#
+# Every case is an assertion function CHECK LABEL HELPERBIN [ARGS...] that
+# runs one program session through the shim against the scripted server and
+# returns 0 when every protection held, or 1 with the reason in HS_WHY.  It
+# never exits, so the same function can be run twice:
+#
+#   real CHECK BASE [ARGS...]        against helper/submitify-helper: must pass
+#   weak NAME CHECK BASE [ARGS...]   against helper/weak/submitify-helper-NAME:
+#                                    must FAIL (the test sees the weakness)
+#
+#   hs_init                    certificates in $CERTS, $CA, $HS_TMP
+#   hs_server NAME CASE [ARGS] the scripted server (cert: $HS_CERT, default
+#                              server); HS_REC is its record, and the file
+#                              beside it with .pid for .record its pid
+#   hs_conf NAME [KEY VAL]...  a submit.conf for it (mode 600): the defaults
+#                              below, KEY VAL added or replaced, VAL "-" drops
+#                              KEY; sets HS_CONF and HS_LOG
+#   hs_run LABEL HELPER [ARGS] smtpclient ARGS 192.0.2.30 through the shim (or
+#                              the command in HS_PROG, with HS_ENV added to
+#                              its environment, and HS_HOOK run once it is
+#                              started); leaves LABEL.out, .err, .log, .facts
+#                              in $HS_TMP and sets HS_RC, HS_MS (how long
+#                              the program ran), HS_TIMED_OUT, HS_HELPER_LEFT
+#   fact LABEL KEY             one fact about the server's side of the run
+#                              (tests/hostile/record.py facts)
+#   expect_* LABEL ...         the usual assertions (return 1 and set HS_WHY)
+
+HS_DEST=192.0.2.30
+HS_PW=Zq8-unique-secret-7731
+CASES=$ROOT/tests/scripted/cases
+# Case files of these tests only.  They are not in tests/scripted/cases,
+# whose selftest wants a check of its own for every file there.
+HS_CASES=$ROOT/tests/hostile/cases
+HS_RECORDPY=$ROOT/tests/hostile/record.py
+HS_LIMIT=${HS_LIMIT:-20}
+HS_PROG=()
+HS_ENV=()
+HS_HOOK=""
+HS_TIMED_OUT=0
+HS_WHY=""
+
+hs_init() {
+    need_cmd python3 openssl pgrep
+    # The interpreter itself: a pyenv shim costs most of a second per call.
+    HS_PY=$(python3 -c 'import sys; print(sys.executable)') ||
+        fail "python3 does not run"
+    PATH=$(dirname "$HS_PY"):$PATH
+    [ -x "$HELPER" ] && [ -f "$SHIM" ] && [ -x "$TESTBIN/smtpclient" ] ||
+        fail "not built: run make && make weak tests/bin/smtpclient"
+    HS_TMP=$(mktmp)
+    # HS_KEEP=DIR keeps a copy of everything for a post-mortem.
+    [ -z "${HS_KEEP:-}" ] || on_exit "mkdir -p '$HS_KEEP' && cp -a '$HS_TMP' '$HS_KEEP/'"
+    CERTS=$HS_TMP/certs
+    "$ROOT/tests/rig/certs.sh" "$CERTS" || fail "tests/rig/certs.sh failed"
+    CA=$CERTS/ca.pem
+}
+
+hs_server() {
+    local name=$1 case=$2 cert=${HS_CERT:-server}
+    shift 2
+    scripted_start "$HS_TMP" "srv-$name" --cert "$CERTS/$cert.pem" \
+        --key "$CERTS/$cert.key" --users "alice:$HS_PW" --script "$case" "$@"
+    HS_REC=$HS_TMP/srv-$name.record
+    echo "$SCRIPTED_PID" > "$HS_TMP/srv-$name.pid"
+}
+
+hs_conf() {
+    local name=$1 k
+    shift
+    local -a keys=(account host port tls_trust_file user password timeout
+        logfile)
+    local -A val=([account]=s [host]=localhost [port]=${SCRIPTED_PORT:-1}
+        [tls_trust_file]=$CA [user]=alice [password]=$HS_PW [timeout]=5
+        [logfile]=$HS_TMP/$name.logfile)
+    while [ $# -ge 2 ]; do
+        [ -n "${val[$1]+set}" ] || keys+=("$1")
+        val[$1]=$2
+        shift 2
+    done
+    HS_CONF=$HS_TMP/$name.conf
+    HS_LOG=${val[logfile]}
+    [ "$HS_LOG" != - ] || HS_LOG=""
+    for k in "${keys[@]}"; do
+        [ "${val[$k]}" = - ] || printf '%s %s\n' "$k" "${val[$k]}"
+    done | conf_file "$HS_CONF"
+}
+
+# The helper the shim started for the program with this pid, if alive.
+hs_helper_of() {
+    pgrep -f -- "^submitify-helper .*--dest ${HS_DEST//./\\.}:25 .*--pid $1( |\$)"
+}
+
+hs_run() {
+    local label=$1 helper=$2 out pid s0 t0 i hp
+    shift 2
+    out=$HS_TMP/$label
+    s0=$("$HS_PY" -S "$HS_RECORDPY" started "${HS_REC:-/nonexistent}")
+    [ -z "$HS_LOG" ] || rm -f "$HS_LOG"
+    if [ ${#HS_PROG[@]} -gt 0 ]; then
+        set -- "${HS_PROG[@]}"
+    else
+        set -- "$TESTBIN/smtpclient" "$@" "$HS_DEST"
+    fi
+    t0=$(date +%s%N)
+    env LD_PRELOAD="$SHIM" SUBMITIFY_CONF="$HS_CONF" \
+        SUBMITIFY_HELPER="$helper" "${HS_ENV[@]}" "$@" \
+        > "$out.out" 2> "$out.err" < /dev/null &
+    pid=$!
+    # A hook may act on the live session (HS_HOOK LABEL PID), e.g. take a
+    # memory image of the helper; it does its own bounded waiting.
+    [ -z "${HS_HOOK:-}" ] || "$HS_HOOK" "$label" "$pid"
+    # Every wait is bounded: the program gets HS_LIMIT seconds.
+    for ((i = 0; i < HS_LIMIT * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    HS_TIMED_OUT=0
+    if kill -0 "$pid" 2>/dev/null; then
+        HS_TIMED_OUT=1
+        kill "$pid" 2>/dev/null
+    fi
+    wait "$pid"
+    HS_RC=$?
+    HS_MS=$((($(date +%s%N) - t0) / 1000000))    # milliseconds
+    # The helper must be gone soon after the program (5 s at most).
+    HS_HELPER_LEFT=""
+    for ((i = 0; i < 50; i++)); do
+        hp=$(hs_helper_of "$pid")
+        [ -n "$hp" ] || break
+        sleep 0.1
+    done
+    if [ -n "$hp" ]; then
+        HS_HELPER_LEFT=$hp
+        kill $hp 2>/dev/null
+    fi
+    if [ -n "${HS_REC:-}" ]; then
+        "$HS_PY" -S "$HS_RECORDPY" facts "$HS_REC" "$s0" 5 \
+            "$(cat "${HS_REC%.record}.pid")" > "$out.facts" ||
+            note "$label: the record was not rewritten or did not settle in 5 s"
+    else
+        : > "$out.facts"
+    fi
+    if [ -n "$HS_LOG" ] && [ -f "$HS_LOG" ]; then
+        cp "$HS_LOG" "$out.log"
+    else
+        : > "$out.log"
+    fi
+}
+
+# For messages: " (killed after N s)" if the program ran out of time.
+hs_killed() {
+    [ "$HS_TIMED_OUT" = 0 ] || echo " (killed after $HS_LIMIT s)"
+}
+
+fact() {
+    sed -n "s/^$2=//p" "$HS_TMP/$1.facts"
+}
+
+# want LABEL WHAT CMD...: run CMD; if it fails, HS_WHY says WHAT.
+want() {
+    local label=$1 what=$2
+    shift 2
+    "$@" && return 0
+    HS_WHY="$label: $what"
+    return 1
+}
+
+# expect_facts LABEL KEY=VALUE...: the server's side of the run.
+expect_facts() {
+    local label=$1 kv got
+    shift
+    for kv in "$@"; do
+        got=$(fact "$label" "${kv%%=*}")
+        [ "$got" = "${kv#*=}" ] || {
+            HS_WHY="$label: server record: ${kv%%=*} is '$got', expected '${kv#*=}'"
+            return 1
+        }
+    done
+}
+
+# expect_at_least LABEL KEY N: a numeric fact is at least N.
+expect_at_least() {
+    local got
+    got=$(fact "$1" "$2")
+    [ "${got:-0}" -ge "$3" ] 2>/dev/null && return 0
+    HS_WHY="$1: server record: $2 is '$got', expected at least $3"
+    return 1
+}
+
+expect_helper_gone() {
+    want "$1" "a helper was still running 5 s after the program ended (pid $HS_HELPER_LEFT)" \
+        test -z "$HS_HELPER_LEFT"
+}
+
+# The first reply the program saw (smtpclient without -q prints "<- ...").
+first_reply() {
+    grep -m1 '^<- ' "$HS_TMP/$1.out" | sed 's/^<- //'
+}
+
+# expect_refused LABEL STATUS CAUSE [log|stderr]
+# The program was greeted "421 STATUS submitify: ..." naming CAUSE, never
+# 220; it kept its message (exit 1); one log line names the cause (in the
+# account's logfile, or on stderr when the refusal came before the account
+# was known); the helper is gone.
+expect_refused() {
+    local l=$1 st=$2 cause=$3 where=${4:-log} f=$HS_TMP/$1 first n
+    expect_helper_gone "$l" || return 1
+    first=$(first_reply "$l")
+    [ -n "$first" ] ||
+        first="nothing; stderr: $(tail -3 "$f.err"); log: $(tail -3 "$f.log")"
+    want "$l" "the program was not greeted '421 $st submitify: ...$cause...' but '$first' (exit $HS_RC)" \
+        eval '[[ $first == "421 $st submitify: "* ]] && [[ $first == *"$cause"* ]]' ||
+        return 1
+    want "$l" "the program saw a 220: $(grep -m1 '^<- 220' "$f.out")" \
+        eval '! grep -q "^<- 220" "$f.out"' || return 1
+    want "$l" "smtpclient exit $HS_RC, expected 1 (refused)$(hs_killed)" \
+        test "$HS_RC" = 1 || return 1
+    if [ "$where" = log ]; then
+        n=$(grep -c '' "$f.log")
+        want "$l" "the logfile has $n lines, expected 1: $(cat "$f.log")" \
+            test "$n" = 1 || return 1
+        want "$l" "the log line does not name the cause: $(cat "$f.log")" \
+            eval 'grep "error=" "$f.log" | grep -qF -- "$cause"' || return 1
+    else
+        n=$(grep -c 'error=' "$f.err")
+        want "$l" "stderr has $n helper error lines, expected 1: $(cat "$f.err")" \
+            test "$n" = 1 || return 1
+        want "$l" "the stderr line does not name the cause: $(cat "$f.err")" \
+            eval 'grep "error=" "$f.err" | grep -qF -- "$cause"' || return 1
+    fi
+}
+
+# expect_no_credentials LABEL: the server saw no AUTH and no mail at all.
+expect_no_credentials() {
+    expect_facts "$1" auth=0 auth_cmds=0 mail=0 data=0 messages=0
+}
+
+# expect_delivered LABEL MSGID: a 250 for the message, which the server
+# stored after one successful AUTH; no error logged; the helper is gone.
+expect_delivered() {
+    local l=$1 id=$2 f=$HS_TMP/$1
+    expect_helper_gone "$l" || return 1
+    want "$l" "smtpclient exit $HS_RC, expected 0$(hs_killed): $(tail -3 "$f.out") $(tail -3 "$f.err")" \
+        test "$HS_RC" = 0 || return 1
+    expect_facts "$l" messages=1 "message_ids=<$id>" auth_ok=1 || return 1
+    want "$l" "an error was logged: $(grep 'error=' "$f.log" "$f.err")" \
+        eval '! grep -q "error=" "$f.log" "$f.err"' || return 1
+}
+
+# real CHECK BASE [ARGS...]: the real helper must pass.
+real() {
+    local fn=$1 base=$2
+    shift 2
+    HS_WHY=""
+    "$fn" "$base.real" "$HELPER" "$@" ||
+        fail "$base (real helper): $HS_WHY"
+    note "$base: real helper: protected"
+}
+
+# weak NAME CHECK BASE [ARGS...]: the helper built without that protection
+# must make the same check fail.
+weak() {
+    local w=$1 fn=$2 base=$3 bin
+    shift 3
+    bin=$ROOT/helper/weak/submitify-helper-$w
+    [ -x "$bin" ] || fail "$bin missing: run make weak"
+    HS_WHY=""
+    if "$fn" "$base.weak-$w" "$bin" "$@"; then
+        fail "$base: the check also passes with the weak '$w' helper, so it does not detect the missing protection"
+    fi
+    note "$base: weak $w: detected: $HS_WHY"
+}
