@@ -177,8 +177,12 @@ tls_handshake(struct tls *t, char *err, size_t errlen)
 		return (TLS_WANT_WRITE);
 	v = SSL_get_verify_result(t->ssl);
 	if (v != X509_V_OK && t->certcheck && !t->pinned) {
-		(void)snprintf(err, errlen, "TLS certificate not trusted: %s",
-		    X509_verify_cert_error_string(v));
+		(void)snprintf(err, errlen, "TLS certificate not trusted: %s%s",
+		    X509_verify_cert_error_string(v),
+		    v == X509_V_ERR_EE_KEY_TOO_SMALL ||
+		    v == X509_V_ERR_CA_KEY_TOO_SMALL ||
+		    v == X509_V_ERR_CA_MD_TOO_WEAK ?
+		    "; if this server is old, tls_legacy on may help" : "");
 		ERR_clear_error();
 		return (TLS_ERR);
 	}

@@ -2075,6 +2075,9 @@ def _sni_callback(sslobj, name, ctx):
 
 def make_ssl_context(cfg):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    if cfg.seclevel is not None:
+        # Lets an old, small key be served, as old servers do.
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=%d" % cfg.seclevel)
     ctx.load_cert_chain(cfg.cert, cfg.key)
     lo, hi = cfg.tls_min, cfg.tls_max
     with warnings.catch_warnings():
@@ -2143,6 +2146,8 @@ def build_parser():
     p.add_argument("--tls-min", choices=sorted(TLS_VERSIONS))
     p.add_argument("--tls-max", choices=sorted(TLS_VERSIONS))
     p.add_argument("--tickets", type=int, help="TLS 1.3 session tickets after a handshake")
+    p.add_argument("--seclevel", type=int, help="OpenSSL security level of the server "
+                   "(0 serves an RSA key of 1024 bits)")
     p.add_argument("--timeout", type=float, help="idle timeout in seconds (default 300)")
     p.add_argument("--stall-max", type=float, default=3600.0,
                    help="upper bound of a \"forever\" stall (default 3600)")
@@ -2192,6 +2197,7 @@ def resolve(args, script):
             or cfg.tls_min > cfg.tls_max:
         raise ValueError(f"TLS versions {cfg.tls_min}..{cfg.tls_max}")
     cfg.tickets = pick(args.tickets, "tickets", None)
+    cfg.seclevel = pick(args.seclevel, "seclevel", None)
     cfg.timeout = float(pick(args.timeout, "timeout", 300.0))
     cfg.stall_max = args.stall_max
     cfg.quit_linger = args.quit_linger
