@@ -104,7 +104,7 @@ hs_run() {
         set -- "$TESTBIN/smtpclient" "$@" "$HS_DEST"
     fi
     t0=$(date +%s%N)
-    env LD_PRELOAD="$SHIM" SUBMITIFY_CONF="$HS_CONF" \
+    env LD_PRELOAD="$SHIM_PRELOAD" SUBMITIFY_CONF="$HS_CONF" \
         SUBMITIFY_HELPER="$helper" "${HS_ENV[@]}" "$@" \
         > "$out.out" 2> "$out.err" < /dev/null &
     pid=$!

@@ -19,6 +19,10 @@ TESTBIN=$ROOT/tests/bin
 RIG=$ROOT/tests/rig/mailrig.sh
 SCRIPTED=$ROOT/tests/scripted/smtpd.py
 TEST_NAME=$(basename "$0" .sh)
+# LD_PRELOAD for the shim: a sanitized build (make asan) needs its runtime
+# loaded first.
+SHIM_SAN=$(ldd "$SHIM" 2>/dev/null | awk '$1 ~ /^libasan/ { print $3 }')
+SHIM_PRELOAD=${SHIM_SAN:+$SHIM_SAN:}$SHIM
 
 _exit_cmds=()
 _run_exit() {
