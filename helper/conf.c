@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include <ctype.h>
+#include <poll.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -24,6 +25,7 @@
 
 #define MAXLINE		8192
 #define MAXSECRET	(1024 * 1024)
+#define EVAL_LIMIT_S	30	/* passwordeval, unless timeout says */
 
 /* The parser's state; nothing global. */
 struct parser {
@@ -934,6 +936,23 @@ conf_load(const char *path, int check_perms, char *err, size_t errlen)
 		(void)close(fd);
 		return (NULL);
 	}
+	/* Whoever may change the file chooses the server and the commands
+	 * run (passwordeval): only its user, or root. */
+	if (check_perms && !WEAKEN_NO_PERM_CHECK) {
+		if (st.st_uid != geteuid() && st.st_uid != 0) {
+			(void)snprintf(err, errlen, "%s: owned by another user "
+			    "(uid %u); it must be yours or root's", path,
+			    (unsigned)st.st_uid);
+			(void)close(fd);
+			return (NULL);
+		}
+		if ((st.st_mode & 022) != 0) {
+			(void)snprintf(err, errlen, "%s: group or others may "
+			    "change it; run: chmod go-w %s", path, path);
+			(void)close(fd);
+			return (NULL);
+		}
+	}
 	if (read_all(fd, &text, &len, MAXSECRET) != 0) {
 		(void)snprintf(err, errlen, "%s: %s", path, errno == EFBIG ?
 		    "file too large" : strerror(errno));
@@ -943,11 +962,13 @@ conf_load(const char *path, int check_perms, char *err, size_t errlen)
 	(void)close(fd);
 	if (memchr(text, '\0', len) != NULL) {
 		(void)snprintf(err, errlen, "%s: contains a NUL byte", path);
-		wipe_free(text);
+		explicit_bzero(text, len);
+		free(text);
 		return (NULL);
 	}
 	c = conf_parse(path, text, err, errlen);
-	wipe_free(text);
+	explicit_bzero(text, len);
+	free(text);
 	if (c != NULL && check_perms && c->has_password &&
 	    !WEAKEN_NO_PERM_CHECK) {
 		if (st.st_uid != geteuid()) {
@@ -1090,14 +1111,95 @@ conf_choose(const struct conf *c, const char *name, int family,
 
 /* ---- secrets ---- */
 
-/* Run cmd through /bin/sh; its stdout, less one trailing newline. */
+/*
+ * Read the command's stdout (a secret, into *text) and stderr (up to
+ * elen-1 bytes of it, into etext) until both are closed or the deadline
+ * passes.  Returns 0, or -1 on a time-out or an error (errno).
+ */
+static int
+collect(int ofd, int efd, long long deadline, char **text, size_t *len,
+    char *etext, size_t ecap)
+{
+	struct pollfd p[2];
+	char *buf = NULL, *nb, junk[512];
+	size_t cap = 0, n = 0, en = 0;
+	long long left;
+	ssize_t r;
+
+	p[0].fd = ofd;
+	p[1].fd = efd;
+	p[0].events = p[1].events = POLLIN;
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		if ((left = deadline - now_ms()) <= 0) {
+			errno = ETIMEDOUT;
+			goto fail;
+		}
+		if (poll(p, 2, (int)(left > 60000 ? 60000 : left)) < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (p[0].fd >= 0 && p[0].revents) {
+			if (cap - n < 4096) {
+				if (cap > MAXSECRET) {
+					errno = EFBIG;
+					goto fail;
+				}
+				/* Grow by copying, wiping the old buffer. */
+				if ((nb = malloc(cap * 2 + 8192)) == NULL)
+					goto fail;
+				if (buf != NULL) {
+					memcpy(nb, buf, n);
+					explicit_bzero(buf, n);
+					free(buf);
+				}
+				buf = nb;
+				cap = cap * 2 + 8192 - 1;
+			}
+			r = read(p[0].fd, buf + n, cap - n);
+			if (r > 0)
+				n += (size_t)r;
+			else if (r == 0 || errno != EINTR)
+				p[0].fd = -1;
+		}
+		if (p[1].fd >= 0 && p[1].revents) {
+			r = read(p[1].fd, junk, sizeof(junk));
+			if (r > 0) {
+				if ((size_t)r > ecap - 1 - en)
+					r = (ssize_t)(ecap - 1 - en);
+				memcpy(etext + en, junk, (size_t)r);
+				en += (size_t)r;
+			} else if (r == 0 || errno != EINTR)
+				p[1].fd = -1;
+		}
+	}
+	etext[en] = '\0';
+	if (buf == NULL && (buf = malloc(1)) == NULL)
+		return (-1);
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return (0);
+fail:
+	etext[en] = '\0';
+	if (buf != NULL) {
+		explicit_bzero(buf, n);
+		free(buf);
+	}
+	return (-1);
+}
+
+/*
+ * Run cmd through /bin/sh, for at most limit_s seconds; its stdout, less
+ * one trailing newline.
+ */
 static char *
-run_eval(const char *cmd, char *err, size_t errlen)
+run_eval(const char *cmd, int limit_s, char *err, size_t errlen)
 {
 	struct sigaction dfl, old;
-	int out[2], errp[2], status = 0, r;
-	char *text = NULL, *etext = NULL;
-	size_t len = 0, elen = 0;
+	int out[2], errp[2], status = 0, r, timedout = 0;
+	char *text = NULL, etext[4096];
+	size_t len = 0;
 	pid_t pid;
 
 	if (pipe2(out, O_CLOEXEC) != 0)
@@ -1120,18 +1222,22 @@ run_eval(const char *cmd, char *err, size_t errlen)
 		goto syserr;
 	}
 	if (pid == 0) {
+		/* Its own process group, so that a time-out ends all of it. */
+		(void)setpgid(0, 0);
 		if (dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
 			_exit(126);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
+	(void)setpgid(pid, pid);
 	(void)close(out[1]);
 	(void)close(errp[1]);
-	/* A command that fills stderr before stdout is unusual; the pipe
-	 * buffer (64 KB) holds its complaint while stdout is read. */
-	if (read_all(out[0], &text, &len, MAXSECRET) != 0)
+	if (collect(out[0], errp[0], now_ms() + limit_s * 1000LL, &text, &len,
+	    etext, sizeof(etext)) != 0) {
+		timedout = errno == ETIMEDOUT;
 		text = NULL;
-	(void)read_all(errp[0], &etext, &elen, 4096);
+		(void)kill(-pid, SIGKILL);
+	}
 	(void)close(out[0]);
 	(void)close(errp[0]);
 	while ((r = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
@@ -1139,19 +1245,20 @@ run_eval(const char *cmd, char *err, size_t errlen)
 	(void)sigaction(SIGCHLD, &old, NULL);
 	if (r == -1)
 		status = 127 << 8;
+	if (timedout) {
+		(void)snprintf(err, errlen, "passwordeval \"%s\" gave no "
+		    "answer within %d s", cmd, limit_s);
+		return (NULL);
+	}
 	if (text == NULL || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (etext != NULL)
-			trim(etext);
+		trim(etext);
 		(void)snprintf(err, errlen, "passwordeval \"%s\" failed (%s "
 		    "%d)%s%s", cmd, WIFEXITED(status) ? "exit status" :
 		    "signal", WIFEXITED(status) ? WEXITSTATUS(status) :
-		    WTERMSIG(status), etext != NULL && *etext ? ": " : "",
-		    etext != NULL ? etext : "");
+		    WTERMSIG(status), *etext ? ": " : "", etext);
 		wipe_free(text);
-		free(etext);
 		return (NULL);
 	}
-	free(etext);
 	if (len > 0 && text[len - 1] == '\n')
 		text[--len] = '\0';
 	if (len > 0 && text[len - 1] == '\r')
@@ -1168,10 +1275,14 @@ syserr:
 	return (NULL);
 }
 
-/* The password for host and user in ~/.netrc, or NULL. */
+/*
+ * The password for host and user in ~/.netrc, or NULL; *unsafe is set when
+ * the file exists but others may read it or it is not the user's.
+ */
 static char *
-netrc_lookup(const char *host, const char *user)
+netrc_lookup(const char *host, const char *user, int *unsafe)
 {
+	struct stat st;
 	const char *home = getenv("HOME");
 	char *path, *text, *tok, *save, *pass = NULL;
 	char *mach = NULL, *login = NULL, *pw = NULL;
@@ -1184,6 +1295,12 @@ netrc_lookup(const char *host, const char *user)
 	free(path);
 	if (fd < 0)
 		return (NULL);
+	if (fstat(fd, &st) != 0 || (st.st_mode & 077) != 0 ||
+	    st.st_uid != geteuid()) {
+		*unsafe = 1;
+		(void)close(fd);
+		return (NULL);
+	}
 	if (read_all(fd, &text, &len, MAXSECRET) != 0) {
 		(void)close(fd);
 		return (NULL);
@@ -1229,6 +1346,7 @@ netrc_lookup(const char *host, const char *user)
 char *
 conf_secret(const struct conf_account *a, int run, char *err, size_t errlen)
 {
+	int unsafe = 0;
 	char *s;
 
 	if (a->password != NULL)
@@ -1236,10 +1354,17 @@ conf_secret(const struct conf_account *a, int run, char *err, size_t errlen)
 	if (a->passwordeval != NULL) {
 		if (!run)
 			return (xstrdup("*"));
-		return (run_eval(a->passwordeval, err, errlen));
+		return (run_eval(a->passwordeval, a->timeout > 0 ? a->timeout :
+		    EVAL_LIMIT_S, err, errlen));
 	}
-	if (a->user != NULL && (s = netrc_lookup(a->host, a->user)) != NULL)
+	if (a->user != NULL &&
+	    (s = netrc_lookup(a->host, a->user, &unsafe)) != NULL)
 		return (s);
+	if (unsafe) {
+		(void)snprintf(err, errlen, "~/.netrc may be read by others or "
+		    "is not yours; run: chmod 600 ~/.netrc");
+		return (NULL);
+	}
 	(void)snprintf(err, errlen, "%s:%d: account %s has user %s but no "
 	    "password, passwordeval or ~/.netrc entry for %s", a->file,
 	    a->line, a->name, a->user != NULL ? a->user : "?", a->host);

@@ -145,6 +145,7 @@ main(int argc, char **argv)
 	struct conf *conf = NULL;
 	unsigned char addr[16];
 	char err[CONF_ERRLEN], *path = NULL, refused[200] = "";
+	char *prog_copy = NULL;
 	long pid = 0;
 	long long t0 = now_ms();
 	int lfd = -1, secure = 0, msmtprc, family = 0, i, rc = 1, budget;
@@ -170,6 +171,15 @@ main(int argc, char **argv)
 	}
 	if (lfd < 0 || peer == NULL || dest == NULL)
 		usage();
+	/* The program's name goes into log lines: no control characters
+	 * (a setuid host's name is whatever its caller chose). */
+	if ((prog_copy = xstrdup(prog)) != NULL) {
+		for (i = 0; prog_copy[i] != '\0'; i++)
+			if ((unsigned char)prog_copy[i] < 0x20 ||
+			    prog_copy[i] == 0x7f)
+				prog_copy[i] = '?';
+		prog = prog_copy;
+	}
 
 	/*
 	 * Started for a setuid or setgid program: the environment belongs to
@@ -260,5 +270,6 @@ done:
 		(void)close(s.cfd);
 	conf_free(conf);
 	free(path);
+	free(prog_copy);
 	return (s.fail == FAIL_NONE ? 0 : 1);
 }

@@ -77,7 +77,7 @@ struct relay {
 	int closing;		/* flush what the program is owed, then end */
 	int up_rwant, up_wwant;	/* poll events the TLS layer asked for */
 	char uperr[700];	/* how the upstream connection ended */
-	long long qstart, idle_since, eof_at;
+	long long qstart, idle_since, eof_at, closing_at;
 	int t_reply, t_dataend, t_idle;	/* milliseconds */
 
 	size_t qhead, qlen;
@@ -395,6 +395,9 @@ from_program(struct relay *r)
 			continue;
 		}
 		if (r->blocked)
+			return;
+		/* Room for a local reply, which every line may need. */
+		if (r->qlen + 2 > QMAX)
 			return;
 		nl = memchr(line, '\n', r->pinlen);
 		if (nl == NULL) {
@@ -830,6 +833,11 @@ relay_run(struct session *s)
 			break;
 		if (r->closing && (r->poutlen == 0 || r->prog_eof))
 			break;
+		/* A program that reads nothing more gets a bounded wait. */
+		if (r->closing && r->closing_at == 0)
+			r->closing_at = now_ms();
+		if (r->closing && now_ms() - r->closing_at >= T_GONE)
+			break;
 		timeouts(r);
 		if (r->closing && (r->poutlen == 0 || r->prog_eof))
 			break;
@@ -843,8 +851,11 @@ relay_run(struct session *s)
 		pfd[1].fd = r->up_eof ? -1 : s->ufd;
 		pfd[1].events = (short)(r->up_rwant | r->up_wwant);
 		to = next_timeout(r);
-		if (!r->up_eof && s->tls != NULL && tls_pending(s->tls) > 0)
+		if (!r->up_eof && s->tls != NULL && tls_pending(s->tls) > 0 &&
+		    POUT_SIZE - r->poutlen >= SMTP_REPLY_MAX)
 			to = 0;
+		if (r->closing && to > T_GONE)
+			to = T_GONE;
 		if (poll(pfd, 2, to) < 0 && errno != EINTR) {
 			(void)session_fail(s, FAIL_CONNECT, "poll: %s",
 			    strerror(errno));

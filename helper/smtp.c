@@ -231,7 +231,8 @@ smtp_reply_name(const struct smtp_reply *r, char *out, size_t len)
 	out[0] = '\0';
 	if (!next_line(r, &off, &t, &n))
 		return;
-	for (i = 0; i < n && i + 1 < len && t[i] != ' '; i++)
+	for (i = 0; i < n && i + 1 < len && t[i] != ' ' &&
+	    (unsigned char)t[i] > 0x20 && t[i] != 0x7f; i++)
 		out[i] = t[i];
 	out[i] = '\0';
 }
@@ -292,8 +293,11 @@ smtp_verb(const char *line, size_t len, const char **arg)
 
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		k = strlen(verbs[i].name);
+		/* A tab or other blank separates as a space does: a server
+		 * may read "DATA\t" as DATA, and so must submitify. */
 		if (len >= k && strncasecmp(line, verbs[i].name, k) == 0 &&
-		    (len == k || line[k] == ' ')) {
+		    (len == k || line[k] == ' ' || line[k] == '\t' ||
+		    line[k] == '\v' || line[k] == '\f')) {
 			*arg = line + (len == k ? k : k + 1);
 			return (verbs[i].verb);
 		}
@@ -464,12 +468,15 @@ flush_field(struct smtp_hdrfix *h, char *out)
 	if (h->len == 0)
 		return (0);
 	if (is_from(h->buf, h->len)) {
-		h->seen = 1;
-		if (h->mode == 1) {
+		/* Only the first From: field is replaced: each replacement
+		 * may be longer than what it replaces. */
+		if (h->mode == 1 && !h->seen) {
+			h->seen = 1;
 			h->len = 0;
 			h->note = "From: header replaced";
 			return (put_from(h, out));
 		}
+		h->seen = 1;
 	}
 	memcpy(out, h->buf, h->len);
 	o = h->len;

@@ -122,8 +122,13 @@ peers_add(int fd, const struct sockaddr *dest, socklen_t destlen,
 	ino_t ino;
 	unsigned i;
 
-	if (sock_id(fd, &dev, &ino) != 0 ||
-	    destlen > sizeof(p->dest) || vialen > sizeof(p->via))
+	/* connect() may pass a whole sockaddr_storage: keep what the
+	 * family uses. */
+	if (dest->sa_family == AF_INET && destlen > sizeof(struct sockaddr_in))
+		destlen = sizeof(struct sockaddr_in);
+	if (destlen > sizeof(p->dest))
+		destlen = sizeof(p->dest);
+	if (sock_id(fd, &dev, &ino) != 0 || vialen > sizeof(p->via))
 		return;
 	(void)pthread_once(&atfork_once, register_atfork);
 	sigfillset(&all);

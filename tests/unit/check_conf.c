@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../helper/conf.h"
@@ -973,6 +974,22 @@ START_TEST(load_no_password_open)
 }
 END_TEST
 
+/* Anybody who may change the file chooses the server: refused. */
+START_TEST(load_writable_by_others)
+{
+	char err[CONF_ERRLEN], *text = fixture_text("evalonly.conf");
+	char *p = tmp_file("w.conf", text, 0664);
+	struct conf *c;
+
+	ck_assert_int_eq(chmod(p, 0664), 0);
+	c = conf_load(p, 1, err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, "chmod go-w") != NULL, "%s", err);
+	free(p);
+	free(text);
+}
+END_TEST
+
 START_TEST(load_unchecked)
 {
 	char err[CONF_ERRLEN], *text = fixture_text("secret.conf");
@@ -1232,6 +1249,42 @@ START_TEST(secret_netrc)
 }
 END_TEST
 
+/* A .netrc others may read is not used, and the error says why. */
+START_TEST(secret_netrc_unsafe)
+{
+	char err[CONF_ERRLEN], *s, path[128];
+	struct conf *c;
+
+	write_netrc();
+	(void)snprintf(path, sizeof(path), "%s/.netrc", tmpdir);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	c = secret_conf("user alice");
+	err[0] = '\0';
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err, "chmod 600 ~/.netrc") != NULL, "%s", err);
+	conf_free(c);
+}
+END_TEST
+
+/* A passwordeval that never answers is ended at the account's timeout. */
+START_TEST(secret_eval_timeout)
+{
+	char err[CONF_ERRLEN], *s;
+	struct conf *c;
+	time_t t0 = time(NULL);
+
+	c = secret_conf("user alice\ntimeout 1\npasswordeval \"sleep 30\"");
+	err[0] = '\0';
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err, "gave no answer within 1 s") != NULL, "%s",
+	    err);
+	ck_assert_int_le(time(NULL) - t0, 5);
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(secret_none)
 {
 	char err[CONF_ERRLEN], *s;
@@ -1334,6 +1387,7 @@ conf_suite(void)
 	tcase_add_test(tc, load_password_world_readable);
 	tcase_add_test(tc, load_password_private);
 	tcase_add_test(tc, load_no_password_open);
+	tcase_add_test(tc, load_writable_by_others);
 	tcase_add_test(tc, load_unchecked);
 	tcase_add_test(tc, load_other_owner);
 	tcase_add_test(tc, load_not_a_file);
@@ -1351,6 +1405,8 @@ conf_suite(void)
 	tcase_add_test(tc, secret_eval_long);
 	tcase_add_test(tc, secret_eval_sigchld_ignored);
 	tcase_add_test(tc, secret_netrc);
+	tcase_add_test(tc, secret_netrc_unsafe);
+	tcase_add_test(tc, secret_eval_timeout);
 	tcase_add_test(tc, secret_none);
 	suite_add_tcase(s, tc);
 	return (s);

@@ -813,6 +813,45 @@ START_TEST(verbs)
 }
 END_TEST
 
+/* A blank other than space after a verb separates it too, as servers
+ * read it: "DATA<TAB>" is DATA, not an unknown command. */
+START_TEST(verb_tab)
+{
+	const char *arg;
+
+	ck_assert_int_eq(smtp_verb("DATA\t", 5, &arg), V_DATA);
+	ck_assert_int_eq(smtp_verb("MAIL\tFROM:<a@b>", 15, &arg), V_MAIL);
+	ck_assert_str_eq(arg, "FROM:<a@b>");
+	ck_assert_int_eq(smtp_verb("EHLO\tx", 6, &arg), V_EHLO);
+	ck_assert_int_eq(smtp_verb("DATAX", 5, &arg), V_OTHER);
+}
+END_TEST
+
+/* Only the first From: is replaced: many From: lines cannot make the
+ * output outgrow its bound. */
+START_TEST(hdrfix_many_from)
+{
+	static char in[4096], out[4096 + SMTP_HDR_MAX + 300];
+	struct smtp_hdrfix h;
+	size_t n = 0, o;
+	char from[251];
+
+	memset(from, 'a', 240);
+	memcpy(from + 240, "@example.org", 11);
+	from[250] = '\0';
+	while (n + 8 < sizeof(in) - 3) {
+		memcpy(in + n, "From:\r\n", 7);
+		n += 7;
+	}
+	memcpy(in + n, "\r\n", 2);
+	n += 2;
+	smtp_hdrfix_init(&h, 1, from);
+	o = smtp_hdrfix_feed(&h, in, n, out);
+	ck_assert_uint_le(o, n + SMTP_HDR_MAX + 300);
+	ck_assert_int_eq(memcmp(out, "From: <aaaa", 11), 0);
+}
+END_TEST
+
 START_TEST(verb_length_respected)
 {
 	const char *line = "DATA MORE", *arg;
@@ -1414,6 +1453,8 @@ smtp_suite(void)
 	tc = tcase_create("commands");
 	tcase_add_test(tc, verbs);
 	tcase_add_test(tc, verb_length_respected);
+	tcase_add_test(tc, verb_tab);
+	tcase_add_test(tc, hdrfix_many_from);
 	tcase_add_test(tc, rewrite_plain);
 	tcase_add_test(tc, rewrite_params);
 	tcase_add_test(tc, rewrite_null_sender);
