@@ -22,17 +22,18 @@ hs_server perm "$CASES/00-normal.json"
 for mode in 640 604 620; do
     hs_conf "perm$mode" logfile -
     chmod "$mode" "$HS_CONF"
-    real check_conf_refused "perm$mode" \
-        "contains a password but group or others may access it; run: chmod 600"
-    weak no-perm-check check_conf_refused "perm$mode" \
-        "contains a password but group or others may access it; run: chmod 600"
+    # Writable by the group: refused for that before the password rule.
+    why="contains a password but group or others may access it; run: chmod 600"
+    [ "$mode" = 620 ] && why="group or others may change it; run: chmod go-w"
+    real check_conf_refused "perm$mode" "$why"
+    weak no-perm-check check_conf_refused "perm$mode" "$why"
 done
 hs_conf permowner logfile -
 chown nobody: "$HS_CONF"
 real check_conf_refused permowner \
-    "contains a password but is owned by another user (uid $(id -u nobody))"
+    "owned by another user (uid $(id -u nobody)); it must be yours or root's"
 weak no-perm-check check_conf_refused permowner \
-    "contains a password but is owned by another user (uid $(id -u nobody))"
+    "owned by another user (uid $(id -u nobody)); it must be yours or root's"
 
 # ---- Item 20: no secret left behind ----------------------------------------------
 # A program that sends one message and then holds its connection, silent,
