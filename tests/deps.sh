@@ -6,7 +6,8 @@ build="build-essential pkg-config libssl-dev check"
 demo="$build python3 openssl"
 tests="$demo postfix dovecot-core swaks curl nftables iproute2 procps psmisc
        mandoc perl libnet-smtp-ssl-perl nodejs default-jdk-headless s-nail
-       msmtp valgrind gdb clang libclang-rt-14-dev libcap2-bin binutils"
+       msmtp valgrind gdb clang libclang-rt-14-dev libcap2-bin binutils
+       stunnel4 proxychains4"
 case "${1:-tests}" in
 demo) want=$demo ;;
 *) want=$tests ;;

@@ -1,0 +1,776 @@
+#!/bin/bash
+# bench/run.sh: submitify's benchmark (run by `make bench`).
+#
+#   bench/run.sh [--smoke]
+#
+# Runs every comparison of the performance issue side by side, in one run,
+# against one set of local servers started here on loopback:
+#   - tests/scripted/smtpd.py (STARTTLS, AUTH required, --discard),
+#   - stunnel in client mode (protocol = smtp, protocolAuthentication =
+#     plain, chain and host name verified), reached through proxychains-ng
+#     (a `raw` entry), the do-it-yourself peer,
+# and prints one Markdown table (medians with min-max over repetitions)
+# and the machine it ran on.  Every load loop is bounded in count and in
+# time; every server started here is stopped by its pid, also on failure.
+#
+# --smoke runs each row with tiny counts (well under 60 s); it checks that
+# every row still produces numbers, not the numbers themselves.  The exit
+# status is 0 when every row produced numbers, whether or not its target
+# was met; 1 otherwise; 2 when something needed is missing.
+#
+# The full run keeps its table and raw data in bench/results/DATE/ and
+# copies the table to bench/results/last.md; a smoke run overwrites
+# bench/results/smoke/.  It needs `make` (the bench target builds the
+# programs first), cc and the OpenSSL headers, python3, openssl, stunnel4,
+# proxychains4 and msmtp; run as root it installs the last three with
+# apt-get when they are missing.
+set -u
+export LC_ALL=C
+# Whatever the caller preloads or configures must not leak into a variant.
+unset LD_PRELOAD SUBMITIFY_CONF SUBMITIFY_HELPER SUBMITIFY_PORTS SUBMITIFY_ACCOUNT \
+    SUBMITIFY_DEBUG PROXYCHAINS_CONF_FILE PROXYCHAINS_QUIET_MODE
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+smoke=0
+case "${1:-}" in
+"") ;;
+--smoke) smoke=1 ;;
+-h | --help)
+    sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit 0
+    ;;
+*)
+    echo "usage: bench/run.sh [--smoke]" >&2
+    exit 64
+    ;;
+esac
+
+if [ $smoke = 1 ]; then
+    R1_REPS=2 TRUE_RUNS=20 PY_RUNS=2 WRAP_RUNS=5
+    R2_REPS=2 R2_CALLS=5000
+    R3_REPS=2 R3_SESS=2
+    R4_REPS=1 R4_SIZE=2000000 HWM_SMALL=100000
+    R5_REPS=1 R5_C=10 R5_N=20
+    MEM_N=10
+else
+    R1_REPS=9 TRUE_RUNS=500 PY_RUNS=40 WRAP_RUNS=100
+    R2_REPS=15 R2_CALLS=100000
+    R3_REPS=7 R3_SESS=20
+    R4_REPS=7 R4_SIZE=100000000 HWM_SMALL=1000000
+    R5_REPS=3 R5_C=200 R5_N=2000
+    MEM_N=200
+fi
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+    say "$*"
+    exit "${2:-1}"
+}
+
+# ---------------------------------------------------------------- prerequisites
+
+for f in shim/libsubmitify.so helper/submitify-helper helper/submitify \
+    tests/bin/smtpclient tests/bin/loadclient; do
+    [ -x "$root/$f" ] || [ -f "$root/$f" ] || die "$f is missing: run make bench" 2
+done
+
+pkg_missing=""
+command -v stunnel4 >/dev/null 2>&1 || pkg_missing="$pkg_missing stunnel4"
+command -v proxychains4 >/dev/null 2>&1 || pkg_missing="$pkg_missing proxychains4"
+command -v msmtp >/dev/null 2>&1 || pkg_missing="$pkg_missing msmtp"
+if [ -n "$pkg_missing" ]; then
+    [ "$(id -u)" = 0 ] || die "please install:$pkg_missing (apt-get install$pkg_missing)" 2
+    say "installing:$pkg_missing"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        $pkg_missing >/dev/null 2>&1 ||
+        { apt-get update -q >/dev/null 2>&1 &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+                --no-install-recommends $pkg_missing >/dev/null 2>&1; } ||
+        die "apt-get install$pkg_missing failed" 2
+fi
+for c in cc python3 openssl; do
+    command -v $c >/dev/null 2>&1 || die "needs $c" 2
+done
+PCLIB=""
+for f in /usr/lib/*/libproxychains.so.4 /usr/lib/libproxychains.so.4; do
+    [ -f "$f" ] && PCLIB=$f && break
+done
+[ -n "$PCLIB" ] || die "libproxychains.so.4 not found (package libproxychains4)" 2
+
+# ---------------------------------------------------------------- workspace
+
+T=$(mktemp -d /tmp/submitify-bench.XXXXXX) || die "mktemp failed" 2
+chmod 755 "$T"
+LOG=$T/bench.log
+: >"$LOG"
+pids=""
+holdfd_open=0
+cleanup() {
+    local p
+    [ $holdfd_open = 1 ] && exec 8>&-
+    for p in $pids; do
+        kill "$p" 2>/dev/null
+    done
+    for p in $pids; do
+        wait "$p" 2>/dev/null
+    done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+track() { pids="$pids $1"; }
+untrack() { pids=$(echo " $pids " | sed "s/ $1 / /"); }
+# bg CMD...: run CMD in the background and wait for it.  Bash runs a trap
+# only between commands, but `wait` gives way to it at once, so a signal
+# stops the run promptly (cleanup then stops CMD too).
+bg() {
+    local p rc
+    "$@" &
+    p=$!
+    track $p
+    wait $p
+    rc=$?
+    untrack $p
+    return $rc
+}
+
+show_log() {
+    say "last lines of the log:"
+    tail -n 25 "$LOG" >&2
+}
+
+# Snapshots of what is measured, so that a rebuild in the tree during the run
+# cannot change it.  The layout keeps the shim's own lookup of the helper
+# (LIB/../helper/submitify-helper) and the wrapper's lookup of both.
+mkdir -p "$T/shim" "$T/helper" "$T/bin" "$T/hwm" "$T/raw"
+cp "$root/shim/libsubmitify.so" "$T/shim/" &&
+    cp "$root/helper/submitify-helper" "$root/helper/submitify" "$T/helper/" &&
+    cp "$root/tests/bin/smtpclient" "$root/tests/bin/loadclient" "$T/bin/" ||
+    die "cannot copy the build" 2
+SHIM=$T/shim/libsubmitify.so
+B=$T/bin
+
+CFLAGS_B="-O2 -g -std=gnu11 -Wall -Wextra -Wpedantic -Wshadow"
+SSL_CFLAGS=$(pkg-config --cflags openssl 2>/dev/null)
+SSL_LIBS=$(pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+{
+    cc $CFLAGS_B -shared -fPIC -o "$B/empty.so" "$here/empty.c" &&
+        cc $CFLAGS_B -o "$B/interleave" "$here/interleave.c" &&
+        cc $CFLAGS_B -o "$B/connectloop" "$here/connectloop.c" &&
+        cc $CFLAGS_B -o "$B/holdclient" "$here/holdclient.c" &&
+        cc $CFLAGS_B -o "$B/rusage" "$here/rusage.c" &&
+        cc $CFLAGS_B $SSL_CFLAGS -o "$B/tlsclient" "$here/tlsclient.c" \
+            $SSL_LIBS -lpthread
+} >>"$LOG" 2>&1 || {
+    show_log
+    die "building the bench programs failed" 2
+}
+
+"$root/tests/rig/certs.sh" "$T/certs" >>"$LOG" 2>&1 || {
+    show_log
+    die "certs.sh failed" 2
+}
+CA=$T/certs/ca.pem
+PW=$(openssl rand -hex 12)
+
+# Waits up to $2 seconds for TCP port $1 to listen on 127.0.0.1.
+wait_listen() {
+    local hex i
+    hex=$(printf '%04X' "$1")
+    for ((i = 0; i < $2 * 10; i++)); do
+        awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { f = 1 } END { exit !f }' \
+            /proc/net/tcp && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# ---------------------------------------------------------------- servers
+
+python3 "$root/tests/scripted/smtpd.py" --listen 127.0.0.1:0 --mode starttls \
+    --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
+    --users "alice:$PW" --discard --timeout 120 \
+    --ready-file "$T/smtpd.port" >"$T/smtpd.out" 2>&1 &
+SRV=$!
+track $SRV
+for ((i = 0; i < 150; i++)); do
+    [ -s "$T/smtpd.port" ] && break
+    kill -0 $SRV 2>/dev/null || break
+    sleep 0.1
+done
+[ -s "$T/smtpd.port" ] || {
+    cat "$T/smtpd.out" >&2
+    die "smtpd.py did not start"
+}
+PORT=$(cat "$T/smtpd.port")
+
+umask 077
+printf 'account b\nhost localhost\nport %s\ntls_trust_file %s\nuser alice\npassword %s\n' \
+    "$PORT" "$CA" "$PW" >"$T/submit.conf"
+printf 'defaults\naccount b\nhost localhost\nport %s\ntls on\ntls_starttls on\ntls_trust_file %s\nauth plain\nuser alice\npassword %s\nfrom alice@example.test\n' \
+    "$PORT" "$CA" "$PW" >"$T/msmtprc"
+umask 022
+chmod 600 "$T/submit.conf" "$T/msmtprc"
+printf 'From: <alice@example.test>\r\nTo: <bob@example.test>\r\nSubject: msmtp\r\nMessage-ID: <msmtp@bench.test>\r\n\r\nA message from the submitify benchmark.\r\n' >"$T/msg.txt"
+
+# stunnel: started once and left running, as it is deployed.
+for _ in 1 2 3; do
+    SPORT=$(free_port)
+    cat >"$T/stunnel.conf" <<EOF
+foreground = yes
+pid =
+syslog = no
+output = $T/stunnel.log
+debug = 4
+[smtp]
+client = yes
+accept = 127.0.0.1:$SPORT
+connect = localhost:$PORT
+protocol = smtp
+protocolAuthentication = plain
+protocolUsername = alice
+protocolPassword = $PW
+verifyChain = yes
+CAfile = $CA
+checkHost = localhost
+EOF
+    chmod 600 "$T/stunnel.conf"
+    stunnel4 "$T/stunnel.conf" >>"$LOG" 2>&1 &
+    STUNNEL=$!
+    track $STUNNEL
+    wait_listen "$SPORT" 10 && break
+    kill $STUNNEL 2>/dev/null
+    wait $STUNNEL 2>/dev/null
+    untrack $STUNNEL
+    STUNNEL=""
+done
+[ -n "$STUNNEL" ] || {
+    cat "$T/stunnel.log" >&2 2>/dev/null
+    die "stunnel did not start"
+}
+cat >"$T/proxychains.conf" <<EOF
+strict_chain
+quiet_mode
+tcp_read_time_out 60000
+tcp_connect_time_out 10000
+[ProxyList]
+raw 127.0.0.1 $SPORT
+EOF
+
+# One variant line of an interleave spec: NAME ENV... -- COMMAND ARGS...
+TAB=$'\t'
+spec_line() {
+    local IFS=$TAB
+    echo "$*"
+}
+E_SUB=("LD_PRELOAD=$SHIM" "SUBMITIFY_CONF=$T/submit.conf" "-SUBMITIFY_HELPER"
+    "-SUBMITIFY_PORTS" "-SUBMITIFY_ACCOUNT" "-SUBMITIFY_DEBUG")
+# The same for env(1).
+ENV_SUB=(-u SUBMITIFY_HELPER -u SUBMITIFY_PORTS -u SUBMITIFY_ACCOUNT -u SUBMITIFY_DEBUG
+    "LD_PRELOAD=$SHIM" "SUBMITIFY_CONF=$T/submit.conf")
+E_PC=("LD_PRELOAD=$PCLIB" "PROXYCHAINS_CONF_FILE=$T/proxychains.conf"
+    "PROXYCHAINS_QUIET_MODE=1")
+DIRECT=("$B/tlsclient" -p "$PORT" -a "alice:$PW" -C "$CA")
+
+# ---------------------------------------------------------------- sanity
+
+say "checking that every path delivers a message"
+{
+    spec_line submitify "${E_SUB[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line direct -- "${DIRECT[@]}" localhost
+    spec_line pcst "${E_PC[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line msmtp -- /usr/bin/msmtp -C "$T/msmtprc" -a b bob@example.test
+} >"$T/spec0"
+"$B/interleave" -r 1 -n 1 -w 60 -i "$T/msg.txt" "$T/spec0" >"$T/raw/sanity" 2>>"$LOG" || {
+    cat "$T/raw/sanity" >&2
+    show_log
+    die "a path failed before any measurement"
+}
+
+# ---------------------------------------------------------------- statistics
+
+# stats FILE MODE A [B] [SCALE]: "median min max" over the repetitions in FILE
+# (lines "NAME REP RUNS FAILED WALL X"), or FAIL if a run failed or nothing
+# was measured.  MODE: per = A's wall per run times SCALE; rate = SCALE
+# divided by A's wall per run; ratio = A's wall per run over B's, paired by
+# repetition; inverse = B's over A's (a throughput ratio); x = A's column 6
+# per run times SCALE.
+stats() {
+    awk -v mode="$2" -v a="$3" -v b="${4:-}" -v scale="${5:-1}" '
+    $1 == a { wa[$2] = $5 / $3; xa[$2] = $6 / $3; fa[$2] += $4 }
+    $1 == b { wb[$2] = $5 / $3; fb[$2] += $4 }
+    END {
+        n = 0; bad = 0
+        for (r in wa) {
+            if (fa[r] > 0) { bad = 1; continue }
+            if (mode == "per") v = wa[r] * scale
+            else if (mode == "rate") v = scale / wa[r]
+            else if (mode == "x") v = xa[r] * scale
+            else {
+                if (!(r in wb) || fb[r] > 0 || wb[r] <= 0) { bad = 1; continue }
+                v = mode == "ratio" ? wa[r] / wb[r] : wb[r] / wa[r]
+            }
+            x[++n] = v
+        }
+        if (n == 0 || bad) { print "FAIL"; exit }
+        for (i = 2; i <= n; i++) {
+            v = x[i]
+            for (j = i - 1; j >= 1 && x[j] > v; j--) x[j + 1] = x[j]
+            x[j + 1] = v
+        }
+        med = n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
+        printf "%.9g %.9g %.9g\n", med, x[1], x[n]
+    }' "$1"
+}
+
+# fmt "MED MIN MAX" PRINTF-FORMAT: "M (m-M)"
+fmt() {
+    [ "$1" = FAIL ] && {
+        echo "FAILED"
+        return
+    }
+    echo "$1" | awk -v f="$2" '{ printf f " (" f "–" f ")", $1, $2, $3 }'
+}
+
+# met "MED MIN MAX" OP TARGET: yes/no
+met() {
+    [ "$1" = FAIL ] && {
+        echo "—"
+        return
+    }
+    echo "$1" | awk -v op="$2" -v t="$3" '{
+        ok = op == "le" ? $1 <= t : op == "lt" ? $1 < t : op == "ge" ? $1 >= t : $1 > t
+        print ok ? "yes" : "**no**" }'
+}
+
+TABLE=$T/table.md
+failed_rows=0
+row() {
+    # row NUM WHAT SUBMITIFY BASELINE RATIO TARGET MET
+    case "$3$4$5" in *FAILED*) failed_rows=$((failed_rows + 1)) ;; esac
+    echo "| $1 | $2 | $3 | $4 | $5 | $6 | $7 |" >>"$TABLE"
+}
+
+# Runs an interleave spec; keeps its output in $T/raw/NAME.
+run_spec() {
+    # run_spec NAME REPS RUNS LIMIT [-i FILE]
+    local name=$1 reps=$2 runs=$3 limit=$4
+    shift 4
+    bg timeout $((limit + 60)) "$B/interleave" -r "$reps" -n "$runs" -w "$limit" "$@" \
+        "$T/spec.$name" >"$T/raw/$name" 2>>"$LOG" ||
+        say "$name: some runs failed (see the table)"
+}
+
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+t_start=$(date +%s)
+
+# ---------------------------------------------------------------- 1: start-up
+
+say "1: start-up of programs that send no mail"
+{
+    spec_line none -- /bin/true
+    spec_line empty "LD_PRELOAD=$B/empty.so" -- /bin/true
+    spec_line shim "${E_SUB[@]}" -- /bin/true
+} >"$T/spec.true"
+run_spec true "$R1_REPS" "$TRUE_RUNS" 600
+{
+    spec_line none -- /usr/bin/python3 -c pass
+    spec_line empty "LD_PRELOAD=$B/empty.so" -- /usr/bin/python3 -c pass
+    spec_line shim "${E_SUB[@]}" -- /usr/bin/python3 -c pass
+} >"$T/spec.python"
+run_spec python "$R1_REPS" "$PY_RUNS" 600
+{
+    spec_line none -- /bin/true
+    spec_line wrapper -- "$T/helper/submitify" -c "$T/submit.conf" -- /bin/true
+} >"$T/spec.wrapper"
+run_spec wrapper "$R1_REPS" "$WRAP_RUNS" 300
+
+for prog in true python; do
+    f=$T/raw/$prog
+    label=/bin/true
+    [ $prog = python ] && label="python3 -c pass"
+    s=$(stats "$f" per shim "" 1e6)
+    e=$(stats "$f" per empty "" 1e6)
+    n=$(stats "$f" per none "" 1e6)
+    r=$(stats "$f" ratio shim empty)
+    row 1 "start of \`$label\`: shim preloaded vs empty preload (µs per start)" \
+        "$(fmt "$s" %.0f)" "$(fmt "$e" %.0f)" "$(fmt "$r" %.3f)" "≤ 1.02" "$(met "$r" le 1.02)"
+    r=$(stats "$f" ratio shim none)
+    row 1 "start of \`$label\`: shim preloaded vs no preload" \
+        "$(fmt "$s" %.0f)" "$(fmt "$n" %.0f)" "$(fmt "$r" %.3f)" "—" ""
+    r=$(stats "$f" ratio empty none)
+    row 1 "start of \`$label\`: empty preload vs no preload (the floor)" \
+        "$(fmt "$e" %.0f)" "$(fmt "$n" %.0f)" "$(fmt "$r" %.3f)" "—" ""
+    c1=$(awk '$1 == "shim" { s += $6 } $1 == "empty" { e += $6 } END { if (e > 0) printf "%.3f", s / e }' "$f")
+    echo "start of $label: CPU time (user + system) shim / empty, all repetitions pooled: ${c1:-n/a}" >>"$T/notes"
+done
+f=$T/raw/wrapper
+row 1 "\`submitify -c CONF -- /bin/true\` (the wrapper) vs \`/bin/true\`" \
+    "$(fmt "$(stats "$f" per wrapper "" 1e6)" %.0f)" "$(fmt "$(stats "$f" per none "" 1e6)" %.0f)" \
+    "$(fmt "$(stats "$f" ratio wrapper none)" %.2f)" "—" ""
+
+# ---------------------------------------------------------------- 2: connect()
+
+say "2: connect() to a closed loopback port, with and without the shim"
+: >"$T/raw/connect"
+for ((r = 1; r <= R2_REPS; r++)); do
+    for v in none shim; do
+        [ $((r % 2)) = 0 ] && v=$([ $v = none ] && echo shim || echo none)
+        if [ $v = shim ]; then
+            out=$(timeout 120 env "${ENV_SUB[@]}" "$B/connectloop" -n "$R2_CALLS" 2>>"$LOG")
+        else
+            out=$(timeout 120 "$B/connectloop" -n "$R2_CALLS" 2>>"$LOG")
+        fi
+        rc=$?
+        w=$(echo "$out" | sed -n 's/.*wall=\([0-9.]*\).*/\1/p')
+        c=$(echo "$out" | sed -n 's/.*cpu=\([0-9.]*\).*/\1/p')
+        [ $rc = 0 ] && [ -n "$w" ] || {
+            w=1 c=1
+            rc=1
+        }
+        echo "$v $r $R2_CALLS $([ $rc = 0 ] && echo 0 || echo 1) $w $c" >>"$T/raw/connect"
+    done
+done
+f=$T/raw/connect
+r=$(stats "$f" ratio shim none)
+row 2 "$R2_CALLS connect() calls to a closed loopback port: with vs without the shim (ns per call)" \
+    "$(fmt "$(stats "$f" per shim "" 1e9)" %.0f)" "$(fmt "$(stats "$f" per none "" 1e9)" %.0f)" \
+    "$(fmt "$r" %.3f)" "≤ 1.01" "$(met "$r" le 1.01)"
+c1=$(awk '$1 == "shim" { s += $6 } $1 == "none" { e += $6 } END { if (e > 0) printf "%.3f", s / e }' "$f")
+echo "connect(): CPU time shim / none, all repetitions pooled: ${c1:-n/a}" >>"$T/notes"
+
+# ---------------------------------------------------------------- 3: one session
+
+# The helper's own peak RSS and CPU time: SUBMITIFY_HELPER (which the shim
+# passes on to the helper's environment) names a script that runs the real
+# helper under bench/rusage; each helper appends one line to helpers.txt.
+cat >"$B/rusage-helper" <<EOF
+#!/bin/sh
+exec "$B/rusage" "$T/hwm/helpers.txt" "$T/helper/submitify-helper" "\$@"
+EOF
+chmod 755 "$B/rusage-helper"
+# wait_helpers N: until N helpers have reported (at most 20 s).
+wait_helpers() {
+    local i
+    for ((i = 0; i < 200; i++)); do
+        [ "$(cat "$T/hwm/helpers.txt" 2>/dev/null | wc -l)" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+say "3: one complete session, small message"
+{
+    spec_line submitify "${E_SUB[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line direct -- "${DIRECT[@]}" localhost
+    spec_line pcst "${E_PC[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line msmtp -- /usr/bin/msmtp -C "$T/msmtprc" -a b bob@example.test
+} >"$T/spec.session"
+st0=$(awk '{ print $14 + $15 }' "/proc/$STUNNEL/stat")
+run_spec session "$R3_REPS" "$R3_SESS" 600 -i "$T/msg.txt"
+st1=$(awk '{ print $14 + $15 }' "/proc/$STUNNEL/stat")
+# The helpers' CPU, in as many sessions again, untimed.
+rm -f "$T/hwm/helpers.txt"
+hcpu=""
+for ((i = 0; i < R3_SESS; i++)); do
+    timeout 60 env "${ENV_SUB[@]}" "SUBMITIFY_HELPER=$B/rusage-helper" \
+        "$B/smtpclient" -q 127.0.0.1 >>"$LOG" 2>&1 || break
+done
+wait_helpers "$R3_SESS" &&
+    hcpu=$(awk '$4 == 0 { s += $2 + $3; n++ } END { if (n) printf "%.3f", 1000 * s / n }' "$T/hwm/helpers.txt")
+cp "$T/hwm/helpers.txt" "$T/raw/session-helpers" 2>/dev/null
+f=$T/raw/session
+s=$(stats "$f" per submitify "" 1e3)
+r=$(stats "$f" ratio submitify direct)
+row 3 "one session (connect to QUIT), ms: smtpclient through submitify vs tlsclient (bench/, C + OpenSSL) doing STARTTLS + AUTH itself" \
+    "$(fmt "$s" %.1f)" "$(fmt "$(stats "$f" per direct "" 1e3)" %.1f)" "$(fmt "$r" %.3f)" "≤ 1.10" "$(met "$r" le 1.10)"
+r=$(stats "$f" ratio submitify pcst)
+row 3 "one session, ms: submitify vs smtpclient under proxychains-ng → stunnel (resident)" \
+    "$(fmt "$s" %.1f)" "$(fmt "$(stats "$f" per pcst "" 1e3)" %.1f)" "$(fmt "$r" %.3f)" "< 1.00" "$(met "$r" lt 1.00)"
+r=$(stats "$f" ratio submitify msmtp)
+row 3 "one session, ms: submitify vs msmtp (Debian, GnuTLS) doing it itself" \
+    "$(fmt "$s" %.1f)" "$(fmt "$(stats "$f" per msmtp "" 1e3)" %.1f)" "$(fmt "$r" %.3f)" "—" ""
+# CPU per session (user + system, ms): the program's own from wait4, the
+# helper's from bench/rusage, stunnel's share from its /proc stat.
+pc=$(stats "$f" x submitify "" 1e3)
+dc=$(stats "$f" x direct "" 1e3)
+sc=$(stats "$f" x pcst "" 1e3)
+if [ "$pc" != FAIL ] && [ -n "$hcpu" ] && [ "$dc" != FAIL ]; then
+    row 3 "CPU per session, ms (user + system): smtpclient + its helper vs tlsclient" \
+        "$(awk -v p="${pc%% *}" -v h="$hcpu" 'BEGIN { printf "%.1f (%.1f + %.1f)", p + h, p, h }')" \
+        "$(awk -v d="${dc%% *}" 'BEGIN { printf "%.1f", d }')" \
+        "$(awk -v p="${pc%% *}" -v h="$hcpu" -v d="${dc%% *}" 'BEGIN { printf "%.2f", (p + h) / d }')" "—" ""
+else
+    row 3 "CPU per session, ms (user + system)" FAILED FAILED FAILED "—" ""
+fi
+if [ "$sc" != FAIL ] && [ -n "$hcpu" ]; then
+    row 3 "CPU per session, ms: smtpclient + its helper vs smtpclient + stunnel's share" \
+        "$(awk -v p="${pc%% *}" -v h="$hcpu" 'BEGIN { printf "%.1f", p + h }')" \
+        "$(awk -v p="${sc%% *}" -v d=$((st1 - st0)) -v hz="$(getconf CLK_TCK)" -v n=$((R3_REPS * R3_SESS)) \
+            'BEGIN { printf "%.1f (%.1f + %.1f)", p + 1000 * d / hz / n, p, 1000 * d / hz / n }')" \
+        "$(awk -v p="${pc%% *}" -v h="$hcpu" -v q="${sc%% *}" -v d=$((st1 - st0)) -v hz="$(getconf CLK_TCK)" -v n=$((R3_REPS * R3_SESS)) \
+            'BEGIN { printf "%.2f", (p + h) / (q + 1000 * d / hz / n) }')" "—" ""
+fi
+
+# ---------------------------------------------------------------- 4: big message
+
+mb=$((R4_SIZE / 1000000))
+say "4: one ${mb} MB message"
+{
+    spec_line submitify "${E_SUB[@]}" -- "$B/tlsclient" -m plain -s "$R4_SIZE" 127.0.0.1
+    spec_line direct -- "${DIRECT[@]}" -s "$R4_SIZE" localhost
+    spec_line pcst "${E_PC[@]}" -- "$B/tlsclient" -m plain -s "$R4_SIZE" 127.0.0.1
+} >"$T/spec.big"
+run_spec big "$R4_REPS" 1 900
+f=$T/raw/big
+s=$(stats "$f" per submitify "" 1)
+r=$(stats "$f" ratio submitify direct)
+row 4 "one ${mb} MB message, s: tlsclient -m plain through submitify vs tlsclient with STARTTLS + AUTH" \
+    "$(fmt "$s" %.2f)" "$(fmt "$(stats "$f" per direct "" 1)" %.2f)" "$(fmt "$r" %.3f)" "≤ 1.05" "$(met "$r" le 1.05)"
+r=$(stats "$f" ratio submitify pcst)
+row 4 "one ${mb} MB message, s: submitify vs the same client under proxychains-ng → stunnel" \
+    "$(fmt "$s" %.2f)" "$(fmt "$(stats "$f" per pcst "" 1)" %.2f)" "$(fmt "$r" %.3f)" "—" ""
+
+hwm_kb() {
+    # hwm_kb SIZE: the helper's peak RSS in kB for one message of SIZE bytes
+    rm -f "$T/hwm/helpers.txt"
+    bg timeout 300 env "${ENV_SUB[@]}" "SUBMITIFY_HELPER=$B/rusage-helper" "$B/tlsclient" \
+        -m plain -s "$1" 127.0.0.1 >>"$LOG" 2>&1 || return 1
+    wait_helpers 1 || return 1
+    cp "$T/hwm/helpers.txt" "$T/raw/big-helper-$1"
+    awk '$4 == 0 { print $1; exit }' "$T/hwm/helpers.txt" | grep -E '^[0-9]+$'
+}
+h_small=$(hwm_kb "$HWM_SMALL") || h_small=""
+h_big=$(hwm_kb "$R4_SIZE") || h_big=""
+# CPU for the big message: the plain client's own (wait4, median) plus its
+# helper's (from the peak-RSS run above) against the direct client's.
+hb=$(awk '$4 == 0 { printf "%.3f", $2 + $3; exit }' "$T/raw/big-helper-$R4_SIZE" 2>/dev/null)
+pc=$(stats "$f" x submitify "" 1)
+dc=$(stats "$f" x direct "" 1)
+if [ -n "$hb" ] && [ "$pc" != FAIL ] && [ "$dc" != FAIL ]; then
+    row 4 "CPU for the ${mb} MB message, s (user + system): plain client + its helper vs tlsclient" \
+        "$(awk -v p="${pc%% *}" -v h="$hb" 'BEGIN { printf "%.2f (%.2f + %.2f)", p + h, p, h }')" \
+        "$(awk -v d="${dc%% *}" 'BEGIN { printf "%.2f", d }')" \
+        "$(awk -v p="${pc%% *}" -v h="$hb" -v d="${dc%% *}" 'BEGIN { printf "%.2f", (p + h) / d }')" "—" ""
+else
+    row 4 "CPU for the ${mb} MB message" FAILED FAILED FAILED "—" ""
+fi
+if [ -n "$h_small" ] && [ -n "$h_big" ]; then
+    ok=$(awk -v a="$h_small" -v b="$h_big" 'BEGIN { print (b <= 8192 && a <= 8192 && b - a <= 512) ? "yes" : "**no**" }')
+    row 4 "helper peak RSS (ru_maxrss, i.e. VmHWM): ${mb} MB message vs $(awk -v s="$HWM_SMALL" 'BEGIN { printf "%g", s / 1e6 }') MB message" \
+        "$(awk -v k="$h_big" 'BEGIN { printf "%.2f MB", k / 1024 }')" \
+        "$(awk -v k="$h_small" 'BEGIN { printf "%.2f MB", k / 1024 }')" \
+        "$(awk -v a="$h_small" -v b="$h_big" 'BEGIN { printf "%+d kB", b - a }')" \
+        "same (±512 kB), ≤ 8 MB" "$ok"
+else
+    row 4 "helper peak RSS (VmHWM)" "FAILED" "FAILED" "FAILED" "≤ 8 MB" "—"
+fi
+
+# ---------------------------------------------------------------- 5: load
+
+say "5: $R5_C concurrent sessions, $R5_N messages"
+{
+    spec_line submitify "${E_SUB[@]}" -- "$B/loadclient" -c "$R5_C" -n "$R5_N" -w 300 127.0.0.1
+} >"$T/spec.load.submitify"
+{
+    spec_line pcst "${E_PC[@]}" -- "$B/loadclient" -c "$R5_C" -n "$R5_N" -w 300 127.0.0.1
+} >"$T/spec.load.pcst"
+{
+    spec_line direct -- "${DIRECT[@]}" -c "$R5_C" -n "$R5_N" -P -w 300 localhost
+} >"$T/spec.load.direct"
+srv_cpu() { awk '{ print $14 + $15 }' "/proc/$SRV/stat" 2>/dev/null || echo 0; }
+HZ=$(getconf CLK_TCK)
+: >"$T/raw/load"
+vs=(submitify pcst direct)
+for ((r = 1; r <= R5_REPS; r++)); do
+    for k in 0 1 2; do
+        v=${vs[$(((k + r - 1) % 3))]}
+        c0=$(srv_cpu)
+        rm -f "$T/load.stdout"
+        bg timeout 400 "$B/interleave" -r 1 -n 1 -w 330 -o "$T/load.stdout" "$T/spec.load.$v" \
+            >"$T/load.one" 2>>"$LOG"
+        c1=$(srv_cpu)
+        # The driver's own count ("sent N of M (F failed)"): a run in which
+        # some messages failed still measures a rate, and the failures are
+        # shown with it; a run that reported nothing counts as failed.
+        read -r sent lost <<<"$(sed -n 's/^sent \([0-9]*\) of [0-9]* (\([0-9]*\) failed).*/\1 \2/p' \
+            "$T/load.stdout" 2>/dev/null | tail -n 1)"
+        # NAME REP MESSAGES-SENT FAILED-RUN WALL SERVER-CPU-SECONDS MESSAGES-FAILED
+        if [ -n "${sent:-}" ] && [ "$sent" -gt 0 ] && grep -q . "$T/load.one"; then
+            awk -v r="$r" -v c=$((c1 - c0)) -v hz="$HZ" -v n="$sent" -v l="$lost" \
+                'NF == 6 { print $1, r, n, 0, $5, c / hz, l }' "$T/load.one" >>"$T/raw/load"
+        else
+            echo "$v $r 1 1 1 1 $R5_N" >>"$T/raw/load"
+        fi
+        sleep 1 # let the last helpers and TIME_WAIT settle
+    done
+done
+f=$T/raw/load
+# lost V: ", N of M messages failed" when some of V's messages failed
+lost() {
+    awk -v v="$1" '$1 == v { l += $7; n += $3 + $7 } END { if (l > 0) printf "; %d of %d messages failed", l, n }' "$f"
+}
+s=$(stats "$f" rate submitify "" 1)
+r=$(stats "$f" inverse submitify pcst)
+row 5 "$R5_C concurrent sessions, $R5_N messages (loadclient), messages/s: submitify vs proxychains-ng → stunnel" \
+    "$(fmt "$s" %.0f)$(lost submitify)" "$(fmt "$(stats "$f" rate pcst "" 1)" %.0f)$(lost pcst)" \
+    "$(fmt "$r" %.2f)" "—" ""
+r=$(stats "$f" inverse submitify direct)
+row 5 "the same, messages/s: submitify vs direct TLS clients (tlsclient -c $R5_C -P: the server's capacity)" \
+    "$(fmt "$s" %.0f)$(lost submitify)" "$(fmt "$(stats "$f" rate direct "" 1)" %.0f)$(lost direct)" \
+    "$(fmt "$r" %.2f)" "—" ""
+# The server's CPU per message, for the notes: it depends on how busy the
+# server is (an idle server wakes up once per event, a busy one serves many
+# events per wake-up), so it is not a property of the client alone.
+for v in submitify pcst direct; do
+    awk -v v="$v" '$1 == v && $4 == 0 && $6 > 0 { printf "%.2f\n", 1000 * $6 / $3 }' "$f" |
+        sort -n | awk -v v="$v" '{ a[NR] = $1 } END { if (NR) printf "load: smtpd.py CPU ms per message, %s: %s (median of %d)\n", v, a[int((NR + 1) / 2)], NR }'
+done >>"$T/notes"
+
+# Memory per concurrent session: MEM_N sessions held open after EHLO.
+hold() {
+    # hold NAME ENV...: start holdclient with that environment; sets HOLD
+    local name=$1
+    shift
+    HOLD=""
+    rm -f "$T/hold.in" "$T/hold.out"
+    mkfifo "$T/hold.in" || return 1
+    env "$@" "$B/holdclient" -c "$MEM_N" -w 120 127.0.0.1 <"$T/hold.in" \
+        >"$T/hold.out" 2>>"$LOG" &
+    HOLD=$!
+    track $HOLD
+    # Read-write: opening a FIFO so never blocks, even if the reader died.
+    exec 8<>"$T/hold.in"
+    holdfd_open=1
+    for ((i = 0; i < 900; i++)); do
+        grep -q '^open ' "$T/hold.out" && return 0
+        kill -0 $HOLD 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+unhold() {
+    exec 8>&-
+    holdfd_open=0
+    [ -n "$HOLD" ] || return 1
+    wait $HOLD
+    local rc=$?
+    untrack $HOLD
+    return $rc
+}
+# Sums over the helpers of one program: "count rss_kb pss_kb".
+helpers_mem() {
+    python3 - "$1" <<'EOF'
+import os, sys
+want = sys.argv[1]
+n = rss = pss = 0
+for p in os.listdir("/proc"):
+    if not p.isdigit():
+        continue
+    try:
+        with open(f"/proc/{p}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+        if not argv[0].endswith(b"submitify-helper"):
+            continue
+        if b"--pid" not in argv or argv[argv.index(b"--pid") + 1] != want.encode():
+            continue
+        with open(f"/proc/{p}/status") as f:
+            st = dict(l.split(":", 1) for l in f)
+        with open(f"/proc/{p}/smaps_rollup") as f:
+            p_kb = [int(l.split()[1]) for l in f if l.startswith("Pss:")][0]
+        n += 1
+        rss += int(st["VmRSS"].split()[0])
+        pss += p_kb
+    except (OSError, KeyError, ValueError, IndexError):
+        pass
+print(n, rss, pss)
+EOF
+}
+proc_mem() {
+    # proc_mem PID: "rss_kb pss_kb"
+    awk '/^VmRSS:/ { r = $2 } END { printf "%s ", r }' "/proc/$1/status"
+    awk '/^Pss:/ { print $2; exit }' "/proc/$1/smaps_rollup"
+}
+
+say "5: memory with $MEM_N sessions open"
+mem_sub=FAIL
+if hold submitify "${ENV_SUB[@]}"; then
+    sleep 0.5
+    read -r hn hr hp <<<"$(helpers_mem "$HOLD")"
+    if unhold && [ "${hn:-0}" = "$MEM_N" ]; then
+        mem_sub="$hr $hp"
+    else
+        say "memory: $hn helpers of $MEM_N found, or holdclient failed"
+    fi
+else
+    say "memory: holdclient through submitify did not open $MEM_N sessions"
+    unhold
+fi
+mem_st=FAIL
+read -r s0r s0p <<<"$(proc_mem $STUNNEL)"
+if hold pcst "${E_PC[@]}"; then
+    sleep 0.5
+    read -r s1r s1p <<<"$(proc_mem $STUNNEL)"
+    unhold && mem_st="$((s1r - s0r)) $((s1p - s0p))"
+else
+    say "memory: holdclient through stunnel did not open $MEM_N sessions"
+    unhold
+fi
+per() { [ "$1" = FAIL ] && echo FAILED || echo "$1" | awk -v n="$MEM_N" '{ printf "RSS %.0f kB, PSS %.0f kB", $1 / n, $2 / n }'; }
+row 5 "memory per concurrent session ($MEM_N open): sum over the helpers / $MEM_N vs stunnel's growth / $MEM_N" \
+    "$(per "$mem_sub")" "$(per "$mem_st")" "—" "—" ""
+
+# ---------------------------------------------------------------- report
+
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+secs=$(($(date +%s) - t_start))
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+{
+    echo "submitify benchmark ($([ $smoke = 1 ] && echo "SMOKE: tiny counts, numbers meaningless" || echo full)), $started, ${secs} s"
+    echo
+    echo "Machine: $cpu, $(nproc) cores, $(uname -sr), $(openssl version | cut -d' ' -f1-2),"
+    echo "Python $(python3 -c 'import platform; print(platform.python_version())'), stunnel $(stunnel4 -version 2>&1 | awk '/^stunnel/ { print $2; exit }'),"
+    echo "proxychains-ng $(dpkg-query -W -f='${Version}' proxychains4 2>/dev/null), load average (1/5/15 min) $load_start at the start, $load_end at the end."
+    echo
+    echo "Repetitions: start-up $R1_REPS x ($TRUE_RUNS /bin/true, $PY_RUNS python3, $WRAP_RUNS wrapper) per variant;"
+    echo "connect $R2_REPS x $R2_CALLS calls; sessions $R3_REPS x $R3_SESS; big message $R4_REPS x 1;"
+    echo "load $R5_REPS x ($R5_C threads, $R5_N messages). Variants interleaved run by run;"
+    echo "ratios are paired by repetition (submitify / baseline; for messages/s baseline / submitify"
+    echo "turned round so that > 1 means submitify is faster)."
+    echo
+    echo "| # | measurement | submitify | baseline | ratio | target | met |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    cat "$TABLE"
+    echo
+    [ -f "$T/notes" ] && sed 's/^/- /' "$T/notes"
+} >"$T/report.md"
+cat "$T/report.md"
+
+if [ $smoke = 1 ]; then
+    dest=$here/results/smoke
+else
+    dest=$here/results/$(date -u +%Y%m%d-%H%M%S)
+fi
+mkdir -p "$dest" 2>/dev/null && {
+    cp "$T/report.md" "$dest/table.md"
+    cp "$T"/raw/* "$dest/" 2>/dev/null
+    cp "$LOG" "$dest/bench.log" 2>/dev/null
+    cp "$T/stunnel.log" "$dest/stunnel.log" 2>/dev/null
+    cp "$T/smtpd.out" "$dest/smtpd.out" 2>/dev/null
+    [ $smoke = 1 ] || cp "$T/report.md" "$here/results/last.md"
+}
+
+if [ $failed_rows -gt 0 ]; then
+    say "$failed_rows row(s) produced no numbers"
+    show_log
+    exit 1
+fi
+exit 0
