@@ -10,7 +10,8 @@ need_cmd postfix python3
 tmp=$(mktmp)
 rig=$tmp/rig
 mkdir -p "$rig"
-RIG_BARE_LF=reject RIG_SMTP_PORT=16025 RIG_SUB_PORT=16587 RIG_SUBS_PORT=16465 \
+b=$(( ${RIG_BASE:-11000} + 5000 ))
+RIG_BARE_LF=reject RIG_SMTP_PORT=$((b + 25)) RIG_SUB_PORT=$((b + 587)) RIG_SUBS_PORT=$((b + 465)) \
     timeout 120 "$RIG" start "$rig" > "$tmp/rig.log" 2>&1 || fail "rig: $(cat "$tmp/rig.log")"
 on_exit "timeout 60 '$RIG' stop '$rig' >/dev/null 2>&1"
 . "$rig/rig.env"
