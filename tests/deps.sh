@@ -10,6 +10,7 @@ tests="$demo postfix dovecot-core swaks curl nftables iproute2 procps psmisc
        stunnel4 proxychains4 bsdextrautils time util-linux"
 case "${1:-tests}" in
 demo) want=$demo ;;
+--list) echo $tests; exit 0 ;;
 *) want=$tests ;;
 esac
 
