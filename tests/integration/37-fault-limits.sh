@@ -6,7 +6,11 @@
 # Each case: the program gets a 421 from submitify or the server's own
 # reply, never a false 250; the helper ends by itself with status 0 or 1
 # (no signal: no crash); its peak resident size, measured by running it
-# under /usr/bin/time (tests/faults/fx.py's wrapper), stays under 16 MB.
+# under /usr/bin/time (tests/faults/fx.py's wrapper), stays under 10 MB
+# (about 7 MB is the helper after a TLS handshake; holding a 10 MB line or
+# message would put it above 17 MB).  A sanitized build (make asan) starts
+# at about 16 MB after the handshake, so there the bound is 22 MB: still
+# below what holding 10 MB would cost.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/../lib/common.sh"
 . "$ROOT/tests/faults/lib.sh"
@@ -25,7 +29,9 @@ PY
 
 spec=$FX_TMP/item12.jsonl
 fx_spec "$spec"
-MEM='"rss_max": 16384, "helper_exit": ["0", "1"]'
+rss_max=10240
+if [ -n "$SHIM_SAN" ]; then rss_max=22528; fi
+MEM='"rss_max": '$rss_max', "helper_exit": ["0", "1"]'
 cat >> "$spec" <<EOF
 {"name": "70 KB greeting line", "rules": [{"on": "connect", "do": [{"long_line": 70000, "prefix": "220 mail.test "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], "no_cmd": ["MAIL"], $MEM}}
 {"name": "70 KB EHLO line after TLS", "rules": [{"on": "EHLO", "layer": "tls", "do": [{"long_line": 70000, "prefix": "250 mail.test "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], "no_cmd": ["AUTH", "MAIL"], $MEM}}
