@@ -345,7 +345,8 @@ long
 smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
     size_t *outn, int *end)
 {
-	size_t i, o = 0;
+	const char *lf, *cr;
+	size_t i, o = 0, stop;
 	int eol;
 	char c;
 
@@ -374,6 +375,21 @@ smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
 	}
 	for (i = 0; i < n; i++) {
 		c = in[i];
+		if (!d->cr && c != '\r' && c != '\n' &&
+		    (d->state != D_BOL || c != '.')) {
+			/* Inside a line: copy up to the next CR or LF in one
+			 * go (most of a message is such runs). */
+			lf = memchr(in + i, '\n', n - i);
+			stop = lf != NULL ? (size_t)(lf - in) : n;
+			cr = memchr(in + i, '\r', stop - i);
+			if (cr != NULL)
+				stop = (size_t)(cr - in);
+			memcpy(out + o, in + i, stop - i);
+			o += stop - i;
+			d->state = D_MID;
+			i = stop - 1;
+			continue;
+		}
 		eol = 0;
 		if (d->cr) {
 			if (c != '\n') {

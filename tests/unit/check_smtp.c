@@ -1329,6 +1329,52 @@ START_TEST(data_byte_at_a_time)
 }
 END_TEST
 
+/*
+ * The same text must give the same result however it is cut into reads:
+ * whole (long runs copied at once) and one byte per call (runs of one).
+ * 20,000 random texts over the bytes that matter, with and without
+ * repair; the result is the bytes consumed or the error, the output and
+ * whether the end was seen.
+ */
+START_TEST(data_runs_match_bytes)
+{
+	static const char alpha[] = "ab.\r\n";
+	char in[48], o1[96], o2[96];
+	size_t n, i, outn1, outn2, cut[48];
+	struct smtp_data d1, d2;
+	unsigned int seed = 12345;
+	int t, end1, end2, repair, ends = 0, errs = 0;
+	long r1, r2;
+
+	for (t = 0; t < 20000; t++) {
+		n = (size_t)(rand_r(&seed) % 40);
+		for (i = 0; i < n; i++)
+			in[i] = alpha[rand_r(&seed) % 5];
+		for (i = 0; i < n; i++)
+			cut[i] = i + 1;
+		repair = rand_r(&seed) % 2;
+		smtp_data_init(&d1, repair);
+		smtp_data_init(&d2, repair);
+		r1 = feed_cuts(&d1, in, n, NULL, 0, o1, &outn1, &end1);
+		r2 = feed_cuts(&d2, in, n, cut, n, o2, &outn2, &end2);
+		ck_assert_msg(r1 == r2, "text %d: %ld whole, %ld by bytes",
+		    t, r1, r2);
+		if (r1 < 0) {
+			ck_assert_str_eq(d1.err, d2.err);
+			errs++;
+			continue;
+		}
+		ck_assert_int_eq(end1, end2);
+		ck_assert_uint_eq(outn1, outn2);
+		ck_assert_mem_eq(o1, o2, outn1);
+		ends += end1;
+	}
+	/* The texts reach every outcome. */
+	ck_assert_int_gt(ends, 500);
+	ck_assert_int_gt(errs, 500);
+}
+END_TEST
+
 START_TEST(data_huge_line)
 {
 	const size_t chunk = 64 * 1024, total = 10 * 1024 * 1024;
@@ -1484,6 +1530,7 @@ smtp_suite(void)
 	tcase_add_loop_test(tc, data_split_everywhere, 0,
 	    (int)(sizeof(split_cases) / sizeof(split_cases[0])));
 	tcase_add_test(tc, data_byte_at_a_time);
+	tcase_add_test(tc, data_runs_match_bytes);
 	tcase_add_test(tc, data_huge_line);
 	tcase_add_test(tc, data_worst_case_bound);
 	suite_add_tcase(s, tc);
