@@ -248,6 +248,18 @@ up_connect(struct session *s)
 	return (0);
 }
 
+static void
+tls_opts_of(const struct conf_account *a, struct tls_opts *o)
+{
+
+	memset(o, 0, sizeof(*o));
+	o->host = a->host;
+	o->trust_file = a->trust_file;
+	o->certcheck = a->certcheck;
+	o->fingerprint = a->has_fingerprint ? a->fingerprint : NULL;
+	o->legacy = a->tls_legacy;
+}
+
 static int
 start_tls(struct session *s)
 {
@@ -256,16 +268,13 @@ start_tls(struct session *s)
 	char err[400], desc[1200];
 	int r;
 
-	memset(&o, 0, sizeof(o));
-	o.host = a->host;
-	o.trust_file = a->trust_file;
-	o.certcheck = a->certcheck;
-	o.fingerprint = a->has_fingerprint ? a->fingerprint : NULL;
-	o.legacy = a->tls_legacy;
+	tls_opts_of(a, &o);
 	if (!a->certcheck && !a->has_fingerprint)
 		log_warn("account %s: tls_certcheck off: the server's "
 		    "certificate is not checked", a->name);
-	if ((s->tls = tls_new(s->ufd, &o, err, sizeof(err))) == NULL)
+	if ((s->tls = tls_prepare(&o, err, sizeof(err))) == NULL)
+		return (session_fail(s, FAIL_CONFIG, "%s", err));
+	if (tls_start(s->tls, s->ufd, a->host, err, sizeof(err)) != 0)
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
 	for (;;) {
 		r = tls_handshake(s->tls, err, sizeof(err));
@@ -280,6 +289,8 @@ start_tls(struct session *s)
 			tls_describe_peer(s->tls, desc, sizeof(desc));
 			report(s, "%.*s", (int)strlen(desc) -
 			    (desc[0] != '\0'), desc);
+			if (a->certcheck && !a->has_fingerprint)
+				report(s, "trust: %s", tls_trust(s->tls));
 			report(s, "verification: FAILED: %s", err);
 		}
 		return (session_fail(s, strstr(err, "certificate") != NULL ?
@@ -295,6 +306,8 @@ start_tls(struct session *s)
 		tls_describe_peer(s->tls, desc, sizeof(desc));
 		report(s, "%.*s", (int)strlen(desc) - (desc[0] != '\0'),
 		    desc);
+		if (a->certcheck && !a->has_fingerprint)
+			report(s, "trust: %s", tls_trust(s->tls));
 		report(s, "verification: %s", a->has_fingerprint ?
 		    "ok: the certificate matches tls_fingerprint" :
 		    !a->certcheck ? "NOT CHECKED (tls_certcheck off)" :

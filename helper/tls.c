@@ -1,5 +1,7 @@
 #include <arpa/inet.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@ struct tls {
 	unsigned char fp[32];
 	X509 *leaf;		/* the server's certificate, even if refused */
 	char err[256];
+	char trust[320];	/* where trusted CAs come from, for --check */
 };
 
 /* Keep the server's own certificate so that a refusal can show it. */
@@ -71,12 +74,63 @@ legacy_hint(const char *reason)
 	return (0);
 }
 
+/* Does dir hold OpenSSL's subject-hash links ("5ad8a5d6.0")? */
+static int
+has_hash_links(const char *dir)
+{
+	struct dirent *e;
+	DIR *d;
+	int i, found = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return (0);
+	while (!found && (e = readdir(d)) != NULL) {
+		for (i = 0; i < 8 && isxdigit((unsigned char)e->d_name[i]); i++)
+			;
+		found = i == 8 && e->d_name[8] == '.' &&
+		    isdigit((unsigned char)e->d_name[9]) &&
+		    e->d_name[10] == '\0';
+	}
+	(void)closedir(d);
+	return (found);
+}
+
+/*
+ * The system store.  OpenSSL's default paths are a bundle file and a
+ * directory; the file is parsed whole into every new context (Debian's 140
+ * CAs: 35-60 ms of CPU, most of a session), while the directory is read
+ * one certificate at a time, only the issuers a chain needs.  So the
+ * directory alone where it holds hash links (update-ca-certificates makes
+ * them), the default paths otherwise or where SSL_CERT_FILE names a file.
+ * SSL_CERT_DIR is honoured as OpenSSL honours it (the environment is empty
+ * for a helper started by a setuid program).
+ */
+static int
+load_system_store(struct tls *t)
+{
+	const char *file, *dir;
+
+	file = getenv(X509_get_default_cert_file_env());
+	dir = getenv(X509_get_default_cert_dir_env());
+	if (dir == NULL || *dir == '\0')
+		dir = X509_get_default_cert_dir();
+	if ((file == NULL || *file == '\0') && strchr(dir, ':') == NULL &&
+	    has_hash_links(dir)) {
+		(void)snprintf(t->trust, sizeof(t->trust), "system store, "
+		    "directory %s", dir);
+		return (SSL_CTX_load_verify_dir(t->ctx, dir));
+	}
+	if (file == NULL || *file == '\0')
+		file = X509_get_default_cert_file();
+	(void)snprintf(t->trust, sizeof(t->trust), "system store, file %s "
+	    "and directory %s", file, dir);
+	return (SSL_CTX_set_default_verify_paths(t->ctx));
+}
+
 struct tls *
-tls_new(int fd, const struct tls_opts *o, char *err, size_t errlen)
+tls_prepare(const struct tls_opts *o, char *err, size_t errlen)
 {
 	struct tls *t;
-	struct in6_addr a6;
-	int ip;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
@@ -98,6 +152,8 @@ tls_new(int fd, const struct tls_opts *o, char *err, size_t errlen)
 		memcpy(t->fp, o->fingerprint, 32);
 	}
 	if (o->trust_file != NULL) {
+		(void)snprintf(t->trust, sizeof(t->trust), "tls_trust_file %s",
+		    o->trust_file);
 		if (SSL_CTX_load_verify_locations(t->ctx, o->trust_file,
 		    NULL) != 1) {
 			ssl_reason(err, errlen, "cannot load tls_trust_file");
@@ -105,32 +161,43 @@ tls_new(int fd, const struct tls_opts *o, char *err, size_t errlen)
 			    ": %s", o->trust_file);
 			goto fail;
 		}
-	} else if (SSL_CTX_set_default_verify_paths(t->ctx) != 1)
+	} else if (load_system_store(t) != 1)
 		goto ossl;
 	/* A pin replaces the chain check; certcheck off disables it. */
 	SSL_CTX_set_verify(t->ctx, t->pinned || !t->certcheck ||
 	    WEAKEN_NO_VERIFY ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, keep_leaf);
-
-	if ((t->ssl = SSL_new(t->ctx)) == NULL || SSL_set_fd(t->ssl, fd) != 1)
-		goto ossl;
-	SSL_set_app_data(t->ssl, t);
-	ip = inet_pton(AF_INET6, o->host, &a6) == 1 ||
-	    inet_pton(AF_INET, o->host, &a6) == 1;
-	if (!ip && SSL_set_tlsext_host_name(t->ssl, o->host) != 1)
-		goto ossl;
-	if (ip) {
-		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl),
-		    o->host) != 1)
-			goto ossl;
-	} else if (SSL_set1_host(t->ssl, o->host) != 1)
-		goto ossl;
-	SSL_set_connect_state(t->ssl);
 	return (t);
 ossl:
 	ssl_reason(err, errlen, "TLS setup failed");
 fail:
 	tls_free(t);
 	return (NULL);
+}
+
+int
+tls_start(struct tls *t, int fd, const char *host, char *err, size_t errlen)
+{
+	struct in6_addr a6;
+	int ip;
+
+	if ((t->ssl = SSL_new(t->ctx)) == NULL || SSL_set_fd(t->ssl, fd) != 1)
+		goto ossl;
+	SSL_set_app_data(t->ssl, t);
+	ip = inet_pton(AF_INET6, host, &a6) == 1 ||
+	    inet_pton(AF_INET, host, &a6) == 1;
+	if (!ip && SSL_set_tlsext_host_name(t->ssl, host) != 1)
+		goto ossl;
+	if (ip) {
+		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl),
+		    host) != 1)
+			goto ossl;
+	} else if (SSL_set1_host(t->ssl, host) != 1)
+		goto ossl;
+	SSL_set_connect_state(t->ssl);
+	return (0);
+ossl:
+	ssl_reason(err, errlen, "TLS setup failed");
+	return (-1);
 }
 
 static int
@@ -272,6 +339,13 @@ tls_version(const struct tls *t)
 {
 
 	return (SSL_get_version(t->ssl));
+}
+
+const char *
+tls_trust(const struct tls *t)
+{
+
+	return (t->trust);
 }
 
 const char *

@@ -23,11 +23,17 @@ struct tls_opts {
 struct tls;
 
 /*
- * A TLS client over the connected socket fd (not owned).  NULL with err
- * set if the trust store cannot be loaded (a missing, unreadable or empty
- * tls_trust_file) or OpenSSL fails.
+ * A TLS client's settings and trust store, not yet bound to a socket.
+ * NULL with err set if the trust store cannot be loaded (a missing,
+ * unreadable or empty tls_trust_file) or OpenSSL fails.
  */
-struct tls *tls_new(int fd, const struct tls_opts *o, char *err,
+struct tls *tls_prepare(const struct tls_opts *o, char *err, size_t errlen);
+
+/*
+ * Bind a prepared client to the connected socket fd (not owned), with SNI
+ * and the name (or address) host to verify.  0, or -1 with err set.
+ */
+int tls_start(struct tls *t, int fd, const char *host, char *err,
     size_t errlen);
 
 /*
@@ -56,6 +62,9 @@ const char *tls_error(const struct tls *t);
 /* "TLSv1.3" and the cipher suite of the session. */
 const char *tls_version(const struct tls *t);
 const char *tls_cipher(const struct tls *t);
+
+/* Where the trusted CAs come from: "tls_trust_file F", "system store, ...". */
+const char *tls_trust(const struct tls *t);
 
 /*
  * The server certificate in words: subject, issuer, validity and the

@@ -153,3 +153,58 @@ check_old_tls() {
 hs_server tls11 "$CASES/05-tls-1.1-only.json"
 hs_conf tls11
 real check_old_tls tls11
+
+# ---- The system store ---------------------------------------------------------
+# Without tls_trust_file the helper trusts the system store.  Where the
+# store's directory holds hash links it is used alone: OpenSSL reads from it
+# only the issuers a chain needs, where the bundle file would be parsed
+# whole for every connection.  SSL_CERT_FILE (a file named by the user) and
+# a directory without hash links fall back to OpenSSL's default paths.  The
+# stores here are built by the test; `submitify --check` names the one used.
+mkstore() {
+    mkdir "$1"
+    cp "$2" "$1/ca.pem"
+    [ "${3:-}" = nolinks ] || openssl rehash "$1" >/dev/null 2>&1 ||
+        fail "openssl rehash $1 failed"
+}
+mkstore "$HS_TMP/store" "$CA"
+mkstore "$HS_TMP/store-other" "$CERTS/other-ca.pem"
+mkstore "$HS_TMP/store-nolinks" "$CA" nolinks
+HS_REC=$GOOD_REC SCRIPTED_PORT=$GOOD_PORT
+hs_conf system tls_trust_file -
+SYSCONF=$HS_CONF
+
+# check_store LABEL SSL_CERT_FILE SSL_CERT_DIR TRUST-LINE RESULT-LINE
+check_store() {
+    local out=$HS_TMP/store-$1.out
+    env -u SSL_CERT_FILE -u SSL_CERT_DIR ${2:+SSL_CERT_FILE=$2} \
+        ${3:+SSL_CERT_DIR=$3} timeout 30 "$SUBMITIFY" -c "$SYSCONF" --check \
+        > "$out" 2>&1
+    grep -qxF "trust: $4" "$out" ||
+        fail "store $1: no line 'trust: $4' in: $(grep -E '^(trust|result)' "$out")"
+    grep -qE "^result: $5" "$out" ||
+        fail "store $1: the result is not /$5/: $(grep -E '^(trust|result)' "$out")"
+    note "store $1: $4: ${5%%:*}"
+}
+check_store dir "" "$HS_TMP/store" \
+    "system store, directory $HS_TMP/store" "OK"
+check_store dir-other "" "$HS_TMP/store-other" \
+    "system store, directory $HS_TMP/store-other" \
+    "FAILED: .*unable to get local issuer certificate"
+check_store file "$CA" "$HS_TMP/store-other" \
+    "system store, file $CA and directory $HS_TMP/store-other" "OK"
+check_store nolinks "" "$HS_TMP/store-nolinks" \
+    "system store, file $(openssl version -d | sed 's/^OPENSSLDIR: "\(.*\)"$/\1/')/cert.pem and directory $HS_TMP/store-nolinks" \
+    "FAILED: .*unable to get local issuer certificate"
+
+# And a message through the shim, trusted by the directory alone.
+check_store_delivery() {
+    hs_run "$1" "$2" -i "$1@test"
+    expect_delivered "$1" "$1@test"
+}
+HS_CONF=$SYSCONF
+(
+    unset SSL_CERT_FILE
+    export SSL_CERT_DIR=$HS_TMP/store
+    real check_store_delivery storedir
+) || exit 1
