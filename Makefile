@@ -130,7 +130,8 @@ bench: all $(TESTBIN)
 # hostile-server tests to show that each protection is what they test.
 WEAKNESSES = STARTTLS_BUFFER STARTTLS_OPTIONAL PRETLS_CAPS NO_VERIFY \
              GREET_EARLY LAX_AUTH FAKE_250 NAIVE_DATA NO_TIMEOUT \
-             NO_PERM_CHECK NO_WIPE
+             NO_PERM_CHECK NO_WIPE STARTTLS_PIPELINE EARLY_RELAY TLS_WANT \
+             NO_LINE_LIMIT
 weak: helper/weak/.built
 
 WEAK_SRC  = helper/main.c helper/conf.c helper/smtp.c helper/tls.c \

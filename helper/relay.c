@@ -76,6 +76,7 @@ struct relay {
 	int prog_eof, up_eof;
 	int closing;		/* flush what the program is owed, then end */
 	int up_rwant, up_wwant;	/* poll events the TLS layer asked for */
+	int up_woke;		/* poll said the server's socket is readable */
 	char uperr[700];	/* how the upstream connection ended */
 	long long qstart, idle_since, eof_at, closing_at;
 	int t_reply, t_dataend, t_idle;	/* milliseconds */
@@ -637,9 +638,15 @@ io(struct relay *r)
 		space = smtp_rp_space(s->rp, &n);
 		if (n == 0)
 			break;
-		if (s->tls != NULL)
+		if (s->tls != NULL) {
 			k = tls_read(s->tls, space, n);
-		else {
+			/* A readable socket may hold only part of a record, or
+			 * a record that is not data (a ticket, a KeyUpdate). */
+			if (WEAKEN_TLS_WANT && r->up_woke &&
+			    k == TLS_WANT_READ)
+				k = 0;
+			r->up_woke = 0;
+		} else {
 			k = recv(s->ufd, space, n, 0);
 			if (k < 0 && (errno == EAGAIN || errno == EINTR))
 				k = TLS_WANT_READ;
@@ -772,7 +779,7 @@ relay_run(struct session *s)
 	struct relay *r;
 	struct pollfd pfd[2];
 	char greet[400];
-	int n, clean, to, fl;
+	int n, clean, to, fl, k;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (session_fail(s, FAIL_CONFIG, "out of memory"));
@@ -856,12 +863,15 @@ relay_run(struct session *s)
 			to = 0;
 		if (r->closing && to > T_GONE)
 			to = T_GONE;
-		if (poll(pfd, 2, to) < 0 && errno != EINTR) {
+		k = poll(pfd, 2, to);
+		if (k < 0 && errno != EINTR) {
 			(void)session_fail(s, FAIL_CONNECT, "poll: %s",
 			    strerror(errno));
 			abort_session(r);
 			break;
 		}
+		r->up_woke = k > 0 && pfd[1].fd >= 0 &&
+		    (pfd[1].revents & POLLIN) != 0;
 	}
 	clean = r->quit_done || (!r->closing && !r->up_eof);
 	if (!r->up_eof) {

@@ -615,6 +615,21 @@ out:
 	return (rc);
 }
 
+#if WEAKEN_EARLY_RELAY
+static void
+early_relay(struct session *s)
+{
+	char buf[4096];
+	ssize_t n;
+
+	n = recv(s->cfd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n > 0)
+		(void)up_write(s, buf, (size_t)n);
+}
+#else
+#define early_relay(s)	((void)0)
+#endif
+
 int
 session_setup(struct session *s, int budget_ms)
 {
@@ -656,7 +671,9 @@ session_setup(struct session *s, int budget_ms)
 			    "STARTTLS; refusing to continue without TLS",
 			    s->upstream));
 		}
-		if (up_cmd(s, "STARTTLS", 0) != 0 || up_reply(s, &r) != 0)
+		if (up_cmd(s, WEAKEN_STARTTLS_PIPELINE ? "STARTTLS\r\nEHLO "
+		    "pipelined.invalid" : "STARTTLS", 0) != 0 ||
+		    up_reply(s, &r) != 0)
 			return (-1);
 		if (r.code != 220) {
 			if (WEAKEN_STARTTLS_OPTIONAL) {
@@ -696,6 +713,8 @@ plain:
 	s->capslen = smtp_caps_filter(&r, mode, s->caps, SMTP_REPLY_MAX);
 	if (s->capslen < 0)
 		return (session_fail(s, FAIL_PROTOCOL, "EHLO reply too long"));
+	if (WEAKEN_EARLY_RELAY && s->tls_up)
+		early_relay(s);
 	rc = authenticate(s);
 	free(pre);
 	return (rc);

@@ -65,14 +65,15 @@ smtp_rp_next(struct smtp_rparser *rp, struct smtp_reply *r)
 		line = rp->buf + rp->done;
 		nl = memchr(line, '\n', rp->len - rp->done);
 		if (nl == NULL) {
-			if (rp->len - rp->done > SMTP_LINE_MAX)
+			if (rp->len - rp->done > SMTP_LINE_MAX &&
+			    !WEAKEN_NO_LINE_LIMIT)
 				goto toolong;
 			if (rp->len == sizeof(rp->buf))
 				goto toobig;
 			return (0);
 		}
 		llen = (size_t)(nl - line);	/* without the LF */
-		if (llen > SMTP_LINE_MAX)
+		if (llen > SMTP_LINE_MAX && !WEAKEN_NO_LINE_LIMIT)
 			goto toolong;
 		if (memchr(line, '\0', llen) != NULL) {
 			rp->err = "NUL byte in a reply";

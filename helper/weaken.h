@@ -52,4 +52,21 @@
 #define WEAKEN_NO_WIPE 0
 #endif
 
+/* Send the next command along with STARTTLS, before the handshake. */
+#ifndef WEAKEN_STARTTLS_PIPELINE
+#define WEAKEN_STARTTLS_PIPELINE 0
+#endif
+/* Pass on what the program sent early once TLS is up, before AUTH. */
+#ifndef WEAKEN_EARLY_RELAY
+#define WEAKEN_EARLY_RELAY 0
+#endif
+/* Take a readable socket that yields no TLS data as the end of it. */
+#ifndef WEAKEN_TLS_WANT
+#define WEAKEN_TLS_WANT 0
+#endif
+/* No limit on one reply line below the whole reply's buffer. */
+#ifndef WEAKEN_NO_LINE_LIMIT
+#define WEAKEN_NO_LINE_LIMIT 0
+#endif
+
 #endif

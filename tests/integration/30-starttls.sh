@@ -28,10 +28,11 @@ real check_injection injp
 weak starttls-buffer check_injection injp
 
 # ---- Item 2: command injection, the other direction -----------------------
-# No build switch exists for this: the helper's setup is strictly
-# command-reply (it writes STARTTLS and then waits for the reply), and it
-# does not read the program's socket at all before the greeting, so there is
-# no buffering to remove.  The real helper is checked only.
+# The helper's setup is strictly command-reply (it writes STARTTLS and then
+# waits for the reply), and it does not read the program's socket at all
+# before the greeting.  Two weak helpers break each half: starttls-pipeline
+# sends its next command along with STARTTLS, early-relay passes on what the
+# program sent early as soon as TLS is up, before AUTH.
 
 # The 220 comes 2 s late: nothing may reach the server in between (the
 # record would show plaintext_after_starttls), and no plaintext byte at all
@@ -44,6 +45,7 @@ check_quiet_after_starttls() {
 hs_server late "$CASES/02-starttls-delayed-220.json"
 hs_conf late
 real check_quiet_after_starttls late
+weak starttls-pipeline check_quiet_after_starttls late
 
 # A program that talks before it is greeted (a whole pipelined session in
 # one write, straight after connect()).  Its bytes may reach the server only
@@ -67,6 +69,7 @@ check_early_talker_ok() {
         mail_before_auth=0 mail=1 messages=1 "message_ids=<early-1@test>"
 }
 real check_early_talker_ok early
+weak early-relay check_early_talker_ok early
 
 # The same program when AUTH fails: not one of its bytes reaches the server.
 check_early_talker_refused() {
@@ -85,6 +88,7 @@ check_early_talker_refused() {
 hs_server early535 "$CASES/08-auth-535.json"
 hs_conf early535
 real check_early_talker_refused early535
+weak early-relay check_early_talker_refused early535
 
 # The server never answers the ClientHello: the helper sends nothing more in
 # plaintext while it waits, and gives up within its budget.
@@ -97,6 +101,7 @@ check_stalled_handshake() {
 hs_server hold "$CASES/13-stall-handshake.json"
 hs_conf hold timeout 3
 real check_stalled_handshake hold
+weak starttls-pipeline check_stalled_handshake hold
 
 # ---- Item 3: stripping ------------------------------------------------------
 # STARTTLS missing: refused, nothing sent in the clear.

@@ -3,6 +3,8 @@
 # A 70 KB reply line (greeting, EHLO after TLS, MAIL, end of data), an
 # endless run of continuation lines, NUL bytes in replies, and from the
 # program a 10 MB line of DATA, a 10 MB command line and a 10 MB message.
+# The reply-line cases run again with the weak no-line-limit helper (no
+# 4 KB line limit, only the 64 KB reply buffer): they must then fail.
 # Each case: the program gets a 421 from submitify or the server's own
 # reply, never a false 250; the helper ends by itself with status 0 or 1
 # (no signal: no crash); its peak resident size, measured by running it
@@ -33,10 +35,11 @@ rss_max=10240
 if [ -n "$SHIM_SAN" ]; then rss_max=22528; fi
 MEM='"rss_max": '$rss_max', "helper_exit": ["0", "1"]'
 cat >> "$spec" <<EOF
-{"name": "70 KB greeting line", "rules": [{"on": "connect", "do": [{"long_line": 70000, "prefix": "220 mail.test "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], "no_cmd": ["MAIL"], $MEM}}
-{"name": "70 KB EHLO line after TLS", "rules": [{"on": "EHLO", "layer": "tls", "do": [{"long_line": 70000, "prefix": "250 mail.test "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], "no_cmd": ["AUTH", "MAIL"], $MEM}}
-{"name": "70 KB reply line to MAIL", "rules": [{"on": "MAIL", "do": [{"long_line": 70000, "prefix": "250 2.1.0 Ok "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], "acc": 0, $MEM}}
-{"name": "70 KB reply line to the final dot", "rules": [{"on": "eod", "do": [{"long_line": 70000, "prefix": "250 2.0.0 Ok "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], $MEM}}
+{"name": "70 KB greeting line", "weak": ["no-line-limit"], "rules": [{"on": "connect", "do": [{"long_line": 70000, "prefix": "220 mail.test "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], "no_cmd": ["MAIL"], $MEM}}
+{"name": "70 KB EHLO line after TLS", "weak": ["no-line-limit"], "rules": [{"on": "EHLO", "layer": "tls", "do": [{"long_line": 70000, "prefix": "250 mail.test "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], "no_cmd": ["AUTH", "MAIL"], $MEM}}
+{"name": "70 KB reply line to MAIL", "weak": ["no-line-limit"], "rules": [{"on": "MAIL", "do": [{"long_line": 70000, "prefix": "250 2.1.0 Ok "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], "acc": 0, $MEM}}
+{"name": "70 KB reply line to the final dot", "weak": ["no-line-limit"], "rules": [{"on": "eod", "do": [{"long_line": 70000, "prefix": "250 2.0.0 Ok "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], $MEM}}
+{"name": "20 KB reply line to MAIL (fits the reply buffer)", "weak": ["no-line-limit"], "rules": [{"on": "MAIL", "do": [{"long_line": 20000, "prefix": "250 2.1.0 Ok "}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply line too long"], "acc": 0, $MEM}}
 {"name": "endless 220- greeting", "rules": [{"on": "connect", "do": [{"lines": 100000, "line": "220-mail.test endless"}, {"stall": "forever"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply too long"], "secs_max": 8, $MEM}}
 {"name": "endless 250- EHLO reply after TLS", "rules": [{"on": "EHLO", "layer": "tls", "do": [{"lines": 100000, "line": "250-X-ENDLESS"}, {"stall": "forever"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply too long"], "secs_max": 8, $MEM}}
 {"name": "endless 250- reply to MAIL", "rules": [{"on": "MAIL", "do": [{"lines": 100000, "line": "250-2.1.0 more"}, {"stall": "forever"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*reply too long"], "acc": 0, "secs_max": 8, $MEM}}
