@@ -80,6 +80,7 @@ pkg_missing=""
 command -v stunnel4 >/dev/null 2>&1 || pkg_missing="$pkg_missing stunnel4"
 command -v proxychains4 >/dev/null 2>&1 || pkg_missing="$pkg_missing proxychains4"
 command -v msmtp >/dev/null 2>&1 || pkg_missing="$pkg_missing msmtp"
+[ -s /etc/ssl/certs/ca-certificates.crt ] || pkg_missing="$pkg_missing ca-certificates"
 if [ -n "$pkg_missing" ]; then
     [ "$(id -u)" = 0 ] || die "please install:$pkg_missing (apt-get install$pkg_missing)" 2
     say "installing:$pkg_missing"
@@ -218,6 +219,18 @@ printf 'defaults\naccount b\nhost localhost\nport %s\ntls on\ntls_starttls on\nt
     "$PORT" "$CA" "$PW" >"$T/msmtprc"
 umask 022
 chmod 600 "$T/submit.conf" "$T/msmtprc"
+# The system store, as a user without tls_trust_file has it: Debian's CAs
+# and the bench CA, as a directory of hash links and as one bundle file.
+printf 'account b\nhost localhost\nport %s\nuser alice\npassword %s\n' \
+    "$PORT" "$PW" >"$T/system.conf"
+chmod 600 "$T/system.conf"
+mkdir "$T/store" &&
+    cp -L /etc/ssl/certs/*.pem "$T/store/" 2>>"$LOG" &&
+    cp "$CA" "$T/store/bench-ca.pem" &&
+    openssl rehash "$T/store" >>"$LOG" 2>&1 &&
+    cat /etc/ssl/certs/ca-certificates.crt "$CA" >"$T/bundle.pem" ||
+    die "cannot build the system store copy" 2
+NCAS=$(grep -c 'BEGIN CERTIFICATE' "$T/bundle.pem")
 printf 'From: <alice@example.test>\r\nTo: <bob@example.test>\r\nSubject: msmtp\r\nMessage-ID: <msmtp@bench.test>\r\n\r\nA message from the submitify benchmark.\r\n' >"$T/msg.txt"
 
 # stunnel: started once and left running, as it is deployed.
@@ -278,6 +291,12 @@ ENV_SUB=(-u SUBMITIFY_HELPER -u SUBMITIFY_PORTS -u SUBMITIFY_ACCOUNT -u SUBMITIF
 E_PC=("LD_PRELOAD=$PCLIB" "PROXYCHAINS_CONF_FILE=$T/proxychains.conf"
     "PROXYCHAINS_QUIET_MODE=1")
 DIRECT=("$B/tlsclient" -p "$PORT" -a "alice:$PW" -C "$CA")
+E_DIR=("LD_PRELOAD=$SHIM" "SUBMITIFY_CONF=$T/system.conf" "-SUBMITIFY_HELPER"
+    "-SUBMITIFY_PORTS" "-SUBMITIFY_ACCOUNT" "-SUBMITIFY_DEBUG" "-SSL_CERT_FILE"
+    "SSL_CERT_DIR=$T/store")
+E_FILE=("LD_PRELOAD=$SHIM" "SUBMITIFY_CONF=$T/system.conf" "-SUBMITIFY_HELPER"
+    "-SUBMITIFY_PORTS" "-SUBMITIFY_ACCOUNT" "-SUBMITIFY_DEBUG"
+    "SSL_CERT_FILE=$T/bundle.pem" "SSL_CERT_DIR=$T/store")
 
 # ---------------------------------------------------------------- sanity
 
@@ -287,6 +306,9 @@ say "checking that every path delivers a message"
     spec_line direct -- "${DIRECT[@]}" localhost
     spec_line pcst "${E_PC[@]}" -- "$B/smtpclient" -q 127.0.0.1
     spec_line msmtp -- /usr/bin/msmtp -C "$T/msmtprc" -a b bob@example.test
+    spec_line sysdir "${E_DIR[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line sysfile "${E_FILE[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line sysdirect -- "$B/tlsclient" -p "$PORT" -a "alice:$PW" -C "$T/bundle.pem" localhost
 } >"$T/spec0"
 "$B/interleave" -r 1 -n 1 -w 60 -i "$T/msg.txt" "$T/spec0" >"$T/raw/sanity" 2>>"$LOG" || {
     cat "$T/raw/sanity" >&2
@@ -488,6 +510,9 @@ say "3: one complete session, small message"
     spec_line direct -- "${DIRECT[@]}" localhost
     spec_line pcst "${E_PC[@]}" -- "$B/smtpclient" -q 127.0.0.1
     spec_line msmtp -- /usr/bin/msmtp -C "$T/msmtprc" -a b bob@example.test
+    spec_line sysdir "${E_DIR[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line sysfile "${E_FILE[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line sysdirect -- "$B/tlsclient" -p "$PORT" -a "alice:$PW" -C "$T/bundle.pem" localhost
 } >"$T/spec.session"
 st0=$(awk '{ print $14 + $15 }' "/proc/$STUNNEL/stat")
 run_spec session "$R3_REPS" "$R3_SESS" 600 -i "$T/msg.txt"
@@ -513,6 +538,13 @@ row 3 "one session, ms: submitify vs smtpclient under proxychains-ng → stunnel
 r=$(stats "$f" ratio submitify msmtp)
 row 3 "one session, ms: submitify vs msmtp (Debian, GnuTLS) doing it itself" \
     "$(fmt "$s" %.1f)" "$(fmt "$(stats "$f" per msmtp "" 1e3)" %.1f)" "$(fmt "$r" %.3f)" "—" ""
+s2=$(stats "$f" per sysdir "" 1e3)
+r=$(stats "$f" ratio sysdir sysdirect)
+row 3 "one session with the system store ($NCAS CAs), ms: submitify (no tls_trust_file: the hashed directory) vs tlsclient loading the bundle file" \
+    "$(fmt "$s2" %.1f)" "$(fmt "$(stats "$f" per sysdirect "" 1e3)" %.1f)" "$(fmt "$r" %.3f)" "—" ""
+r=$(stats "$f" ratio sysdir sysfile)
+row 3 "the same, ms: submitify reading the hashed directory vs submitify made to parse the bundle file (SSL_CERT_FILE)" \
+    "$(fmt "$s2" %.1f)" "$(fmt "$(stats "$f" per sysfile "" 1e3)" %.1f)" "$(fmt "$r" %.3f)" "—" ""
 # CPU per session (user + system, ms): the program's own from wait4, the
 # helper's from bench/rusage, stunnel's share from its /proc stat.
 pc=$(stats "$f" x submitify "" 1e3)
