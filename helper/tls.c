@@ -1,3 +1,5 @@
+#define _GNU_SOURCE	/* secure_getenv */
+
 #include <arpa/inet.h>
 
 #include <ctype.h>
@@ -97,33 +99,32 @@ has_hash_links(const char *dir)
 
 /*
  * The system store.  OpenSSL's default paths are a bundle file and a
- * directory; the file is parsed whole into every new context (Debian's 140
- * CAs: 35-60 ms of CPU, most of a session), while the directory is read
- * one certificate at a time, only the issuers a chain needs.  So the
- * directory alone where it holds hash links (update-ca-certificates makes
- * them), the default paths otherwise or where SSL_CERT_FILE names a file.
- * SSL_CERT_DIR is honoured as OpenSSL honours it (the environment is empty
- * for a helper started by a setuid program).
+ * directory of hash links, and the file is parsed whole into every new
+ * context: Debian's 140 CAs cost 35-60 ms of CPU, most of a session.  The
+ * directory is read one certificate at a time, only the issuers a chain
+ * needs, and on Debian it holds every CA of the bundle
+ * (update-ca-certificates writes both).  So when neither SSL_CERT_FILE nor
+ * SSL_CERT_DIR is set and the default directory holds hash links, the
+ * directory alone is used: the same CAs, read lazily.  Otherwise the
+ * default paths, exactly as OpenSSL reads them.  The helper of a setuid
+ * program has no environment, and secure_getenv() covers any other
+ * process running with privileges it was not started with.
  */
 static int
 load_system_store(struct tls *t)
 {
-	const char *file, *dir;
+	const char *file, *dir, *ddir = X509_get_default_cert_dir();
 
-	file = getenv(X509_get_default_cert_file_env());
-	dir = getenv(X509_get_default_cert_dir_env());
-	if (dir == NULL || *dir == '\0')
-		dir = X509_get_default_cert_dir();
-	if ((file == NULL || *file == '\0') && strchr(dir, ':') == NULL &&
-	    has_hash_links(dir)) {
+	file = secure_getenv(X509_get_default_cert_file_env());
+	dir = secure_getenv(X509_get_default_cert_dir_env());
+	if (file == NULL && dir == NULL && has_hash_links(ddir)) {
 		(void)snprintf(t->trust, sizeof(t->trust), "system store, "
-		    "directory %s", dir);
-		return (SSL_CTX_load_verify_dir(t->ctx, dir));
+		    "directory %s", ddir);
+		return (SSL_CTX_load_verify_dir(t->ctx, ddir));
 	}
-	if (file == NULL || *file == '\0')
-		file = X509_get_default_cert_file();
 	(void)snprintf(t->trust, sizeof(t->trust), "system store, file %s "
-	    "and directory %s", file, dir);
+	    "and directory %s", file != NULL ? file :
+	    X509_get_default_cert_file(), dir != NULL ? dir : ddir);
 	return (SSL_CTX_set_default_verify_paths(t->ctx));
 }
 

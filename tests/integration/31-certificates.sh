@@ -155,17 +155,29 @@ hs_conf tls11
 real check_old_tls tls11
 
 # ---- The system store ---------------------------------------------------------
-# Without tls_trust_file the helper trusts the system store.  Where the
-# store's directory holds hash links it is used alone: OpenSSL reads from it
-# only the issuers a chain needs, where the bundle file would be parsed
-# whole for every connection.  SSL_CERT_FILE (a file named by the user) and
-# a directory without hash links fall back to OpenSSL's default paths.  The
-# stores here are built by the test; `submitify --check` names the one used.
+# Without tls_trust_file the helper trusts the system store.  With neither
+# SSL_CERT_FILE nor SSL_CERT_DIR set and hash links in OpenSSL's default
+# directory, it reads that directory alone (on Debian it holds every CA of
+# the bundle file, and only the issuers a chain needs are read); otherwise
+# OpenSSL's default paths, as OpenSSL reads them.  To trust the test CA
+# through the default directory, a store built here is mounted over it in
+# a private mount namespace (unshare), so nothing outside the test sees it.
+# `submitify --check` names the store a session used.
+need_cmd unshare mount
+OSSLDIR=$(openssl version -d | sed 's/^OPENSSLDIR: "\(.*\)"$/\1/')
+DEFDIR=$OSSLDIR/certs
+DEFFILE=$OSSLDIR/cert.pem
+MNTDIR=$(readlink -f "$DEFDIR")
+[ -d "$MNTDIR" ] || fail "OpenSSL's default directory $DEFDIR is missing"
+ls "$MNTDIR" | grep -qE '^[0-9a-f]{8}\.[0-9]$' ||
+    fail "$DEFDIR holds no hash links (is ca-certificates installed?)"
 mkstore() {
     mkdir "$1"
     cp "$2" "$1/ca.pem"
-    [ "${3:-}" = nolinks ] || openssl rehash "$1" >/dev/null 2>&1 ||
-        fail "openssl rehash $1 failed"
+    case "${3:-}" in
+    nolinks) cp "$2" "$1/$(basename "$(readlink -f "$DEFFILE")")" ;;
+    *) openssl rehash "$1" >/dev/null 2>&1 || fail "openssl rehash $1 failed" ;;
+    esac
 }
 mkstore "$HS_TMP/store" "$CA"
 mkstore "$HS_TMP/store-other" "$CERTS/other-ca.pem"
@@ -174,37 +186,53 @@ HS_REC=$GOOD_REC SCRIPTED_PORT=$GOOD_PORT
 hs_conf system tls_trust_file -
 SYSCONF=$HS_CONF
 
-# check_store LABEL SSL_CERT_FILE SSL_CERT_DIR TRUST-LINE RESULT-LINE
+# in_store STORE CMD...: CMD with STORE mounted over the default directory
+# ("-": the real one), without OpenSSL's variables unless set by the caller.
+in_store() {
+    local store=$1
+    shift
+    if [ "$store" = - ]; then
+        env -u SSL_CERT_FILE -u SSL_CERT_DIR ${SF:+SSL_CERT_FILE=$SF} \
+            ${SD:+SSL_CERT_DIR=$SD} "$@"
+        return
+    fi
+    env -u SSL_CERT_FILE -u SSL_CERT_DIR ${SF:+SSL_CERT_FILE=$SF} \
+        ${SD:+SSL_CERT_DIR=$SD} STORE="$store" MNTDIR="$MNTDIR" \
+        unshare --mount --propagation private \
+        sh -c 'mount --bind "$STORE" "$MNTDIR" && exec "$@"' sh "$@"
+}
+
+# check_store LABEL STORE TRUST-LINE RESULT-REGEX
 check_store() {
     local out=$HS_TMP/store-$1.out
-    env -u SSL_CERT_FILE -u SSL_CERT_DIR ${2:+SSL_CERT_FILE=$2} \
-        ${3:+SSL_CERT_DIR=$3} timeout 30 "$SUBMITIFY" -c "$SYSCONF" --check \
-        > "$out" 2>&1
-    grep -qxF "trust: $4" "$out" ||
-        fail "store $1: no line 'trust: $4' in: $(grep -E '^(trust|result)' "$out")"
-    grep -qE "^result: $5" "$out" ||
-        fail "store $1: the result is not /$5/: $(grep -E '^(trust|result)' "$out")"
-    note "store $1: $4: ${5%%:*}"
+    in_store "$2" timeout 30 "$SUBMITIFY" -c "$SYSCONF" --check > "$out" 2>&1
+    grep -qxF "trust: $3" "$out" ||
+        fail "store $1: no line 'trust: $3' in: $(grep -E '^(trust|result)' "$out") $(tail -2 "$out")"
+    grep -qE "^result: $4" "$out" ||
+        fail "store $1: the result is not /$4/: $(grep -E '^(trust|result)' "$out")"
+    note "store $1: $3: ${4%%:*}"
 }
-check_store dir "" "$HS_TMP/store" \
-    "system store, directory $HS_TMP/store" "OK"
-check_store dir-other "" "$HS_TMP/store-other" \
-    "system store, directory $HS_TMP/store-other" \
-    "FAILED: .*unable to get local issuer certificate"
-check_store file "$CA" "$HS_TMP/store-other" \
-    "system store, file $CA and directory $HS_TMP/store-other" "OK"
-check_store nolinks "" "$HS_TMP/store-nolinks" \
-    "system store, file $(openssl version -d | sed 's/^OPENSSLDIR: "\(.*\)"$/\1/')/cert.pem and directory $HS_TMP/store-nolinks" \
-    "FAILED: .*unable to get local issuer certificate"
+NOISSUER="FAILED: .*unable to get local issuer certificate"
+SF="" SD="" check_store dir "$HS_TMP/store" "system store, directory $DEFDIR" OK
+SF="" SD="" check_store dir-other "$HS_TMP/store-other" \
+    "system store, directory $DEFDIR" "$NOISSUER"
+SF="" SD="" check_store system - "system store, directory $DEFDIR" "$NOISSUER"
+SF="" SD="$HS_TMP/store" check_store env-dir "$HS_TMP/store-other" \
+    "system store, file $DEFFILE and directory $HS_TMP/store" OK
+SF="$CA" SD="" check_store env-file "$HS_TMP/store-other" \
+    "system store, file $CA and directory $DEFDIR" OK
+SF="" SD="" check_store nolinks "$HS_TMP/store-nolinks" \
+    "system store, file $DEFFILE and directory $DEFDIR" OK
 
-# And a message through the shim, trusted by the directory alone.
+# And a message through the shim, trusted through the default directory.
 check_store_delivery() {
-    hs_run "$1" "$2" -i "$1@test"
+    HS_PROG=(env -u SSL_CERT_FILE -u SSL_CERT_DIR STORE="$HS_TMP/store"
+        MNTDIR="$MNTDIR" unshare --mount --propagation private
+        sh -c 'mount --bind "$STORE" "$MNTDIR" && exec "$@"' sh
+        "$TESTBIN/smtpclient" -i "$1@test" "$HS_DEST")
+    hs_run "$1" "$2"
+    HS_PROG=()
     expect_delivered "$1" "$1@test"
 }
 HS_CONF=$SYSCONF
-(
-    unset SSL_CERT_FILE
-    export SSL_CERT_DIR=$HS_TMP/store
-    real check_store_delivery storedir
-) || exit 1
+real check_store_delivery storedir
