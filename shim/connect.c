@@ -45,7 +45,7 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return (shim_real_connect(fd, (struct sockaddr *)&via, vialen));
 	}
 
-	req.helper = shim_helper();
+	req.helper = st->helper;
 	req.prog = program_invocation_short_name;
 	req.pid = (long)getpid();
 	req.errfd = shim_stderr_fd();

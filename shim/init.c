@@ -1,13 +1,10 @@
 /*
- * Lazy initialisation: the real libc symbols and the intercept ports at the
- * first connect(), the helper's path at the first handoff.  Loading the
- * library costs one fstat() of fd 2 and maps no memory beyond its own
- * pages (no large static buffers: they would cost a mapping in every
- * program that loads it).
+ * Lazy initialisation: the real libc symbols, the intercept ports and the
+ * helper's path.  Loading the library costs one fstat() of fd 2; nothing is
+ * read, allocated or started until the first connect().
  */
 #define _GNU_SOURCE
 #include <sys/auxv.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -26,12 +23,8 @@ extern char *program_invocation_short_name;
 #define SUBMITIFY_LIBEXECDIR "/usr/local/libexec/submitify"
 #endif
 
-#define HELPER_MAX	4096
-
 static struct shim_state state;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static pthread_once_t helper_once = PTHREAD_ONCE_INIT;
-static const char *helper_path;
 
 /* Identity of fd 2 when the library was loaded. */
 static struct {
@@ -90,46 +83,28 @@ try_path(char *dst, size_t len, const char *a, size_t alen, const char *b)
 static void
 find_helper(void)
 {
-	static const char fallback[] = SUBMITIFY_LIBEXECDIR "/submitify-helper";
 	Dl_info info;
 	const char *env, *slash;
 	size_t dirlen;
-	char *buf;
 
-	helper_path = fallback;
-	buf = mmap(NULL, HELPER_MAX, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
-		return;
 	if (!state.secure && (env = getenv("SUBMITIFY_HELPER")) != NULL &&
-	    *env != '\0' && strlen(env) < HELPER_MAX) {
-		strcpy(buf, env);
-		helper_path = buf;
+	    *env != '\0' && strlen(env) < sizeof(state.helper)) {
+		strcpy(state.helper, env);
 		return;
 	}
 	if (dladdr((void *)(uintptr_t)shim_get, &info) != 0 &&
 	    info.dli_fname != NULL &&
 	    (slash = strrchr(info.dli_fname, '/')) != NULL) {
 		dirlen = (size_t)(slash - info.dli_fname);
-		if (try_path(buf, HELPER_MAX, info.dli_fname, dirlen,
-		    "/../../libexec/submitify/submitify-helper") == 0 ||
-		    try_path(buf, HELPER_MAX, info.dli_fname, dirlen,
-		    "/../helper/submitify-helper") == 0) {
-			helper_path = buf;
+		if (try_path(state.helper, sizeof(state.helper),
+		    info.dli_fname, dirlen,
+		    "/../../libexec/submitify/submitify-helper") == 0)
 			return;
-		}
+		if (try_path(state.helper, sizeof(state.helper),
+		    info.dli_fname, dirlen, "/../helper/submitify-helper") == 0)
+			return;
 	}
-	(void)munmap(buf, HELPER_MAX);
-}
-
-const char *
-shim_helper(void)
-{
-	int saved = errno;
-
-	(void)pthread_once(&helper_once, find_helper);
-	errno = saved;
-	return (helper_path);
+	strcpy(state.helper, SUBMITIFY_LIBEXECDIR "/submitify-helper");
 }
 
 static void
@@ -155,6 +130,7 @@ shim_init(void)
 	if (strcmp(program_invocation_short_name, "submitify-helper") == 0 ||
 	    strcmp(program_invocation_short_name, "submitify") == 0)
 		state.ports.n = 0;
+	find_helper();
 }
 
 const struct shim_state *

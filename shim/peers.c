@@ -1,9 +1,8 @@
 /*
- * The redirected sockets.  A fixed ring, mapped at the first handoff (a
- * program that never sends mail does not pay for it) and never freed; the
- * oldest entry is reused once SHIM_PEERS sockets were handed off.  The
- * whole ring is touched when it is mapped, so a host's memory does not grow
- * with the number of messages it sends.
+ * The redirected sockets.  A fixed ring in static storage: no allocation,
+ * and the oldest entry is reused once SHIM_PEERS sockets were handed off.
+ * The whole ring is touched at the first handoff, so a host's memory does
+ * not grow with the number of messages it sends.
  *
  * Readers (getpeername(), a repeated connect()) take no lock: each entry
  * has a sequence number, odd while it is being written, and a reader that
@@ -12,7 +11,6 @@
  * lock that nobody will release.  Writers exclude each other with a spin
  * flag, with signals blocked; a forked child clears the flag.
  */
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <netinet/in.h>
@@ -41,7 +39,7 @@ struct peer {
 	union inaddr dest, via;
 };
 
-static struct peer *ring;	/* set once, before any is */
+static struct peer ring[SHIM_PEERS];
 static unsigned next;
 static int any, writing;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
@@ -64,7 +62,7 @@ child_reset(void)
 {
 	unsigned i;
 
-	for (i = 0; ring != NULL && i < SHIM_PEERS; i++)
+	for (i = 0; i < SHIM_PEERS; i++)
 		if (ring[i].seq & 1) {
 			ring[i].ino = 0;
 			ring[i].seq++;
@@ -137,14 +135,8 @@ peers_add(int fd, const struct sockaddr *dest, socklen_t destlen,
 	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
 	while (__atomic_exchange_n(&writing, 1, __ATOMIC_ACQUIRE))
 		;
-	if (ring == NULL) {
-		p = mmap(NULL, SHIM_PEERS * sizeof(*p), PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			goto out;
-		memset(p, 0, SHIM_PEERS * sizeof(*p));
-		__atomic_store_n(&ring, p, __ATOMIC_RELEASE);
-	}
+	if (!__atomic_load_n(&any, __ATOMIC_RELAXED))
+		memset(ring, 0, sizeof(ring));
 	/* The same socket again (connect() repeated): its own entry. */
 	p = NULL;
 	for (i = 0; i < SHIM_PEERS && p == NULL; i++)
@@ -164,7 +156,6 @@ peers_add(int fd, const struct sockaddr *dest, socklen_t destlen,
 	p->vialen = vialen;
 	__atomic_add_fetch(&p->seq, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&any, 1, __ATOMIC_RELEASE);
-out:
 	__atomic_store_n(&writing, 0, __ATOMIC_RELEASE);
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 }

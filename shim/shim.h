@@ -21,6 +21,7 @@ struct shim_state {
 	shim_sockname_fn getpeername;	/* libc's getpeername, or NULL */
 	struct decide_ports ports;
 	int secure;			/* AT_SECURE: ignore the environment */
+	char helper[4096];		/* path of submitify-helper */
 };
 
 /*
@@ -28,13 +29,6 @@ struct shim_state {
  * allocation).  Never fails: missing symbols fall back to system calls.
  */
 const struct shim_state *shim_get(void);
-
-/*
- * The path of submitify-helper, found at the first handoff (so a program
- * that never sends mail pays nothing for it) and kept.  Call after
- * shim_get().
- */
-const char *shim_helper(void);
 
 /* Call the real connect()/getpeername(), never a hook. */
 int shim_real_connect(int, const struct sockaddr *, socklen_t);
