@@ -237,6 +237,21 @@ expect_no_credentials() {
     expect_facts "$1" auth=0 auth_cmds=0 mail=0 data=0 messages=0
 }
 
+# refused_with LABEL HELPER STATUS CAUSE [no_credentials] FACT...: one
+# message from smtpclient is refused (expect_refused), and the server's
+# record shows each FACT (and no credentials, if asked).
+refused_with() {
+    local l=$1 h=$2 st=$3 cause=$4
+    shift 4
+    hs_run "$l" "$h" -i "$l@test"
+    expect_refused "$l" "$st" "$cause" || return 1
+    if [ "${1:-}" = no_credentials ]; then
+        shift
+        expect_no_credentials "$l" || return 1
+    fi
+    [ $# = 0 ] || expect_facts "$l" "$@"
+}
+
 # expect_delivered LABEL MSGID: a 250 for the message, which the server
 # stored after one successful AUTH; no error logged; the helper is gone.
 expect_delivered() {

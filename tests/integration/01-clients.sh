@@ -6,14 +6,7 @@
 rig_env
 need_cmd curl swaks python3
 tmp=$(mktmp)
-conf_file "$tmp/submit.conf" <<CONF
-account rig
-host localhost
-port $RIG_SUB_PORT
-tls_trust_file $RIG_CA
-user alice
-password $RIG_ALICE_PASS
-CONF
+rig_account | conf_file "$tmp/submit.conf"
 run() { timeout 30 "$SUBMITIFY" -c "$tmp/submit.conf" -- "$@"; }
 id=$$.$RANDOM
 

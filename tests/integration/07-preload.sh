@@ -3,14 +3,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 rig_env
 tmp=$(mktmp)
-conf_file "$tmp/submit.conf" <<CONF
-account rig
-host localhost
-port $RIG_SUB_PORT
-tls_trust_file $RIG_CA
-user alice
-password $RIG_ALICE_PASS
-CONF
+rig_account | conf_file "$tmp/submit.conf"
 id=$$.$RANDOM
 env -u SUBMITIFY_HELPER LD_PRELOAD="$SHIM" SUBMITIFY_CONF="$tmp/submit.conf" \
     timeout 30 "$TESTBIN/smtpclient" -q -i "pre-$id@test" 192.0.2.10 ||
@@ -27,17 +20,8 @@ LD_PRELOAD="$SHIM" SUBMITIFY_CONF="$tmp/submit.conf" SUBMITIFY_PORTS=2525 \
     timeout 30 "$TESTBIN/smtpclient" -q -p 25 127.0.0.1 > "$tmp/out" 2>&1
 [ $? = 2 ] || fail "port 25 was intercepted with SUBMITIFY_PORTS=2525: $(cat "$tmp/out")"
 # intercept_ports in the defaults section: the wrapper passes it on.
-conf_file "$tmp/ports.conf" <<CONF
-defaults
-intercept_ports 2525,2526
-
-account rig
-host localhost
-port $RIG_SUB_PORT
-tls_trust_file $RIG_CA
-user alice
-password $RIG_ALICE_PASS
-CONF
+{ printf 'defaults\nintercept_ports 2525,2526\n\n'; rig_account; } |
+    conf_file "$tmp/ports.conf"
 timeout 30 "$SUBMITIFY" -c "$tmp/ports.conf" -- "$TESTBIN/smtpclient" -q -p 2526 \
     -i "p2526-$id@test" 192.0.2.10 || fail "intercept_ports 2526 not intercepted"
 "$RIG" wait-mail "$SUBMITIFY_RIG" bob "p2526-$id@test" 20 >/dev/null ||

@@ -53,15 +53,7 @@ race_case() {
     local rc pid r line
     mkdir "$dir"
     chmod 1777 "$dir"
-    conf_file "$conf" <<EOF
-account rig
-host localhost
-port $RIG_SUB_PORT
-tls_trust_file $RIG_CA
-user alice
-password $RIG_ALICE_PASS
-logfile $log
-EOF
+    rig_account logfile "$log" | conf_file "$conf"
     env LD_PRELOAD="$(preload "$TESTBIN/libprobe_dlsym.so:$SHIM")" \
         ${gate:+PROBE_GATE="$dir/gate"} RACE_DIR="$dir" \
         SUBMITIFY_HELPER="$tmp/helper-wrapper.sh" SUBMITIFY_DEBUG=1 \

@@ -11,10 +11,9 @@ hs_init
 # Bytes that came with the STARTTLS 220 abort the session before the
 # handshake: no TLS, no AUTH, the program greeted 421 naming the injection.
 check_injection() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.7.0 "sent data after its STARTTLS reply" || return 1
-    expect_no_credentials "$1" || return 1
-    expect_facts "$1" tls=0
+    refused_with "$1" "$2" 4.7.0 \
+        "sent data after its STARTTLS reply" no_credentials \
+        tls=0
 }
 hs_server inj "$CASES/01-starttls-injection.json"
 hs_conf inj
@@ -93,10 +92,8 @@ weak early-relay check_early_talker_refused early535
 # The server never answers the ClientHello: the helper sends nothing more in
 # plaintext while it waits, and gives up within its budget.
 check_stalled_handshake() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.4.2 "in time" || return 1
-    expect_no_credentials "$1" || return 1
-    expect_facts "$1" injected=0 plain_after_starttls=0 tls=0
+    refused_with "$1" "$2" 4.4.2 "in time" no_credentials \
+        injected=0 plain_after_starttls=0 tls=0
 }
 hs_server hold "$CASES/13-stall-handshake.json"
 hs_conf hold timeout 3
@@ -106,10 +103,8 @@ weak starttls-pipeline check_stalled_handshake hold
 # ---- Item 3: stripping ------------------------------------------------------
 # STARTTLS missing: refused, nothing sent in the clear.
 check_no_starttls() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.7.0 "does not offer STARTTLS" || return 1
-    expect_no_credentials "$1" || return 1
-    expect_facts "$1" tls=0 starttls=0
+    refused_with "$1" "$2" 4.7.0 "does not offer STARTTLS" no_credentials \
+        tls=0 starttls=0
 }
 hs_server strip "$CASES/03-no-starttls.json"
 hs_conf strip
@@ -135,9 +130,8 @@ done
 # no credential may leave without TLS.  With the switch off, the record
 # shows an AUTH in the plain layer: the leak itself.
 check_plaintext_auth() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.7.0 "does not offer STARTTLS" || return 1
-    expect_facts "$1" auth=0 auth_plain=0 auth_cmds=0 mail=0 messages=0
+    refused_with "$1" "$2" 4.7.0 "does not offer STARTTLS" \
+        auth=0 auth_plain=0 auth_cmds=0 mail=0 messages=0
 }
 hs_server plainauth "$CASES/03-plaintext-auth.json"
 hs_conf plainauth
@@ -148,10 +142,8 @@ weak starttls-optional check_plaintext_auth plainauth
 # switch removes this (the helper has no HELO path at all), so the real
 # helper is checked only.
 check_ehlo_refused() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.7.0 "refused EHLO: 502" || return 1
-    expect_no_credentials "$1" || return 1
-    expect_facts "$1" helo=0 starttls=0 tls=0
+    refused_with "$1" "$2" 4.7.0 "refused EHLO: 502" no_credentials \
+        helo=0 starttls=0 tls=0
 }
 hs_server noehlo "$CASES/03-ehlo-refused.json"
 hs_conf noehlo

@@ -9,10 +9,9 @@ hs_init
 # A refusal of the certificate: 421 naming it, no AUTH, the handshake failed
 # on the server's side (the helper sent an alert).
 check_cert_refused() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.7.0 "TLS certificate not trusted: $3" || return 1
-    expect_no_credentials "$1" || return 1
-    expect_facts "$1" tls=0 end=tls_handshake_failed
+    refused_with "$1" "$2" 4.7.0 \
+        "TLS certificate not trusted: $3" no_credentials \
+        tls=0 end=tls_handshake_failed
 }
 
 # Self-signed (same names as the real one), STARTTLS and implicit TLS.
@@ -93,10 +92,8 @@ real check_certcheck_off nocheck
 # Empty, missing or unreadable: refused before the handshake, so no AUTH.
 # The check is before TLS starts and no switch skips it: real helper only.
 check_trust_file_bad() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.3.5 "cannot load tls_trust_file" || return 1
-    expect_no_credentials "$1" || return 1
-    expect_facts "$1" tls=0
+    refused_with "$1" "$2" 4.3.5 "cannot load tls_trust_file" no_credentials \
+        tls=0
 }
 HS_REC=$GOOD_REC SCRIPTED_PORT=$GOOD_PORT
 : > "$HS_TMP/empty.pem"
@@ -145,10 +142,8 @@ real check_sni sni
 # A server that speaks TLS 1.0 and 1.1 only: no handshake, no AUTH.  The
 # minimum version is not under a switch: real helper only.
 check_old_tls() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.7.0 "TLS handshake failed" || return 1
-    expect_no_credentials "$1" || return 1
-    expect_facts "$1" tls=0 end=tls_handshake_failed
+    refused_with "$1" "$2" 4.7.0 "TLS handshake failed" no_credentials \
+        tls=0 end=tls_handshake_failed
 }
 hs_server tls11 "$CASES/05-tls-1.1-only.json"
 hs_conf tls11

@@ -62,10 +62,9 @@ weak greet-early check_tls_failure hsclosed
 # AUTH refused with 535, 454, 534 or 538: the reply is named, nothing else
 # is sent (the credentials went over TLS only, once).
 check_auth_refused() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.7.0 "authentication as alice with PLAIN failed: $3" ||
-        return 1
-    expect_facts "$1" auth=1 auth_plain=0 auth_ok=0 mail=0 data=0 messages=0
+    refused_with "$1" "$2" 4.7.0 \
+        "authentication as alice with PLAIN failed: $3" \
+        auth=1 auth_plain=0 auth_ok=0 mail=0 data=0 messages=0
 }
 for code in 535 454 534 538; do
     hs_server "auth$code" "$CASES/08-auth-$code.json"
@@ -104,9 +103,8 @@ weak greet-early check_no_answer authstall
 # A 334 challenge that is not base64 (AUTH LOGIN, where the helper must
 # decode challenges): abort without answering it.
 check_bad_challenge() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.7.0 "malformed AUTH LOGIN challenge" || return 1
-    expect_facts "$1" auth_responses=0 mail=0 data=0 messages=0
+    refused_with "$1" "$2" 4.7.0 "malformed AUTH LOGIN challenge" \
+        auth_responses=0 mail=0 data=0 messages=0
 }
 hs_server nob64 "$CASES/09-auth-challenge-not-base64.json"
 hs_conf nob64login auth login
@@ -116,10 +114,9 @@ weak lax-auth check_bad_challenge nob64
 # The same server with PLAIN (initial response): a 334 is not success, and
 # the helper says no more.  The check does not depend on the lax switch.
 check_plain_334() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.7.0 "authentication as alice with PLAIN failed: 334 this is not base64!" ||
-        return 1
-    expect_facts "$1" auth_responses=0 mail=0 messages=0
+    refused_with "$1" "$2" 4.7.0 \
+        "authentication as alice with PLAIN failed: 334 this is not base64!" \
+        auth_responses=0 mail=0 messages=0
 }
 hs_conf nob64plain
 real check_plain_334 nob64plain
@@ -127,9 +124,8 @@ real check_plain_334 nob64plain
 # One 70000-byte challenge line: the reply parser's bound, not the lax
 # switch, stops it, so real helper only.
 check_huge_challenge() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.5.0 "reply line too long" || return 1
-    expect_facts "$1" auth_responses=0 mail=0 messages=0
+    refused_with "$1" "$2" 4.5.0 "reply line too long" \
+        auth_responses=0 mail=0 messages=0
 }
 hs_server huge "$CASES/09-auth-challenge-oversized.json"
 hs_conf huge auth login
@@ -152,10 +148,9 @@ real check_endless endless
 
 # No 235: a 250 "Authentication successful" is not success.  Real only.
 check_no_235() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.7.0 "authentication as alice with PLAIN failed: 250 2.7.0" ||
-        return 1
-    expect_facts "$1" mail=0 data=0 messages=0
+    refused_with "$1" "$2" 4.7.0 \
+        "authentication as alice with PLAIN failed: 250 2.7.0" \
+        mail=0 data=0 messages=0
 }
 hs_server no235 "$CASES/09-auth-no-235.json"
 hs_conf no235
@@ -173,9 +168,8 @@ hs_conf scram auth scram-sha-256
 real check_scram_ok scram
 
 check_scram_bad_sig() {
-    hs_run "$1" "$2" -i "$1@test"
-    expect_refused "$1" 4.7.0 "the server signature does not verify" || return 1
-    expect_facts "$1" mail=0 data=0 messages=0
+    refused_with "$1" "$2" 4.7.0 "the server signature does not verify" \
+        mail=0 data=0 messages=0
 }
 hs_server scramsig "$CASES/09-scram-bad-signature.json"
 hs_conf scramsig auth scram-sha-256

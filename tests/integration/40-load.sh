@@ -8,14 +8,7 @@
 rig_env
 need_cmd smtp-source
 tmp=$(mktmp)
-conf_file "$tmp/submit.conf" <<CONF
-account rig
-host localhost
-port $RIG_SUB_PORT
-tls_trust_file $RIG_CA
-user alice
-password $RIG_ALICE_PASS
-CONF
+rig_account | conf_file "$tmp/submit.conf"
 id=L$$x$RANDOM
 
 # The C driver: 200 threads, 400 messages.

@@ -29,16 +29,6 @@ example() {
 for n in program cron systemd session machine; do
     [ -n "$(example $n)" ] || fail "README has no example \"$n\""
 done
-rig_conf() {
-    cat <<CONF
-account rig
-host localhost
-port $RIG_SUB_PORT
-tls_trust_file $RIG_CA
-user alice
-password $RIG_ALICE_PASS
-CONF
-}
 count() { "$RIG" count-mail "$SUBMITIFY_RIG" bob "$1"; }
 arrives() { # NEEDLE BEFORE
     local i
@@ -49,7 +39,7 @@ arrives() { # NEEDLE BEFORE
     return 1
 }
 mkdir -p "$tmp/home/.config/submitify"
-rig_conf | conf_file "$tmp/home/.config/submitify/submit.conf"
+rig_account | conf_file "$tmp/home/.config/submitify/submit.conf"
 path="$inst/usr/local/bin:/usr/bin:/bin"
 
 # One program.
@@ -71,7 +61,7 @@ arrives "nightly report" "$before" || fail "cron: not delivered"
 note "cron: delivered"
 
 # systemd: the unit's Environment= lines around a plain client.
-rig_conf | conf_file "$tmp/legacy.conf"
+rig_account | conf_file "$tmp/legacy.conf"
 mapfile -t unitenv < <(example systemd | sed -n 's/^Environment=//p')
 [ "${#unitenv[@]}" = 2 ] || fail "systemd: expected two Environment= lines"
 env -i PATH=/usr/bin:/bin "${unitenv[@]}" "$TESTBIN/smtpclient" -q \

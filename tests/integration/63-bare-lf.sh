@@ -45,14 +45,7 @@ python3 "$tmp/lf.py" 127.0.0.1 "$RIG_SMTP_PORT" "direct-$id@test" > "$tmp/direct
 grep -q "^550" "$tmp/direct.out" || fail "the server did not reject bare LF itself: $(cat "$tmp/direct.out")"
 note "directly: $(grep '^550' "$tmp/direct.out")"
 
-conf_file "$tmp/on.conf" <<CONF
-account rig
-host localhost
-port $RIG_SUB_PORT
-tls_trust_file $RIG_CA
-user alice
-password $RIG_ALICE_PASS
-CONF
+rig_account | conf_file "$tmp/on.conf"
 LD_PRELOAD=$SHIM SUBMITIFY_CONF=$tmp/on.conf timeout 30 python3 "$tmp/lf.py" \
     192.0.2.28 25 "repaired-$id@test" > "$tmp/on.out" 2>&1
 grep -q "^250 2.0.0 Ok: queued" "$tmp/on.out" || fail "repair on: $(cat "$tmp/on.out")"
@@ -60,15 +53,7 @@ f=$("$RIG" wait-mail "$rig" bob "repaired-$id@test" 20) || fail "repair on: not 
 grep -q "^line two$" "$f" || fail "the body lost a line"
 note "through submitify: delivered"
 
-conf_file "$tmp/off.conf" <<CONF
-account rig
-host localhost
-port $RIG_SUB_PORT
-tls_trust_file $RIG_CA
-user alice
-password $RIG_ALICE_PASS
-fix_bare_lf off
-CONF
+rig_account fix_bare_lf off | conf_file "$tmp/off.conf"
 LD_PRELOAD=$SHIM SUBMITIFY_CONF=$tmp/off.conf timeout 30 python3 "$tmp/lf.py" \
     192.0.2.28 25 "unrepaired-$id@test" > "$tmp/off.out" 2>&1
 grep -q "^421 4.5.0 submitify: bare LF in the message" "$tmp/off.out" ||

@@ -71,6 +71,18 @@ rig_env() {
     . "$SUBMITIFY_RIG/rig.env"
 }
 
+# rig_account [KEY VALUE]...: the rig's submission account (alice, port
+# 587 with STARTTLS, the rig's CA) and any further lines, for conf_file.
+rig_account() {
+    printf 'account rig\nhost localhost\nport %s\ntls_trust_file %s\n' \
+        "$RIG_SUB_PORT" "$RIG_CA"
+    printf 'user alice\npassword %s\n' "$RIG_ALICE_PASS"
+    while [ $# -ge 2 ]; do
+        printf '%s %s\n' "$1" "$2"
+        shift 2
+    done
+}
+
 assert_contains() {
     grep -qF -- "$2" "$1" || fail "$1 does not contain: $2"
 }

@@ -21,14 +21,7 @@ W=("$SUBMITIFY")
 
 tmp=$(mktmp)
 conf=$tmp/submit.conf
-conf_file "$conf" <<EOF
-account rig
-host localhost
-port $RIG_SUB_PORT
-tls_trust_file $RIG_CA
-user alice
-password $RIG_ALICE_PASS
-EOF
+rig_account | conf_file "$conf"
 ID=$TEST_NAME-$$-$RANDOM
 bad=0
 failures=""

@@ -29,14 +29,7 @@ rt_setup() {
     # mktmp's own on_exit ran in the $(...) subshell and is lost: again here.
     on_exit "rm -rf '$RT_TMP'"
     RT_CONF=$RT_TMP/submit.conf
-    conf_file "$RT_CONF" <<EOF
-account rig
-host localhost
-port $RIG_SUB_PORT
-tls_trust_file $RIG_CA
-user alice
-password $RIG_ALICE_PASS
-EOF
+    rig_account | conf_file "$RT_CONF"
     RT_TAG="$TEST_NAME.$$.$(date +%s%N)"
 }
 
