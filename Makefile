@@ -31,7 +31,7 @@ SHIM_SRC   = shim/init.c shim/connect.c shim/getpeername.c shim/decide.c \
 SHIM_OBJ   = $(SHIM_SRC:.c=.pic.o)
 CORE_SRC   = helper/conf.c helper/util.c helper/log.c helper/smtp.c \
              helper/auth.c helper/crypto.c helper/tls.c helper/session.c \
-             helper/relay.c \
+             helper/relay.c helper/peerid.c \
              shim/decide.c shim/addr.c
 CORE_OBJ   = $(CORE_SRC:.c=.o)
 HELPER_OBJ = helper/main.o $(CORE_OBJ)
@@ -40,7 +40,7 @@ WRAP_OBJ   = helper/submitify.o helper/elfcheck.o $(CORE_OBJ)
 PROGS = shim/libsubmitify.so helper/submitify-helper helper/submitify
 UNITS = tests/unit/check_decide tests/unit/check_smtp tests/unit/check_auth \
         tests/unit/check_conf tests/unit/check_elfcheck
-TESTBIN = tests/bin/smtpclient tests/bin/loadclient tests/bin/probe tests/bin/libprobe_ctor.so \
+TESTBIN = tests/bin/smtpclient tests/bin/loadclient tests/bin/probe tests/bin/racer tests/bin/libprobe_ctor.so \
           tests/bin/libprobe_dlsym.so
 
 all: $(PROGS)
@@ -137,7 +137,7 @@ weak: helper/weak/.built
 WEAK_SRC  = helper/main.c helper/conf.c helper/smtp.c helper/tls.c \
             helper/session.c helper/relay.c
 WEAK_OBJ  = helper/util.o helper/log.o helper/auth.o helper/crypto.o \
-            shim/decide.o shim/addr.o
+            helper/peerid.o shim/decide.o shim/addr.o
 
 helper/weak/.built: $(WEAK_OBJ) helper/*.c helper/*.h shim/*.h
 	@mkdir -p helper/weak

@@ -34,6 +34,7 @@ struct parser {
 	struct conf_account *cur;	/* NULL: in `defaults` */
 	const char *name;
 	int line;
+	int secure;			/* quote nothing of the file */
 	char *err;
 	size_t errlen;
 };
@@ -47,6 +48,13 @@ perr(struct parser *p, const char *fmt, ...)
 	char msg[CONF_ERRLEN];
 	va_list ap;
 
+	if (p->secure) {
+		(void)snprintf(p->err, p->errlen, "%s:%d: not a valid line "
+		    "(details are not shown to a setuid or setgid program's "
+		    "caller; run submitify --check-config as root)", p->name,
+		    p->line);
+		return (-1);
+	}
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -869,8 +877,9 @@ check_accounts(struct parser *p)
 	return (0);
 }
 
-struct conf *
-conf_parse(const char *name, const char *text, char *err, size_t errlen)
+static struct conf *
+parse_text(const char *name, const char *text, int secure, char *err,
+    size_t errlen)
 {
 	struct parser p;
 	const char *s, *nl;
@@ -880,6 +889,7 @@ conf_parse(const char *name, const char *text, char *err, size_t errlen)
 	memset(&p, 0, sizeof(p));
 	err[0] = '\0';
 	p.name = name;
+	p.secure = secure;
 	p.err = err;
 	p.errlen = errlen;
 	account_defaults(&p.defaults);
@@ -919,8 +929,16 @@ fail:
 }
 
 struct conf *
-conf_load(const char *path, int check_perms, char *err, size_t errlen)
+conf_parse(const char *name, const char *text, char *err, size_t errlen)
 {
+
+	return (parse_text(name, text, 0, err, errlen));
+}
+
+struct conf *
+conf_load(const char *path, int flags, char *err, size_t errlen)
+{
+	int check_perms = (flags & (CONF_PERMS | CONF_SECURE)) != 0;
 	struct stat st;
 	struct conf *c;
 	char *text;
@@ -939,6 +957,15 @@ conf_load(const char *path, int check_perms, char *err, size_t errlen)
 	/* Whoever may change the file chooses the server and the commands
 	 * run (passwordeval): only its user, or root. */
 	if (check_perms && !WEAKEN_NO_PERM_CHECK) {
+		/* For a setuid or setgid host, root's file alone: a file of
+		 * the caller's would let the caller choose for the host. */
+		if ((flags & CONF_SECURE) && st.st_uid != 0) {
+			(void)snprintf(err, errlen, "%s: owned by uid %u, not "
+			    "root; a setuid or setgid program uses root's file "
+			    "only", path, (unsigned)st.st_uid);
+			(void)close(fd);
+			return (NULL);
+		}
 		if (st.st_uid != geteuid() && st.st_uid != 0) {
 			(void)snprintf(err, errlen, "%s: owned by another user "
 			    "(uid %u); it must be yours or root's", path,
@@ -966,7 +993,7 @@ conf_load(const char *path, int check_perms, char *err, size_t errlen)
 		free(text);
 		return (NULL);
 	}
-	c = conf_parse(path, text, err, errlen);
+	c = parse_text(path, text, (flags & CONF_SECURE) != 0, err, errlen);
 	explicit_bzero(text, len);
 	free(text);
 	if (c != NULL && check_perms && c->has_password &&

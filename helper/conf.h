@@ -70,12 +70,20 @@ struct conf {
 	size_t nignored;
 };
 
+/* How conf_load() treats the file. */
+#define CONF_PERMS	1	/* only its user or root may change it, and
+				 * a file with a password is private */
+#define CONF_SECURE	2	/* for a setuid/setgid host: root's file only,
+				 * and no error quotes the file's text */
+
 /*
  * Read the file at path.  Returns a new struct conf, or NULL with a
- * "file:line: message" (or "file: message") in err.  When check_perms is
- * set, a file holding a password must be owned by the caller and private.
+ * "file:line: message" (or "file: message") in err.  flags: CONF_PERMS,
+ * CONF_SECURE, or 0 (unit tests).  Under CONF_SECURE an error names the
+ * line and never any of its text: the caller of a setuid program could
+ * otherwise read a file it may not.
  */
-struct conf *conf_load(const char *path, int check_perms, char *err,
+struct conf *conf_load(const char *path, int flags, char *err,
     size_t errlen);
 
 /* Parse text as if read from a file named name (unit tests). */

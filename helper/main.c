@@ -4,25 +4,32 @@
  * upstream session and relays.  Options, wiring and exit codes only.
  */
 #define _GNU_SOURCE
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../shim/contract.h"
 #include "../shim/handoff.h"
 #include "conf.h"
 #include "log.h"
+#include "peerid.h"
 #include "session.h"
 #include "tls.h"
 #include "util.h"
@@ -35,52 +42,40 @@ static void
 usage(void)
 {
 
-	fprintf(stderr, "usage: submitify-helper --listen-fd N --peer ADDR "
-	    "--dest ADDR [--prog NAME] [--pid N] [--secure]\n"
-	    "(started by libsubmitify.so; not meant to be run by hand)\n");
+	fprintf(stderr, "usage: submitify-helper --peer ADDR --dest ADDR "
+	    "--cookie N [--prog NAME] [--pid N] [--secure]\n"
+	    "(started by libsubmitify.so with its listener as fd %d; "
+	    "not meant to be run by hand)\n", HELPER_LISTEN_FD);
 	exit(64);
 }
 
-/* Is the expected peer a wildcard bind ("0.0.0.0:P", "[::]:P")? */
-static const char *
-wild_port(const char *peer)
-{
-
-	if (strncmp(peer, "0.0.0.0:", 8) == 0)
-		return (peer + 7);
-	if (strncmp(peer, "[::]:", 5) == 0)
-		return (peer + 4);
-	return (NULL);
-}
-
+/* A whole decimal number, or -1 (and usage) for anything else. */
 static int
-peer_ok(const char *expect, const struct sockaddr *sa, const char *got)
+parse_num(const char *s, unsigned long long *out)
 {
-	const char *wp = wild_port(expect), *gp;
+	char *end;
 
-	if (strcmp(expect, got) == 0)
-		return (1);
-	if (wp == NULL || (gp = strrchr(got, ':')) == NULL ||
-	    strcmp(wp, gp) != 0)
-		return (0);
-	/* A wildcard-bound socket reaches loopback from a loopback address. */
-	if (sa->sa_family == AF_INET)
-		return (strncmp(got, "127.", 4) == 0);
-	return (strncmp(got, "[::1]:", 6) == 0);
+	if (*s < '0' || *s > '9')
+		return (-1);
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return (errno != 0 || *end != '\0' ? -1 : 0);
 }
 
 /*
- * Accept the program's connection: only the one whose source is the
- * program's socket; anyone else racing to the listener is refused.
+ * Accept the program's connection: only the one whose other end is the
+ * program's own socket (its cookie).  Anyone else at the listener, from
+ * whatever address, is closed unanswered.
  */
 static int
-accept_program(int lfd, const char *expect, char *refused, size_t rlen)
+accept_program(int lfd, uint64_t want, char *first, size_t flen,
+    int *nrefused)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct pollfd p;
 	long long until = now_ms() + ACCEPT_MS;
-	char got[80];
+	uint64_t cookie;
 	int fd, r, one = 1;
 
 	p.fd = lfd;
@@ -99,19 +94,51 @@ accept_program(int lfd, const char *expect, char *refused, size_t rlen)
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
-		if (handoff_fmt_addr((struct sockaddr *)&ss, got,
-		    sizeof(got)) == 0 && peer_ok(expect,
-		    (struct sockaddr *)&ss, got)) {
+		if (peerid_cookie(fd, &cookie) == 0 && cookie == want) {
 			/* Replies are small and each is awaited: no Nagle. */
 			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 			    sizeof(one));
 			return (fd);
 		}
-		/* Logged once the log is configured. */
-		(void)snprintf(refused, rlen, "refused %s at the handoff "
-		    "listener (expected %s)", got, expect);
+		/* Logged once the log is configured: the first one, and how
+		 * many there were. */
+		if ((*nrefused)++ == 0 && handoff_fmt_addr(
+		    (struct sockaddr *)&ss, first, flen) != 0)
+			(void)snprintf(first, flen, "?");
 		(void)close(fd);
 	}
+}
+
+/*
+ * Does this process run for a setuid or setgid program, or one with file
+ * capabilities?  The shim says so with --secure; the kernel's AT_SECURE
+ * and the ids themselves say so without it.
+ */
+static int
+running_secure(int flag)
+{
+
+	return (flag || getauxval(AT_SECURE) != 0 || getuid() != geteuid() ||
+	    getgid() != getegid());
+}
+
+/*
+ * For a setuid or setgid host, be the host's effective user and group
+ * wholly: the caller can then no longer signal or trace the helper, and
+ * a passwordeval shell (which drops privileges it finds in effective ids
+ * alone) runs as the host's user, as the administrator wrote it for.
+ */
+static int
+become_effective(void)
+{
+	uid_t u = geteuid();
+	gid_t g = getegid();
+
+	if (u == 0 && setgroups(0, NULL) != 0)
+		return (-1);
+	if (setresgid(g, g, g) != 0 || setresuid(u, u, u) != 0)
+		return (-1);
+	return (0);
 }
 
 /* "ADDR:PORT" or "[ADDR]:PORT" to family and address bytes. */
@@ -144,33 +171,42 @@ main(int argc, char **argv)
 	struct session s;
 	struct conf *conf = NULL;
 	unsigned char addr[16];
-	char err[CONF_ERRLEN], *path = NULL, refused[200] = "";
+	char err[CONF_ERRLEN], *path = NULL, refused[80] = "";
 	char *prog_copy = NULL;
 	long pid = 0;
 	long long t0 = now_ms();
-	int lfd = -1, secure = 0, msmtprc, family = 0, i, rc = 1, budget;
+	unsigned long long num;
+	uint64_t cookie = 0;
+	int secure = 0, have_cookie = 0, nrefused = 0, msmtprc, family = 0;
+	int i, rc = 1, budget, idfail = 0;
 	const char *env;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--secure") == 0)
+		if (strcmp(argv[i], HELPER_OPT_SECURE) == 0)
 			secure = 1;
 		else if (i + 1 >= argc)
 			usage();
-		else if (strcmp(argv[i], "--listen-fd") == 0)
-			lfd = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--peer") == 0)
+		else if (strcmp(argv[i], HELPER_OPT_PEER) == 0)
 			peer = argv[++i];
-		else if (strcmp(argv[i], "--dest") == 0)
+		else if (strcmp(argv[i], HELPER_OPT_DEST) == 0)
 			dest = argv[++i];
-		else if (strcmp(argv[i], "--prog") == 0)
+		else if (strcmp(argv[i], HELPER_OPT_COOKIE) == 0) {
+			if (parse_num(argv[++i], &num) != 0)
+				usage();
+			cookie = (uint64_t)num;
+			have_cookie = 1;
+		} else if (strcmp(argv[i], HELPER_OPT_PROG) == 0)
 			prog = argv[++i];
-		else if (strcmp(argv[i], "--pid") == 0)
-			pid = atol(argv[++i]);
-		else
+		else if (strcmp(argv[i], HELPER_OPT_PID) == 0) {
+			if (parse_num(argv[++i], &num) != 0 || num > LONG_MAX)
+				usage();
+			pid = (long)num;
+		} else
 			usage();
 	}
-	if (lfd < 0 || peer == NULL || dest == NULL)
+	if (peer == NULL || dest == NULL || !have_cookie)
 		usage();
+	secure = running_secure(secure);
 	/* The program's name goes into log lines: no control characters
 	 * (a setuid host's name is whatever its caller chose). */
 	if ((prog_copy = xstrdup(prog)) != NULL) {
@@ -194,6 +230,8 @@ main(int argc, char **argv)
 		(void)setenv("PATH", "/usr/bin:/bin", 1);
 		if (pw != NULL && pw->pw_dir != NULL)
 			(void)setenv("HOME", pw->pw_dir, 1);
+		if (become_effective() != 0)
+			idfail = errno;
 	}
 	/* No core file or ptrace peek at the credentials. */
 	if (!WEAKEN_NO_WIPE)
@@ -204,14 +242,20 @@ main(int argc, char **argv)
 	s.ufd = -1;
 	(void)snprintf(s.dest, sizeof(s.dest), "%s", dest);
 
-	s.cfd = accept_program(lfd, peer, refused, sizeof(refused));
-	(void)close(lfd);
+	s.cfd = accept_program(HELPER_LISTEN_FD, cookie, refused,
+	    sizeof(refused), &nrefused);
+	(void)close(HELPER_LISTEN_FD);
 	if (s.cfd < 0) {
 		log_session(1, "dest=%s: the program's connection did not "
 		    "arrive", dest);
 		return (1);
 	}
 
+	if (idfail != 0) {
+		(void)session_fail(&s, FAIL_CONFIG, "cannot take the program's "
+		    "effective user and group: %s", strerror(idfail));
+		goto refuse;
+	}
 	if (!secure && (env = getenv("SUBMITIFY_DEBUG")) != NULL &&
 	    strcmp(env, "1") == 0)
 		log_configure(NULL, 0, 1);
@@ -224,7 +268,8 @@ main(int argc, char **argv)
 		    "SUBMITIFY_CONF or write ~/.config/submitify/submit.conf");
 		goto refuse;
 	}
-	if ((conf = conf_load(path, 1, err, sizeof(err))) == NULL) {
+	if ((conf = conf_load(path, secure ? CONF_SECURE : CONF_PERMS, err,
+	    sizeof(err))) == NULL) {
 		(void)session_fail(&s, FAIL_CONFIG, "%s", err);
 		goto refuse;
 	}
@@ -237,8 +282,10 @@ main(int argc, char **argv)
 		goto refuse;
 	}
 	log_configure(s.acct->logfile, s.acct->syslog, log_debugging());
-	if (refused[0] != '\0')
-		log_warn("%s", refused);
+	if (nrefused > 0)
+		log_warn("refused %s%s at the handoff listener: not the "
+		    "program's socket", refused, nrefused > 1 ? " and others" :
+		    "");
 	budget = s.acct->timeout > 0 ? s.acct->timeout : BUDGET_S;
 	if (WEAKEN_GREET_EARLY)
 		(void)send(s.cfd, "220 submitify\r\n", 15, MSG_NOSIGNAL);

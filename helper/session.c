@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -224,7 +225,11 @@ up_connect(struct session *s)
 			continue;
 		}
 		s->ufd = fd;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		/* The system call itself: with the shim preloaded machine-wide
+		 * (/etc/ld.so.preload) it is in this process too, and must not
+		 * take the helper's own connection (intercept_ports may name
+		 * the submission port). */
+		if (syscall(SYS_connect, fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		if (errno == EINPROGRESS) {
 			if (up_wait(s, POLLOUT) != 0) {

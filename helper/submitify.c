@@ -377,7 +377,7 @@ main(int argc, char **argv)
 	if (msmtprc)
 		fprintf(stderr, "%s: no submit.conf found; reading %s\n",
 		    progname, path);
-	if ((c = conf_load(path, 1, err, sizeof(err))) == NULL) {
+	if ((c = conf_load(path, CONF_PERMS, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", progname, err);
 		return (EX_CONFIG);
 	}

@@ -45,13 +45,7 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return (shim_real_connect(fd, (struct sockaddr *)&via, vialen));
 	}
 
-	req.helper = st->helper;
-	req.prog = program_invocation_short_name;
-	req.pid = (long)getpid();
-	req.errfd = shim_stderr_fd();
-	req.environ = environ;
-	req.secure = st->secure;
-	if (handoff_start(fd, sa, len, &req, &link) != 0) {
+	if (handoff_open(fd, sa, len, &link) != 0) {
 		/* connect() may fail this way; the host retries later. */
 		if (errno != EINTR && errno != EADDRINUSE &&
 		    errno != EADDRNOTAVAIL && errno != EAFNOSUPPORT &&
@@ -59,12 +53,30 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 			errno = ECONNREFUSED;
 		return (-1);
 	}
+	/*
+	 * The program's connection is queued at the listener before the
+	 * helper exists: the listener's port is visible to others only for
+	 * the moment between listen() and this connect().
+	 */
 	errno = saved;
 	r = shim_real_connect(fd, (struct sockaddr *)&link.via, link.vialen);
 	saved = errno;
-	if (r == 0 || errno == EINPROGRESS || errno == EINTR)
-		peers_add(fd, sa, len, (struct sockaddr *)&link.via,
-		    link.vialen);
+	if (r == 0 || saved == EINPROGRESS || saved == EINTR) {
+		req.helper = st->helper;
+		req.prog = program_invocation_short_name;
+		req.pid = (long)getpid();
+		req.errfd = shim_stderr_fd();
+		req.environ = environ;
+		req.secure = st->secure;
+		if (handoff_spawn(&req, &link) != 0) {
+			/* Closing the listener resets the queued connection. */
+			r = -1;
+			saved = ECONNREFUSED;
+		} else
+			peers_add(fd, sa, len, (struct sockaddr *)&link.via,
+			    link.vialen);
+	}
+	handoff_close(fd, &link);
 	errno = saved;
 	return (r);
 pass:

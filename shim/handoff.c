@@ -16,10 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "contract.h"
 #include "handoff.h"
 
 #define STACK_SIZE	(64 * 1024)
-#define ADDRLEN		64
 
 /* What the two short-lived clones need; they share our memory. */
 struct spawn {
@@ -80,9 +80,9 @@ grandchild(void *arg)
 	if (l < 0 || nul < 0)
 		goto fail;
 	if (dup2(nul, 0) < 0 || dup2(nul, 1) < 0 ||
-	    dup2(e >= 0 ? e : nul, 2) < 0 || dup2(l, 3) < 0)
+	    dup2(e >= 0 ? e : nul, 2) < 0 || dup2(l, HELPER_LISTEN_FD) < 0)
 		goto fail;
-	close_from(4);
+	close_from(HELPER_LISTEN_FD + 1);
 
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
@@ -145,19 +145,39 @@ port_of(const struct sockaddr_storage *ss)
 
 /*
  * Bind fd to a loopback address of its family, port 0, unless it is bound
- * already; leave its local address in *local.
+ * already; leave its local address in *local.  While the shim binds it,
+ * SO_REUSEADDR and SO_REUSEPORT are off, whatever the program set: with
+ * either on, another user could bind the same address and port and reach
+ * the listener from it.  link->reuse keeps the program's values, and
+ * handoff_close() puts them back once the socket is connected.
  */
 static int
-bind_loopback(int fd, struct sockaddr_storage *local, socklen_t *llen)
+bind_loopback(int fd, struct sockaddr_storage *local, socklen_t *llen,
+    struct handoff_link *link)
 {
+	static const int opts[2] = { SO_REUSEADDR, SO_REUSEPORT };
 	struct sockaddr_in sin;
 	struct sockaddr_in6 sin6;
+	socklen_t olen;
+	int i, off = 0;
 
 	*llen = sizeof(*local);
 	if (getsockname(fd, (struct sockaddr *)local, llen) != 0)
 		return (-1);
 	if (port_of(local) != 0)
 		return (0);
+	for (i = 0; i < 2; i++) {
+		olen = sizeof(link->reuse[i]);
+		if (getsockopt(fd, SOL_SOCKET, opts[i], &link->reuse[i],
+		    &olen) != 0)
+			link->reuse[i] = 0;
+		if (link->reuse[i] != 0) {
+			if (setsockopt(fd, SOL_SOCKET, opts[i], &off,
+			    sizeof(off)) != 0)
+				return (-1);
+			link->restore = 1;
+		}
+	}
 	if (local->ss_family == AF_INET) {
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
@@ -188,7 +208,9 @@ bind_loopback(int fd, struct sockaddr_storage *local, socklen_t *llen)
 
 /*
  * Open the one-shot listener on loopback, reachable from fd's address, and
- * fill *via with the address fd must connect to.
+ * fill link->via with the address fd must connect to.  The backlog is the
+ * largest the kernel allows: others who flood the listener before the
+ * program's connection is queued must fill all of it to delay that.
  */
 static int
 open_listener(const struct sockaddr_storage *local, struct handoff_link *link)
@@ -217,7 +239,7 @@ open_listener(const struct sockaddr_storage *local, struct handoff_link *link)
 	if (lfd < 0)
 		return (-1);
 	if (bind(lfd, (struct sockaddr *)&link->via, link->vialen) != 0 ||
-	    listen(lfd, 8) != 0 ||
+	    listen(lfd, SOMAXCONN) != 0 ||
 	    getsockname(lfd, (struct sockaddr *)&bound, &blen) != 0)
 		goto fail;
 	if (v4) {
@@ -246,32 +268,55 @@ fail:
 }
 
 int
-handoff_start(int fd, const struct sockaddr *dest, socklen_t destlen,
-    const struct handoff_req *req, struct handoff_link *link)
+handoff_open(int fd, const struct sockaddr *dest, socklen_t destlen,
+    struct handoff_link *link)
 {
 	struct sockaddr_storage local;
-	socklen_t llen;
-	struct spawn s;
-	char peer[ADDRLEN], dst[ADDRLEN], pid[24], prog[64];
-	char *argv[12];
-	char *map, **envp;
-	size_t nenv, i, j, maplen;
-	int lfd, saved, argc;
+	socklen_t llen, clen;
+	int saved;
 
 	(void)destlen;
-	if (bind_loopback(fd, &local, &llen) != 0)
-		return (-1);
+	memset(link, 0, sizeof(*link));
+	link->lfd = -1;
+	if (bind_loopback(fd, &local, &llen, link) != 0)
+		goto fail;
 	/* An address we cannot name, or a non-local one the listener cannot
 	 * tell apart: refuse rather than serve a stranger. */
-	if (handoff_fmt_addr((struct sockaddr *)&local, peer, sizeof(peer)) ||
-	    handoff_fmt_addr(dest, dst, sizeof(dst))) {
+	if (handoff_fmt_addr((struct sockaddr *)&local, link->peer,
+	    sizeof(link->peer)) ||
+	    handoff_fmt_addr(dest, link->dest, sizeof(link->dest))) {
 		errno = EAFNOSUPPORT;
-		return (-1);
+		goto fail;
 	}
-	(void)snprintf(pid, sizeof(pid), "%ld", req->pid);
+	/* The socket's own identity, which no other socket shares. */
+	clen = sizeof(link->cookie);
+	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &link->cookie, &clen) != 0)
+		goto fail;
+	if ((link->lfd = open_listener(&local, link)) < 0)
+		goto fail;
+	return (0);
+fail:
+	saved = errno;
+	handoff_close(fd, link);
+	errno = saved;
+	return (-1);
+}
 
-	if ((lfd = open_listener(&local, link)) < 0)
-		return (-1);
+int
+handoff_spawn(const struct handoff_req *req, struct handoff_link *link)
+{
+	struct spawn s;
+	char pid[HELPER_NUM_MAX], cookie[HELPER_NUM_MAX], prog[HELPER_PROG_MAX];
+	char *argv[HA_SLOTS];
+	char *map, **envp;
+	size_t nenv, i, j, maplen;
+	int saved;
+
+	(void)snprintf(pid, sizeof(pid), "%ld", req->pid);
+	(void)snprintf(cookie, sizeof(cookie), "%llu",
+	    (unsigned long long)link->cookie);
+	(void)snprintf(prog, sizeof(prog), "%s",
+	    req->prog != NULL ? req->prog : "?");
 
 	nenv = 0;
 	if (req->environ != NULL)
@@ -280,12 +325,8 @@ handoff_start(int fd, const struct sockaddr *dest, socklen_t destlen,
 	maplen = 2 * STACK_SIZE + (nenv + 1) * sizeof(char *);
 	map = mmap(NULL, maplen, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (map == MAP_FAILED) {
-		saved = errno;
-		(void)close(lfd);
-		errno = saved;
+	if (map == MAP_FAILED)
 		return (-1);
-	}
 	/*
 	 * The helper must not load this library again; and when the host runs
 	 * with AT_SECURE, none of submitify's settings from the environment of
@@ -302,40 +343,54 @@ handoff_start(int fd, const struct sockaddr *dest, socklen_t destlen,
 	}
 	envp[j] = NULL;
 
-	argc = 0;
-	argv[argc++] = (char *)"submitify-helper";
-	argv[argc++] = (char *)"--listen-fd";
-	argv[argc++] = (char *)"3";
-	argv[argc++] = (char *)"--peer";
-	argv[argc++] = peer;
-	argv[argc++] = (char *)"--dest";
-	argv[argc++] = dst;
-	argv[argc++] = (char *)"--prog";
-	(void)snprintf(prog, sizeof(prog), "%s",
-	    req->prog != NULL ? req->prog : "?");
-	argv[argc++] = prog;
-	argv[argc++] = (char *)"--pid";
-	argv[argc++] = pid;
-	if (req->secure)
-		argv[argc++] = (char *)"--secure";
-	argv[argc] = NULL;
+	/* Every slot by its index (shim/contract.h): nothing is counted. */
+	argv[HA_NAME] = (char *)"submitify-helper";
+	argv[HA_PEER_OPT] = (char *)HELPER_OPT_PEER;
+	argv[HA_PEER] = link->peer;
+	argv[HA_DEST_OPT] = (char *)HELPER_OPT_DEST;
+	argv[HA_DEST] = link->dest;
+	argv[HA_COOKIE_OPT] = (char *)HELPER_OPT_COOKIE;
+	argv[HA_COOKIE] = cookie;
+	argv[HA_PROG_OPT] = (char *)HELPER_OPT_PROG;
+	argv[HA_PROG] = prog;
+	argv[HA_PID_OPT] = (char *)HELPER_OPT_PID;
+	argv[HA_PID] = pid;
+	argv[HA_SECURE] = req->secure ? (char *)HELPER_OPT_SECURE : NULL;
+	argv[HA_END] = NULL;
 
 	memset(&s, 0, sizeof(s));
 	s.path = req->helper;
 	s.argv = argv;
 	s.envp = envp;
-	s.listenfd = lfd;
+	s.listenfd = link->lfd;
 	s.errfd = req->errfd;
 	s.stack2 = map + 2 * STACK_SIZE;
 	if (spawn_helper(&s, map + STACK_SIZE) != 0) {
 		saved = errno;
 		(void)munmap(map, maplen);
-		(void)close(lfd);
 		errno = saved;
 		return (-1);
 	}
 	(void)munmap(map, maplen);
 	/* The helper holds its own copy of the listener. */
-	(void)close(lfd);
+	(void)close(link->lfd);
+	link->lfd = -1;
 	return (0);
+}
+
+void
+handoff_close(int fd, struct handoff_link *link)
+{
+	static const int opts[2] = { SO_REUSEADDR, SO_REUSEPORT };
+	int i, saved = errno;
+
+	if (link->lfd >= 0)
+		(void)close(link->lfd);
+	link->lfd = -1;
+	for (i = 0; i < 2 && link->restore; i++)
+		if (link->reuse[i] != 0)
+			(void)setsockopt(fd, SOL_SOCKET, opts[i],
+			    &link->reuse[i], sizeof(link->reuse[i]));
+	link->restore = 0;
+	errno = saved;
 }

@@ -4,9 +4,11 @@
  *
  * The program's socket stays the socket it created (options, flags and fd
  * number unchanged); it is connected to a loopback listener that exists
- * only for this handoff.  The helper accepts on that listener and serves
- * only the connection whose source is exactly this socket's address, so a
- * local process racing to the listener is refused.
+ * only for this handoff, before the helper is even started.  The helper
+ * accepts on that listener and serves only the connection whose other end
+ * is this very socket (its SO_COOKIE, looked up through sock_diag), so a
+ * process of anyone's racing to the listener is refused, whatever address
+ * it connects from.
  *
  * Nothing here depends on running inside the host process: a supervisor
  * that holds a duplicate of the socket can use it the same way.
@@ -15,6 +17,10 @@
 #define SUBMITIFY_HANDOFF_H
 
 #include <sys/socket.h>
+
+#include <stdint.h>
+
+#include "contract.h"
 
 struct handoff_req {
 	const char *helper;		/* path of submitify-helper */
@@ -25,22 +31,43 @@ struct handoff_req {
 	int secure;			/* the host runs with AT_SECURE */
 };
 
-/* The loopback addresses of one handoff, kept for getpeername(). */
+/* One handoff in progress: what the helper and getpeername() need. */
 struct handoff_link {
 	struct sockaddr_storage via;	/* the listener the socket connects to */
 	socklen_t vialen;
+	int lfd;			/* the listener, until the helper has it */
+	uint64_t cookie;		/* the program socket's SO_COOKIE */
+	int reuse[2];			/* SO_REUSEADDR, SO_REUSEPORT as set */
+	int restore;			/* reuse[] must be put back */
+	char peer[HELPER_ADDR_MAX];	/* the socket's local address */
+	char dest[HELPER_ADDR_MAX];	/* where the program wanted to go */
 };
 
 /*
- * Prepare fd for the handoff and start the helper for the original
- * destination dest (destlen bytes): bind fd to loopback if it is unbound,
- * open the one-shot listener, start the helper detached from this process
- * (it is never this process's child), and fill *link.  The caller then
- * connects fd to link->via itself.  Returns 0, or -1 with errno set to a
- * value that connect() may return.
+ * Prepare fd for the handoff to the original destination dest (destlen
+ * bytes): bind fd to loopback if it is unbound (with SO_REUSEADDR and
+ * SO_REUSEPORT off meanwhile), note its identity, and open the one-shot
+ * listener; fill *link.  The caller then connects fd to link->via itself,
+ * calls handoff_spawn() once the connection is queued, and handoff_close()
+ * in every case.  Returns 0, or -1 with errno set to a value that
+ * connect() may return (link is closed then).
  */
-int handoff_start(int fd, const struct sockaddr *dest, socklen_t destlen,
-    const struct handoff_req *req, struct handoff_link *link);
+int handoff_open(int fd, const struct sockaddr *dest, socklen_t destlen,
+    struct handoff_link *link);
+
+/*
+ * Start the helper for link, detached from this process (it is never this
+ * process's child), and hand it the listener, which is closed here.
+ * Returns 0, or -1 with errno set.
+ */
+int handoff_spawn(const struct handoff_req *req, struct handoff_link *link);
+
+/*
+ * End the handoff on fd's side: close the listener if the helper did not
+ * take it, and give fd back the SO_REUSEADDR and SO_REUSEPORT values the
+ * program had set.  Preserves errno.
+ */
+void handoff_close(int fd, struct handoff_link *link);
 
 /*
  * Render sa as "ADDR:PORT" (IPv6 as "[ADDR]:PORT") into buf.  Returns 0, or

@@ -11,13 +11,13 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "shim.h"
 
-extern char *program_invocation_short_name;
 
 #ifndef SUBMITIFY_LIBEXECDIR
 #define SUBMITIFY_LIBEXECDIR "/usr/local/libexec/submitify"
@@ -25,6 +25,7 @@ extern char *program_invocation_short_name;
 
 static struct shim_state state;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int ready;		/* shim_init() has run */
 
 /* Identity of fd 2 when the library was loaded. */
 static struct {
@@ -125,20 +126,29 @@ shim_init(void)
 	decide_default_ports(&state.ports);
 	if (!state.secure && (env = getenv("SUBMITIFY_PORTS")) != NULL)
 		(void)decide_parse_ports(env, &state.ports);
-	/* Preloaded machine-wide (/etc/ld.so.preload), the library is in
-	 * submitify's own programs too: they must reach the server itself. */
-	if (strcmp(program_invocation_short_name, "submitify-helper") == 0 ||
-	    strcmp(program_invocation_short_name, "submitify") == 0)
-		state.ports.n = 0;
+	/* submitify's own programs, preloaded machine-wide, are not told
+	 * apart by name: they connect with the system call itself. */
 	find_helper();
 }
 
+/*
+ * Signals are blocked while this thread initialises: a handler that calls
+ * connect() would otherwise wait in pthread_once() for the very
+ * initialisation it interrupted.  Other threads wait for it as usual.
+ */
 const struct shim_state *
 shim_get(void)
 {
+	sigset_t all, old;
 	int saved = errno;
 
+	if (__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
+		return (&state);
+	sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
 	(void)pthread_once(&once, shim_init);
+	__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return (&state);
 }

@@ -30,6 +30,12 @@
  *   probe fork-lock HOST MSGID         fork() while a thread is in the shim
  *   probe stderr-moved HOST MSGID FILE fd 2 reused for a socket, a file
  *   probe subreaper HOST MSGID         a child subreaper host (a note)
+ *   probe reuseopt HOST MSGID addr|port|wild N
+ *                                      N sessions from sockets with
+ *                                      SO_REUSEADDR / SO_REUSEPORT set:
+ *                                      option kept, no SYN retransmitted
+ *   probe siginit                      connect() from a SIGALRM handler
+ *                                      during the first connect()
  *
  * Tools for the scripts, run without the shim:
  *   probe racer FD OUTFILE GATEFILE    connect to the listener FD, create
@@ -747,6 +753,138 @@ setint(int fd, int level, int opt, int v)
 {
 
 	return (setsockopt(fd, level, opt, &v, sizeof(v)));
+}
+
+/* Bind fd to the wildcard address of family, port 0. */
+static int
+bind_wildcard(int fd, int family)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	return (bind(fd, (struct sockaddr *)&ss, family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)));
+}
+
+/*
+ * reuseopt: n sessions, each from a socket with SO_REUSEADDR or
+ * SO_REUSEPORT set before connect() ("wild": SO_REUSEADDR and bound to
+ * the wildcard address by the program itself).  For each: the option still reads 1
+ * afterwards, the kernel never had to send the SYN twice (TCP_INFO), and
+ * the message was accepted.  One check line per failure, one summary.
+ */
+static int
+cmd_reuseopt(const struct sockaddr_storage *dest, socklen_t dlen,
+    const char *base, const char *which, int n)
+{
+	struct tcp_info ti;
+	socklen_t tl;
+	char id[300], suffix[32], tag[64];
+	int opt = strcmp(which, "port") == 0 ? SO_REUSEPORT : SO_REUSEADDR;
+	int wild = strcmp(which, "wild") == 0;
+	int k, fd, ok = 0, kept = 0, noretrans = 0;
+
+	for (k = 1; k <= n; k++) {
+		(void)snprintf(tag, sizeof(tag), "reuse%s #%d", which, k);
+		(void)snprintf(suffix, sizeof(suffix), "%d", k);
+		msgid(id, sizeof(id), base, suffix);
+		if ((fd = socket(dest->ss_family, SOCK_STREAM, 0)) < 0) {
+			check(0, "%s: socket: %s", tag, strerror(errno));
+			continue;
+		}
+		if (setint(fd, SOL_SOCKET, opt, 1) != 0)
+			check(0, "%s: setsockopt: %s", tag, strerror(errno));
+		if (wild && bind_wildcard(fd, dest->ss_family) != 0)
+			check(0, "%s: bind: %s", tag, strerror(errno));
+		if (connect(fd, (const struct sockaddr *)dest, dlen) != 0) {
+			check(0, "%s: connect: %s", tag, strerror(errno));
+			(void)close(fd);
+			continue;
+		}
+		if (getint(fd, SOL_SOCKET, opt) == 1)
+			kept++;
+		else
+			check(0, "%s: the option no longer reads 1", tag);
+		tl = sizeof(ti);
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 &&
+		    ti.tcpi_total_retrans == 0)
+			noretrans++;
+		else
+			check(0, "%s: the connection needed %u retransmissions "
+			    "(a dropped SYN)", tag, ti.tcpi_total_retrans);
+		if (mail_session(fd, id, tag) == 0)
+			ok++;
+		(void)close(fd);
+	}
+	check(ok == n && kept == n && noretrans == n, "reuse%s: %d of %d "
+	    "sessions delivered, option kept in %d, no retransmission in %d",
+	    which, ok, n, kept, noretrans);
+	return (0);
+}
+
+/*
+ * siginit: a signal handler that calls connect() while the first
+ * connect() of the process (to a port that is not taken) is running, so
+ * that it may interrupt the shim's initialisation.  Returns when both
+ * finished; a deadlock is for the caller's time limit to catch.
+ */
+static volatile sig_atomic_t siginit_calls, siginit_armed;
+
+static void
+on_siginit(int sig)
+{
+	struct sockaddr_in sin;
+	int fd, saved = errno;
+
+	(void)sig;
+	/* Not before the main thread's first connect() has begun. */
+	if (siginit_armed &&
+	    (fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) >= 0) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin.sin_port = htons(9);
+		(void)connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+		(void)close(fd);
+	}
+	if (siginit_armed)
+		siginit_calls++;
+	errno = saved;
+}
+
+static int
+cmd_siginit(void)
+{
+	struct sigaction sa;
+	struct itimerval it;
+	struct sockaddr_in sin;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_siginit;
+	sa.sa_flags = SA_RESTART;
+	(void)sigaction(SIGALRM, &sa, NULL);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_usec = 1;
+	it.it_interval.tv_usec = 30;	/* the handler takes about 15 us */
+	(void)setitimer(ITIMER_REAL, &it, NULL);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(9);
+	siginit_armed = 1;
+	(void)connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	/* Long enough for the timer to fire during and after. */
+	while (siginit_calls < 20)
+		;
+	memset(&it, 0, sizeof(it));
+	(void)setitimer(ITIMER_REAL, &it, NULL);
+	(void)close(fd);
+	check(siginit_calls >= 20, "siginit: the handler's connect() calls "
+	    "returned (%d)", (int)siginit_calls);
+	return (0);
 }
 
 /* getsockname: the socket's family, a real address, a real port. */
@@ -2325,7 +2463,14 @@ main(int argc, char **argv)
 	/* A bound on every host scenario: SIGALRM's default action. */
 	(void)alarm(WATCHDOG_S);
 	printf("probe %s: pid %ld\n", cmd, (long)getpid());
-	if (strcmp(cmd, "threads") == 0) {
+	if (strcmp(cmd, "siginit") == 0 && argc == 2)
+		(void)cmd_siginit();
+	else if (strcmp(cmd, "reuseopt") == 0) {
+		if (argc != 6 || (n = atoi(argv[5])) < 1 ||
+		    parse_host(argv[2], 25, &dest, &dlen) != 0)
+			usage();
+		(void)cmd_reuseopt(&dest, dlen, argv[3], argv[4], n);
+	} else if (strcmp(cmd, "threads") == 0) {
 		if (argc != 5 || (n = atoi(argv[2])) < 1 || n > MAXTHREADS ||
 		    parse_host(argv[3], 25, &dest, &dlen) != 0)
 			usage();

@@ -1,0 +1,143 @@
+#!/bin/bash
+# 16-setuid-caller: under a setuid or setgid host (AT_SECURE) the helper
+# takes nothing of the caller's (docs/SECURITY.md case 21).  The library
+# is preloaded machine-wide (/etc/ld.so.preload, in a private mount
+# namespace with /etc overlaid); the caller is user nobody.
+#   setuid-shadow  a setuid-root client; the caller's HOME holds
+#                  .config/submitify/submit.conf as a symlink to a root-only
+#                  file, and /etc/submitify/submit.conf does not exist: the
+#                  program gets a 421 that names no file of the caller's,
+#                  and not a byte of the root-only file reaches it.
+#   setuid-error   /etc/submitify/submit.conf has a bad line holding a
+#                  marker: the 421 names the file and the line, never the
+#                  line's text.
+#   setgid         a setgid-mail client; the caller's own config sends to a
+#                  server of the caller's and logs to a file the caller may
+#                  not write (group mail may): the system account is used,
+#                  the caller's server sees nothing, that file is untouched,
+#                  and the password is read with the host's group.
+# shellcheck disable=SC1091 # sourced from the tree
+. "$(dirname "$0")/../lib/common.sh"
+rig_env
+need_root
+need_cmd unshare setpriv python3
+getent group mail >/dev/null || skip "no group mail"
+tmp=$(mktmp)
+id=$$.$RANDOM
+inst=$tmp/inst
+bad=0
+failures=""
+failed() { bad=$((bad + 1)); failures="$failures; $*"; echo "  $TEST_NAME: FAILED: $*"; }
+make -C "$ROOT" -s install DESTDIR="$inst" PREFIX=/usr/local > "$tmp/install.log" 2>&1 ||
+    fail "make install: $(tail -5 "$tmp/install.log")"
+shim=$inst/usr/local/lib/submitify/libsubmitify.so
+san=$(ldd "$shim" 2>/dev/null | awk '$1 ~ /^libasan/ { print $3 }')
+
+# A root-only file, as /etc/shadow is.
+SECRET="root:\$6\$Shadow-Marker-$id:19000:0:99999:7:::"
+printf '%s\n' "$SECRET" > "$tmp/shadow"
+chmod 600 "$tmp/shadow"
+
+# The caller's home, with its own configuration.
+home=$tmp/home
+mkdir -p "$home/.config/submitify"
+"$ROOT/tests/rig/certs.sh" "$tmp/certs" > /dev/null || fail "certs"
+chmod 755 "$tmp/certs"
+chmod 644 "$tmp/certs"/*.pem
+scripted_start "$tmp" evil --mode starttls --cert "$tmp/certs/server.pem" \
+    --key "$tmp/certs/server.key" --users evil:evil-pw
+cat > "$tmp/evil.conf" <<CONF
+account evil
+host localhost
+port $SCRIPTED_PORT
+tls_trust_file $tmp/certs/ca.pem
+user evil
+passwordeval "echo evil-pw"
+logfile $tmp/mail-only.log
+CONF
+# A file group mail may write and nobody may not.
+: > "$tmp/mail-only.log"
+chown root:mail "$tmp/mail-only.log"
+chmod 664 "$tmp/mail-only.log"
+chown -R 65534:65534 "$home"
+
+# Clients: setuid root and setgid mail.
+cp "$TESTBIN/smtpclient" "$tmp/suid-client"
+chown root:root "$tmp/suid-client"
+chmod 4755 "$tmp/suid-client"
+cp "$TESTBIN/smtpclient" "$tmp/sgid-client"
+chown root:mail "$tmp/sgid-client"
+chmod 2755 "$tmp/sgid-client"
+# The system account's password, for group mail only.
+printf '%s\n' "$RIG_ALICE_PASS" > "$tmp/alice.pw"
+chown root:mail "$tmp/alice.pw"
+chmod 640 "$tmp/alice.pw"
+
+# run_case NAME CLIENT ETC_CONF_FILE|- [noconf]: the client as nobody,
+# inside the namespace, SUBMITIFY_CONF naming the caller's configuration
+# unless noconf; its output in $tmp/NAME.out.
+run_case() {
+    local name=$1 client=$2 etc=$3 conf="SUBMITIFY_CONF=$tmp/evil.conf"
+    [ "${4:-}" = noconf ] && conf=""
+    mkdir -p "$tmp/$name.upper" "$tmp/$name.work"
+    cat > "$tmp/$name.sh" <<SH
+set -e
+mount --make-rprivate /
+mount -t overlay overlay -o lowerdir=/etc,upperdir=$tmp/$name.upper,workdir=$tmp/$name.work /etc
+printf '%s\n' ${san:+$san} $shim > /etc/ld.so.preload
+rm -rf /etc/submitify
+if [ "$etc" != - ]; then
+    mkdir -p /etc/submitify
+    install -m 644 "$etc" /etc/submitify/submit.conf
+fi
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+    env -i PATH=/usr/bin:/bin HOME=$home $conf \
+    $client -i $name-$id@test 192.0.2.32
+SH
+    timeout 60 unshare -m sh "$tmp/$name.sh" > "$tmp/$name.out" 2>&1
+    echo $? > "$tmp/$name.rc"
+    sed "s/^/  $name: /" "$tmp/$name.out"
+}
+no_secret() {
+    if grep -qF "Shadow-Marker-$id" "$tmp/$1.out"; then
+        failed "$1: the root-only file's text reached the caller"
+    fi
+}
+
+# setuid-shadow: no system configuration; the caller's points at the
+# root-only file.  (No SUBMITIFY_CONF either: HOME is the only way in.)
+ln -s "$tmp/shadow" "$home/.config/submitify/submit.conf"
+run_case setuid-shadow "$tmp/suid-client" - noconf
+no_secret setuid-shadow
+grep -q "421.*submitify: no configuration" "$tmp/setuid-shadow.out" ||
+    failed "setuid-shadow: no 421 naming the missing system configuration"
+grep -qF "$home" "$tmp/setuid-shadow.out" &&
+    failed "setuid-shadow: the 421 names a file of the caller's"
+
+# setuid-error: the system file has a bad line; the line is not quoted.
+printf '%s\n' 'account default' 'host localhost' "Bad-Line-Marker-$id value" \
+    > "$tmp/bad.conf"
+run_case setuid-error "$tmp/suid-client" "$tmp/bad.conf"
+grep -q "421.*/etc/submitify/submit.conf:3:" "$tmp/setuid-error.out" ||
+    failed "setuid-error: the 421 does not name the file and line 3"
+grep -qF "Bad-Line-Marker-$id" "$tmp/setuid-error.out" &&
+    failed "setuid-error: the 421 quotes the line's text"
+no_secret setuid-error
+
+# setgid: the caller's own configuration (SUBMITIFY_CONF, HOME) is ignored.
+rm -f "$home/.config/submitify/submit.conf"
+cp "$tmp/evil.conf" "$home/.config/submitify/submit.conf"
+chown 65534:65534 "$home/.config/submitify/submit.conf"
+printf '%s\n' 'account default' 'host localhost' "port $RIG_SUB_PORT" \
+    "tls_trust_file $RIG_CA" 'user alice' "passwordeval \"cat $tmp/alice.pw\"" \
+    > "$tmp/system.conf"
+run_case setgid "$tmp/sgid-client" "$tmp/system.conf"
+[ "$(cat "$tmp/setgid.rc")" = 0 ] || failed "setgid: the client was not served"
+"$RIG" wait-mail "$SUBMITIFY_RIG" bob "setgid-$id@test" 20 > /dev/null ||
+    failed "setgid: not delivered through the system account"
+[ -s "$tmp/mail-only.log" ] && failed "setgid: the caller's logfile was written: $(head -2 "$tmp/mail-only.log")"
+python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["totals"]["sessions"])' \
+    "$tmp/evil.record" 2>/dev/null || failed "setgid: a session reached the caller's server"
+
+[ "$bad" = 0 ] || fail "$bad failure(s)$failures"
+echo "PASS: $TEST_NAME"
