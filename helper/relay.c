@@ -72,6 +72,7 @@ struct relay {
 	int authed;
 	int txn;		/* a MAIL was accepted and not finished */
 	int skipline;		/* dropping the rest of an over-long line */
+	int crlf;		/* the program has ended some line in CRLF */
 	int quit_sent, quit_done;
 	int prog_eof, up_eof;
 	int closing;		/* flush what the program is owed, then end */
@@ -390,6 +391,8 @@ from_program(struct relay *r)
 			r->pinoff += (size_t)k;
 			r->pinlen -= (size_t)k;
 			if (end) {
+				if (r->dd.crlf_seen)
+					r->crlf = 1;
 				r->data = 0;
 				(void)push(r, P_DATAEND);
 			}
@@ -420,8 +423,12 @@ from_program(struct relay *r)
 			r->pinlen -= n + 1;
 			continue;
 		}
-		if (n > 0 && line[n - 1] == '\r')
+		if (n > 0 && line[n - 1] == '\r') {
 			n--;
+			/* This program ends its lines in CRLF: a bare LF
+			 * never ends its message (see smtp_data_feed). */
+			r->crlf = 1;
+		}
 		if (n > SMTP_LINE_MAX) {
 			reply_local(r, "500 5.5.2 submitify: command line too "
 			    "long");
@@ -502,7 +509,7 @@ dispatch(struct relay *r, const struct smtp_reply *rep)
 		r->blocked = 0;
 		if (rep->code == 354) {
 			r->data = 1;
-			smtp_data_init(&r->dd, s->acct->fix_bare_lf);
+			smtp_data_init(&r->dd, s->acct->fix_bare_lf, r->crlf);
 			smtp_hdrfix_init(&r->hf, s->acct->from == NULL ? 0 :
 			    s->acct->from_header == FROMHDR_ON ? 1 :
 			    s->acct->from_header == FROMHDR_AUTO ? 2 : 0,

@@ -331,13 +331,13 @@ smtp_rewrite_mail(const char *line, size_t len, const char *from,
 enum { D_BOL, D_DOT, D_MID };
 
 void
-smtp_data_init(struct smtp_data *d, int repair)
+smtp_data_init(struct smtp_data *d, int repair, int crlf)
 {
 
 	d->repair = repair;
 	d->state = D_BOL;
 	d->cr = 0;
-	d->crlf_seen = 0;
+	d->crlf_seen = crlf != 0;
 	d->prev_bare = 0;
 	d->err = NULL;
 }

@@ -108,24 +108,35 @@ struct smtp_data {
 	int repair;		/* bare LF -> CRLF */
 	int state;		/* where in the line we are */
 	int cr;			/* a CR waits for its LF */
-	int crlf_seen;		/* some line so far ended in CRLF */
+	int crlf_seen;		/* the program has ended some line in CRLF */
 	int prev_bare;		/* the line before ended in a bare LF */
 	const char *err;
 };
 
-void smtp_data_init(struct smtp_data *d, int repair);
+/*
+ * Start a message.  crlf: the program has already shown that it ends its
+ * lines in CRLF (some command line so far, the DATA line included, ended
+ * so).  The relay keeps that from the command lines; it decides whether a
+ * bare LF may end the message.
+ */
+void smtp_data_init(struct smtp_data *d, int repair, int crlf);
 
 /*
  * Copy message bytes from in (n bytes) to out, which must hold 2*n bytes,
  * with every bare LF made CRLF when repair is on.  Stops after the end of
  * data (a line holding a single dot).  Returns the number of input bytes
  * consumed and sets *outn; sets *end to 1 when the end of data was
- * consumed.  Returns -1 (d->err set) on a CR not followed by LF, on a bare
- * LF when repair is off, and on an ambiguous end of data: a dot line next
- * to a bare LF in a message that otherwise ends its lines with CRLF (the
- * program meant it as text; taking it as the end would let the rest be
- * read as commands: SMTP smuggling).  A program that ends every line with
- * a bare LF ends its message with "\n.\n", and that is taken.
+ * consumed.
+ *
+ * Bare-LF repair exists for programs that end EVERY line with a bare LF,
+ * commands included: for them "\n.\n" ends the data.  A program that has
+ * shown CRLF (a command line, the DATA line, or an earlier line of the
+ * message) never has its data ended by "\n.\n", "\n.\r\n" or
+ * "\r\n.\n": the program meant the dot as text, and taking it as the end
+ * would let the rest be read as commands (SMTP smuggling).  Such a message
+ * is refused: -1 with d->err set, never a message and commands.  Also -1 on
+ * a CR not followed by LF (both modes), and on any bare LF when repair is
+ * off.
  */
 long smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
     size_t *outn, int *end);

@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 
 	for (repair = 0; repair <= 1; repair++) {
-		smtp_data_init(&dd, repair);
+		smtp_data_init(&dd, repair, (size > 0 && (data[0] & 1)) != 0);
 		smtp_hdrfix_init(&hf, 1 + repair, "user@example.org");
 		off = 0;
 		memset(tail, 0, sizeof(tail));

@@ -948,6 +948,7 @@ START_TEST(rewrite_small_buffer)
 }
 END_TEST
 
+
 /* ---- the DATA stream ---- */
 
 /*
@@ -1006,7 +1007,7 @@ START_TEST(data_crlf_end)
 	size_t outn;
 	int end;
 
-	smtp_data_init(&d, 1);
+	smtp_data_init(&d, 1, 1);
 	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end),
 	    (long)(strlen(in) - 6));
 	ck_assert_int_eq(end, 1);
@@ -1022,7 +1023,7 @@ START_TEST(data_empty_message)
 	size_t outn;
 	int end;
 
-	smtp_data_init(&d, 0);
+	smtp_data_init(&d, 0, 1);
 	ck_assert_int_eq(feed_once(&d, ".\r\nRSET\r\n", out, &outn, &end), 3);
 	ck_assert_int_eq(end, 1);
 	ck_assert_mem_eq(out, ".\r\n", 3);
@@ -1038,13 +1039,13 @@ START_TEST(data_lf_dot_lf)
 	size_t outn;
 	int end;
 
-	smtp_data_init(&d, 1);
+	smtp_data_init(&d, 1, 0);
 	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end), 4);
 	ck_assert_int_eq(end, 1);
 	ck_assert_uint_eq(outn, strlen(want));
 	ck_assert_mem_eq(out, want, outn);
 
-	smtp_data_init(&d, 0);
+	smtp_data_init(&d, 0, 0);
 	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end), -1);
 	ck_assert_ptr_nonnull(d.err);
 }
@@ -1068,15 +1069,18 @@ START_TEST(data_ambiguous_end)
 	struct smtp_data d;
 	char out[128];
 	size_t outn;
-	int end, repair;
+	int end, repair, crlf;
 
-	for (repair = 0; repair <= 1; repair++) {
-		smtp_data_init(&d, repair);
-		ck_assert_int_eq(feed_once(&d, in, out, &outn, &end), -1);
-		ck_assert_ptr_nonnull(d.err);
-		if (repair)
-			ck_assert_ptr_nonnull(strstr(d.err, "smuggling"));
-	}
+	for (repair = 0; repair <= 1; repair++)
+		for (crlf = 0; crlf <= 1; crlf++) {
+			smtp_data_init(&d, repair, crlf);
+			ck_assert_int_eq(feed_once(&d, in, out, &outn, &end),
+			    -1);
+			ck_assert_ptr_nonnull(d.err);
+			if (repair)
+				ck_assert_ptr_nonnull(strstr(d.err,
+				    "smuggling"));
+		}
 }
 END_TEST
 
@@ -1089,7 +1093,7 @@ START_TEST(data_lf_only_program)
 	size_t outn;
 	int end;
 
-	smtp_data_init(&d, 1);
+	smtp_data_init(&d, 1, 0);
 	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end), 6);
 	ck_assert_int_eq(end, 1);
 	ck_assert_uint_eq(outn, strlen(want));
@@ -1106,7 +1110,7 @@ START_TEST(data_bare_lf_repaired)
 	size_t outn;
 	int end;
 
-	smtp_data_init(&d, 1);
+	smtp_data_init(&d, 1, 1);
 	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end),
 	    (long)strlen(in));
 	ck_assert_int_eq(end, 1);
@@ -1122,7 +1126,7 @@ START_TEST(data_bare_lf_refused)
 	size_t outn;
 	int end;
 
-	smtp_data_init(&d, 0);
+	smtp_data_init(&d, 0, 1);
 	ck_assert_int_eq(feed_once(&d, "one\r\ntwo\nthree\r\n.\r\n", out,
 	    &outn, &end), -1);
 	ck_assert_ptr_nonnull(d.err);
@@ -1147,7 +1151,7 @@ START_TEST(data_bare_cr_refused)
 	int end, repair;
 
 	for (repair = 0; repair <= 1; repair++) {
-		smtp_data_init(&d, repair);
+		smtp_data_init(&d, repair, 1);
 		ck_assert_msg(feed_once(&d, bare_cr[_i], out, &outn, &end) ==
 		    -1, "bare CR case %d accepted with repair %s", _i,
 		    repair ? "on" : "off");
@@ -1165,7 +1169,7 @@ START_TEST(data_bare_cr_across_feeds)
 	int end;
 
 	/* The CR ends one read, the next read does not begin with LF. */
-	smtp_data_init(&d, 1);
+	smtp_data_init(&d, 1, 1);
 	ck_assert_int_eq(smtp_data_feed(&d, "abc\r", 4, out, &outn, &end), 4);
 	ck_assert_int_eq(end, 0);
 	ck_assert_int_eq(smtp_data_feed(&d, "x\r\n", 3, out, &outn, &end),
@@ -1181,7 +1185,7 @@ START_TEST(data_crlf_across_feeds)
 	size_t outn;
 	int end;
 
-	smtp_data_init(&d, 0);
+	smtp_data_init(&d, 0, 1);
 	ck_assert_int_eq(smtp_data_feed(&d, "abc\r", 4, out, &outn, &end), 4);
 	ck_assert_int_eq(smtp_data_feed(&d, "\n.\r", 3, out + outn, &outn,
 	    &end), 3);
@@ -1215,14 +1219,14 @@ START_TEST(data_dot_lines_not_end)
 
 	/* After a first line, and as the very first line. */
 	(void)snprintf(in, sizeof(in), "hdr\r\n%s", not_end[_i]);
-	smtp_data_init(&d, 1);
+	smtp_data_init(&d, 1, 1);
 	r = feed_once(&d, in, out, &outn, &end);
 	ck_assert_int_eq(r, (long)strlen(in));
 	ck_assert_msg(end == 0, "\"%s\" ended the data", not_end[_i]);
 	ck_assert_uint_eq(outn, strlen(in));
 	ck_assert_mem_eq(out, in, outn);
 
-	smtp_data_init(&d, 0);
+	smtp_data_init(&d, 0, 1);
 	r = feed_once(&d, not_end[_i], out, &outn, &end);
 	ck_assert_int_eq(r, (long)strlen(not_end[_i]));
 	ck_assert_int_eq(end, 0);
@@ -1243,7 +1247,7 @@ START_TEST(data_after_end_untouched)
 	long r;
 
 	/* Pipelined commands after the end are not message bytes. */
-	smtp_data_init(&d, 1);
+	smtp_data_init(&d, 1, 1);
 	r = smtp_data_feed(&d, in, strlen(in), out, &outn, &end);
 	ck_assert_int_eq(r, 6);
 	ck_assert_int_eq(end, 1);
@@ -1259,7 +1263,7 @@ START_TEST(data_empty_feed)
 	size_t outn = 99;
 	int end = 99;
 
-	smtp_data_init(&d, 1);
+	smtp_data_init(&d, 1, 1);
 	ck_assert_int_eq(smtp_data_feed(&d, "", 0, out, &outn, &end), 0);
 	ck_assert_uint_eq(outn, 0);
 	ck_assert_int_eq(end, 0);
@@ -1269,16 +1273,16 @@ END_TEST
 /* A message, where its data ends, and what the server must see. */
 static const struct {
 	const char *in;
-	int repair;
+	int repair, crlf;
 	size_t endat;
 	const char *want;
 } split_cases[] = {
 	{ "Subject: t\r\n\r\n..stuffed\r\n.x\r\nlast\r\n.\r\nQUIT\r\n", 0,
-	    38, "Subject: t\r\n\r\n..stuffed\r\n.x\r\nlast\r\n.\r\n" },
-	{ "a\n..b\n.\nRSET\r\n", 1, 8, "a\r\n..b\r\n.\r\n" },
-	{ "a\nb\n.\nRSET\n", 1, 6, "a\r\nb\r\n.\r\n" },
-	{ "x\ny\r\n.\r\nRSET\r\n", 1, 8, "x\r\ny\r\n.\r\n" },
-	{ ".\r\nRSET\r\n", 0, 3, ".\r\n" },
+	    1, 38, "Subject: t\r\n\r\n..stuffed\r\n.x\r\nlast\r\n.\r\n" },
+	{ "a\n..b\n.\nRSET\r\n", 1, 0, 8, "a\r\n..b\r\n.\r\n" },
+	{ "a\nb\n.\nRSET\n", 1, 0, 6, "a\r\nb\r\n.\r\n" },
+	{ "x\ny\r\n.\r\nRSET\r\n", 1, 1, 8, "x\r\ny\r\n.\r\n" },
+	{ ".\r\nRSET\r\n", 0, 1, 3, ".\r\n" },
 };
 
 START_TEST(data_split_everywhere)
@@ -1296,7 +1300,8 @@ START_TEST(data_split_everywhere)
 		for (j = i; j <= n; j++) {
 			cut[0] = i;
 			cut[1] = j;
-			smtp_data_init(&d, split_cases[_i].repair);
+			smtp_data_init(&d, split_cases[_i].repair,
+			    split_cases[_i].crlf);
 			r = feed_cuts(&d, in, n, cut, 2, out, &outn, &end);
 			ck_assert_msg(r == (long)split_cases[_i].endat,
 			    "case %d cut at %zu,%zu: consumed %ld", _i, i, j,
@@ -1317,7 +1322,7 @@ START_TEST(data_byte_at_a_time)
 	int end = 0;
 	long r;
 
-	smtp_data_init(&d, 0);
+	smtp_data_init(&d, 0, 1);
 	for (i = 0; i < n && !end; i++) {
 		r = smtp_data_feed(&d, in + i, 1, out, &outn, &end);
 		ck_assert_int_eq(r, 1);
@@ -1343,7 +1348,7 @@ START_TEST(data_runs_match_bytes)
 	size_t n, i, outn1, outn2, cut[48];
 	struct smtp_data d1, d2;
 	unsigned int seed = 12345;
-	int t, end1, end2, repair, ends = 0, errs = 0;
+	int t, end1, end2, repair, crlf, ends = 0, errs = 0;
 	long r1, r2;
 
 	for (t = 0; t < 20000; t++) {
@@ -1353,8 +1358,9 @@ START_TEST(data_runs_match_bytes)
 		for (i = 0; i < n; i++)
 			cut[i] = i + 1;
 		repair = rand_r(&seed) % 2;
-		smtp_data_init(&d1, repair);
-		smtp_data_init(&d2, repair);
+		crlf = rand_r(&seed) % 2;
+		smtp_data_init(&d1, repair, crlf);
+		smtp_data_init(&d2, repair, crlf);
 		r1 = feed_cuts(&d1, in, n, NULL, 0, o1, &outn1, &end1);
 		r2 = feed_cuts(&d2, in, n, cut, n, o2, &outn2, &end2);
 		ck_assert_msg(r1 == r2, "text %d: %ld whole, %ld by bytes",
@@ -1370,8 +1376,136 @@ START_TEST(data_runs_match_bytes)
 		ends += end1;
 	}
 	/* The texts reach every outcome. */
-	ck_assert_int_gt(ends, 500);
+	ck_assert_int_gt(ends, 300);
 	ck_assert_int_gt(errs, 500);
+}
+END_TEST
+
+
+/*
+ * security.md item 11: a program that has shown CRLF (its commands, the
+ * DATA line, or earlier lines of the message) never has its data ended by
+ * a dot next to a bare LF, whatever the first lines of the message look
+ * like; the message is refused, not split into a message and commands.
+ * The smuggling payload of the review starts with a bare-LF line.
+ */
+#define SMUGGLE "MAIL FROM:<smuggled@example.org>\r\nRCPT TO:<v@example.org>" \
+	"\r\nDATA\r\nSubject: smuggled\r\n\r\nx\r\n.\r\n"
+static const char *const crlf_program_ends[] = {
+	"x\n.\n" SMUGGLE,
+	".\n" SMUGGLE,
+	"x\n.\r\n" SMUGGLE,
+	"x\r\n.\n" SMUGGLE,
+	"Subject: a\nx\n.\n" SMUGGLE,
+	"x\ny\n.\nQUIT\r\n",
+};
+
+START_TEST(data_crlf_program_never_ends_at_bare_lf)
+{
+	const char *in;
+	size_t n, i, cut[256], outn;
+	struct smtp_data d;
+	char out[1024];
+	int repair, end, c;
+	long r;
+
+	for (c = 0; c < (int)(sizeof(crlf_program_ends) /
+	    sizeof(crlf_program_ends[0])); c++) {
+		in = crlf_program_ends[c];
+		n = strlen(in);
+		ck_assert_uint_le(n, sizeof(cut) / sizeof(cut[0]));
+		for (i = 0; i < n; i++)
+			cut[i] = i + 1;
+		for (repair = 0; repair <= 1; repair++) {
+			/* Whole, then one byte per call. */
+			smtp_data_init(&d, repair, 1);
+			r = feed_cuts(&d, in, n, NULL, 0, out, &outn, &end);
+			ck_assert_msg(r == -1 && end == 0, "case %d (repair "
+			    "%d): the data ended after %ld bytes", c, repair,
+			    r);
+			ck_assert_ptr_nonnull(d.err);
+			smtp_data_init(&d, repair, 1);
+			r = feed_cuts(&d, in, n, cut, n, out, &outn, &end);
+			ck_assert_msg(r == -1 && end == 0, "case %d (repair "
+			    "%d, byte by byte): the data ended after %ld "
+			    "bytes", c, repair, r);
+			ck_assert_ptr_nonnull(d.err);
+		}
+	}
+}
+END_TEST
+
+/*
+ * The other side of the rule: a program that ends every line with a bare
+ * LF, commands included, ends its message with "\n.\n" (repair on), and
+ * what follows is its next command.  With repair off it is refused.  A
+ * message of such a program that shows CRLF before a bare-LF end is
+ * refused too.
+ */
+START_TEST(data_lf_program_conventions)
+{
+	static const struct {
+		const char *in;
+		long endat;		/* -1: refused */
+		const char *want;
+	} t[] = {
+		{ "x\n.\nMAIL FROM:<next@example.org>\n", 4, "x\r\n.\r\n" },
+		{ ".\nQUIT\n", 2, ".\r\n" },
+		{ "Subject: a\n\nx\n..y\n.\nQUIT\n", 20,
+		    "Subject: a\r\n\r\nx\r\n..y\r\n.\r\n" },
+		{ "x\r\n.\n" SMUGGLE, -1, NULL },
+		{ "x\r\ny\n.\n" SMUGGLE, -1, NULL },
+		{ "x\n.\r\n" SMUGGLE, -1, NULL },
+		{ "x\ry\n.\n", -1, NULL },
+	};
+	size_t n, i, k, cut[256], outn;
+	struct smtp_data d;
+	char out[1024];
+	int end, split;
+	long r;
+
+	for (k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+		n = strlen(t[k].in);
+		for (i = 0; i < n; i++)
+			cut[i] = i + 1;
+		for (split = 0; split <= 1; split++) {
+			smtp_data_init(&d, 1, 0);
+			r = feed_cuts(&d, t[k].in, n, cut, split ? n : 0, out,
+			    &outn, &end);
+			ck_assert_msg(r == t[k].endat, "case %zu (split %d): "
+			    "%ld, want %ld", k, split, r, t[k].endat);
+			if (r < 0) {
+				ck_assert_ptr_nonnull(d.err);
+				continue;
+			}
+			ck_assert_int_eq(end, 1);
+			ck_assert_uint_eq(outn, strlen(t[k].want));
+			ck_assert_mem_eq(out, t[k].want, outn);
+			/* Repair off: any bare LF is refused. */
+			smtp_data_init(&d, 0, 0);
+			ck_assert_int_eq(feed_cuts(&d, t[k].in, n, cut,
+			    split ? n : 0, out, &outn, &end), -1);
+			ck_assert_ptr_nonnull(strstr(d.err, "bare LF"));
+		}
+	}
+}
+END_TEST
+
+/* A CRLF program's own end of data still works after repaired lines. */
+START_TEST(data_crlf_program_repaired_lines)
+{
+	const char *in = "a\nb\nc\r\n.\r\nQUIT\r\n";
+	const char *want = "a\r\nb\r\nc\r\n.\r\n";
+	struct smtp_data d;
+	char out[64];
+	size_t outn;
+	int end;
+
+	smtp_data_init(&d, 1, 1);
+	ck_assert_int_eq(feed_once(&d, in, out, &outn, &end), 10);
+	ck_assert_int_eq(end, 1);
+	ck_assert_uint_eq(outn, strlen(want));
+	ck_assert_mem_eq(out, want, outn);
 }
 END_TEST
 
@@ -1391,7 +1525,7 @@ START_TEST(data_huge_line)
 	ck_assert_ptr_nonnull(in);
 	ck_assert_ptr_nonnull(out);
 	memset(in, 'q', chunk);
-	smtp_data_init(&d, 0);
+	smtp_data_init(&d, 0, 1);
 	for (sent = 0; sent < total; sent += chunk) {
 		r = smtp_data_feed(&d, in, chunk, out, &outn, &end);
 		ck_assert_int_eq(r, (long)chunk);
@@ -1425,7 +1559,7 @@ START_TEST(data_worst_case_bound)
 	for (i = 0; i < n; i++)
 		in[i] = i % 2 == 0 ? 'x' : '\n';
 	in[0] = '\n';
-	smtp_data_init(&d, 1);
+	smtp_data_init(&d, 1, 0);
 	for (i = 0; i < 160; i++) {
 		r = smtp_data_feed(&d, in, n, out, &outn, &end);
 		ck_assert_int_eq(r, (long)n);
@@ -1517,6 +1651,9 @@ smtp_suite(void)
 	tcase_add_loop_test(tc, data_ambiguous_end, 0,
 	    (int)(sizeof(ambiguous_ends) / sizeof(ambiguous_ends[0])));
 	tcase_add_test(tc, data_lf_only_program);
+	tcase_add_test(tc, data_crlf_program_never_ends_at_bare_lf);
+	tcase_add_test(tc, data_lf_program_conventions);
+	tcase_add_test(tc, data_crlf_program_repaired_lines);
 	tcase_add_test(tc, data_bare_lf_repaired);
 	tcase_add_test(tc, data_bare_lf_refused);
 	tcase_add_loop_test(tc, data_bare_cr_refused, 0,
