@@ -277,7 +277,8 @@ command(struct relay *r, char *line, size_t len)
 	}
 	v = smtp_verb(line, len, &arg);
 	if (log_debugging())
-		log_debug("program: %.*s", v == V_AUTH ? 4 : (int)len, line);
+		log_debug("program: %.*s", v == V_AUTH ?
+		    (int)(arg - line) : (int)len, line);
 	switch (v) {
 	case V_EHLO:
 	case V_HELO:
@@ -317,11 +318,30 @@ command(struct relay *r, char *line, size_t len)
 		    "use DATA");
 		return (-1);
 	case V_MAIL:
-		if (s->acct->from != NULL && smtp_rewrite_mail(line, len,
-		    s->acct->from, rew, sizeof(rew)) == 0)
-			up_line(r, rew, strlen(rew));
-		else
+		if (s->acct->from == NULL) {
 			up_line(r, line, len);
+			(void)push(r, P_MAIL);
+			r->txn = 1;
+			return (1);
+		}
+		/* The line sent is built anew around our sender: a MAIL
+		 * that cannot be parsed is answered here, never passed. */
+		switch (smtp_rewrite_mail(line, len, s->acct->from, rew,
+		    sizeof(rew))) {
+		case 0:
+			break;
+		case -1:
+			reply_local(r, "501 5.5.4 submitify: MAIL FROM syntax "
+			    "not understood; use MAIL FROM:<address>");
+			return (1);
+		default:
+			reply_local(r, "500 5.5.2 submitify: MAIL command too "
+			    "long with the account's sender");
+			return (1);
+		}
+		if (!up_room(r, strlen(rew) + 2))
+			return (0);
+		up_line(r, rew, strlen(rew));
 		(void)push(r, P_MAIL);
 		r->txn = 1;
 		return (1);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../helper/smtp.h"
 
@@ -902,9 +903,9 @@ START_TEST(rewrite_null_sender)
 }
 END_TEST
 
-START_TEST(rewrite_no_brackets)
+START_TEST(rewrite_unbalanced_brackets)
 {
-	const char *a = "MAIL FROM:old@example.org", *b = "MAIL FROM:<old";
+	const char *a = "MAIL FROM:<old>>", *b = "MAIL FROM:<old";
 	const char *c = "MAIL FROM:old@example.org>";
 	char out[128];
 
@@ -942,12 +943,120 @@ START_TEST(rewrite_small_buffer)
 	    out, 26), 0);
 	ck_assert_str_eq(out, "MAIL FROM:<n@example.net>");
 	ck_assert_int_eq(smtp_rewrite_mail(l, strlen(l), "n@example.net",
-	    out, 25), -1);
+	    out, 25), -2);
 	ck_assert_int_eq(smtp_rewrite_mail(l, strlen(l), "n@example.net",
-	    out, 5), -1);
+	    out, 5), -2);
 }
 END_TEST
 
+
+/* ---- security.md item 24: no spelling of MAIL keeps the sender ---- */
+
+/* Leading blanks are skipped, as the server skips them: " DATA" is DATA
+ * (else the relay would pass message bytes as commands), " MAIL" is MAIL
+ * (else it would not be rewritten). */
+START_TEST(verb_leading_blanks)
+{
+	static const struct {
+		const char *line;
+		enum smtp_verb verb;
+		const char *arg;
+	} t[] = {
+		{ " MAIL FROM:<evil@example.org>", V_MAIL,
+		    "FROM:<evil@example.org>" },
+		{ "\tmail FROM:<e@x>", V_MAIL, "FROM:<e@x>" },
+		{ "  DATA", V_DATA, "" },
+		{ " \t QUIT", V_QUIT, "" },
+		{ "\fRSET", V_RSET, "" },
+		{ " EHLO x", V_EHLO, "x" },
+		{ " AUTH PLAIN", V_AUTH, "PLAIN" },
+		{ "   ", V_OTHER, "" },
+		{ " XDATA", V_OTHER, "" },
+	};
+	const char *arg;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = strlen(t[i].line);
+		ck_assert_msg(smtp_verb(t[i].line, n, &arg) == t[i].verb,
+		    "\"%s\" classified wrongly", t[i].line);
+		if (t[i].verb == V_OTHER)
+			ck_assert_ptr_eq(arg, t[i].line + n);
+		else
+			ck_assert_str_eq(arg, t[i].arg);
+	}
+}
+END_TEST
+
+/* Every spelling a server takes as MAIL FROM comes out in one canonical
+ * form with the account's sender: none keeps the program's. */
+static const struct {
+	const char *line, *want;
+} mail_spellings[] = {
+	{ " MAIL FROM:<evil@example.org>", "MAIL FROM:<acct@example.net>" },
+	{ "MAIL FROM:evil@example.org", "MAIL FROM:<acct@example.net>" },
+	{ "MAIL FROM:evil@example.org SIZE=10",
+	    "MAIL FROM:<acct@example.net> SIZE=10" },
+	{ "MAIL FROM: <evil@example.org>", "MAIL FROM:<acct@example.net>" },
+	{ "MAIL FROM:  evil@example.org  ", "MAIL FROM:<acct@example.net>" },
+	{ "mail from:<evil@example.org>", "MAIL FROM:<acct@example.net>" },
+	{ "MaIl FrOm:<evil@example.org>", "MAIL FROM:<acct@example.net>" },
+	{ "MAIL\tFROM:<evil@example.org>", "MAIL FROM:<acct@example.net>" },
+	{ "MAIL FROM:\t<evil@example.org>\tBODY=8BITMIME",
+	    "MAIL FROM:<acct@example.net> BODY=8BITMIME" },
+	{ "\t MAIL  FROM:<evil@example.org> SIZE=1  BODY=7BIT",
+	    "MAIL FROM:<acct@example.net> SIZE=1  BODY=7BIT" },
+	{ "MAIL FROM:<\"evil>x\"@example.org> SIZE=5",
+	    "MAIL FROM:<acct@example.net> SIZE=5" },
+	{ "MAIL FROM:<\"ev\\\"il>\"@example.org>",
+	    "MAIL FROM:<acct@example.net>" },
+	{ "MAIL FROM:<@relay.example:evil@example.org>",
+	    "MAIL FROM:<acct@example.net>" },
+	{ "MAIL FROM:<>", "MAIL FROM:<>" },
+	{ "MAIL FROM: <> SIZE=10", "MAIL FROM:<> SIZE=10" },
+	{ " mail from:<>", "MAIL FROM:<>" },
+};
+
+START_TEST(rewrite_spellings)
+{
+	const char *l = mail_spellings[_i].line;
+	char out[256];
+
+	ck_assert_msg(smtp_rewrite_mail(l, strlen(l), "acct@example.net", out,
+	    sizeof(out)) == 0, "\"%s\" not rewritten", l);
+	ck_assert_str_eq(out, mail_spellings[_i].want);
+	ck_assert_ptr_null(strstr(out, "evil"));
+}
+END_TEST
+
+/* What cannot be parsed strictly is refused (the relay answers it with a
+ * 501 of its own), never passed with the program's sender in it. */
+static const char *const mail_unparsed[] = {
+	"MAIL FROM:",
+	"MAIL FROM:   ",
+	"MAIL FROM :<evil@example.org>",
+	"MAIL FROM<evil@example.org>",
+	"MAIL TO:<evil@example.org>",
+	"MAIL <evil@example.org>",
+	"MAIL",
+	"MAIL FROM:<evil@example.org",
+	"MAIL FROM:<evil@example.org>x",
+	"MAIL FROM:<evil@example.org>>",
+	"MAIL FROM:evil<@example.org>",
+	"MAIL FROM:<\"evil>@example.org>",
+	"MAIL FROM:<a<evil@example.org>>",
+	"RCPT TO:<evil@example.org>",
+};
+
+START_TEST(rewrite_unparsed_refused)
+{
+	const char *l = mail_unparsed[_i];
+	char out[256];
+
+	ck_assert_msg(smtp_rewrite_mail(l, strlen(l), "acct@example.net", out,
+	    sizeof(out)) == -1, "\"%s\" was not refused", l);
+}
+END_TEST
 
 /* ---- the DATA stream ---- */
 
@@ -1509,6 +1618,195 @@ START_TEST(data_crlf_program_repaired_lines)
 }
 END_TEST
 
+/* ---- the From: header (security.md item 24) ---- */
+
+#define ACCT	"acct@example.net"
+
+/*
+ * Run text through the header rewrite in pieces of step bytes (0: at
+ * once), checking the documented output bound on every call.  Returns a
+ * malloc'ed, NUL-terminated result.
+ */
+static char *
+hdr_run(int mode, const char *in, size_t n, size_t step)
+{
+	struct smtp_hdrfix *h = malloc(sizeof(*h));
+	char *out = malloc(n + 2 * SMTP_HDR_MAX + 1024), *piece;
+	size_t off = 0, k, o = 0, w;
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_nonnull(out);
+	smtp_hdrfix_init(h, mode, ACCT);
+	while (off < n) {
+		k = step == 0 || n - off < step ? n - off : step;
+		piece = malloc(k + SMTP_HDR_MAX + 300);
+		ck_assert_ptr_nonnull(piece);
+		w = smtp_hdrfix_feed(h, in + off, k, piece);
+		ck_assert_uint_le(w, k + SMTP_HDR_MAX + 300);
+		memcpy(out + o, piece, w);
+		free(piece);
+		o += w;
+		off += k;
+	}
+	out[o] = '\0';
+	free(h);
+	return (out);
+}
+
+/*
+ * The From: fields of a message as the server will read it (a leading
+ * dot removed, the header section up to the first empty line): how many,
+ * and the first one's line.
+ */
+static int
+from_fields(const char *msg, char *first, size_t len)
+{
+	const char *l = msg, *e, *u;
+	size_t i;
+	int k = 0;
+
+	first[0] = '\0';
+	for (; *l != '\0'; l = e + 1) {
+		e = strchr(l, '\n');
+		ck_assert_ptr_nonnull(e);
+		u = l[0] == '.' && l[1] != '\r' ? l + 1 : l;
+		if (u[0] == '\r' || strncmp(l, ".\r\n", 3) == 0)
+			break;
+		if (strncasecmp(u, "From", 4) != 0)
+			continue;
+		for (i = 4; u[i] == ' ' || u[i] == '\t'; i++)
+			;
+		if (u[i] != ':')
+			continue;
+		if (k++ == 0)
+			(void)snprintf(first, len, "%.*s", (int)(e - u + 1),
+			    u);
+	}
+	return (k);
+}
+
+/* Header shapes that carried a forged From: past set_from_header on. */
+static const char *const forged_headers[] = {
+	"Subject: a\r\n.From: <forged@example.org>\r\n\r\nbody\r\n.\r\n",
+	"From: <first@example.org>\r\nFrom: <forged@example.org>\r\n\r\n.\r\n",
+	"Subject: a\r\nFrom: <first@example.org>\r\nTo: b@x\r\n"
+	    "FROM: <forged@example.org>\r\n\r\n.\r\n",
+	"From:\r\n <forged@example.org>\r\nSubject: a\r\n\r\nb\r\n.\r\n",
+	"from : <forged@example.org>\r\n\r\n.\r\n",
+	"From\t:\t<forged@example.org>\r\n\r\n.\r\n",
+	"Subject: a\r\n.from:\r\n\t<forged@example.org>\r\n\r\n.\r\n",
+	"Subject: a\r\nnot a header line\r\nFrom: <forged@example.org>\r\n"
+	    "\r\nbody\r\n.\r\n",
+	"Subject: a\r\n.\r\n",
+	"From: <a@x>\r\n.From: <forged@example.org>\r\n"
+	    "From: <forged@example.org>\r\n\r\n.\r\n",
+};
+
+START_TEST(hdrfix_forged_shapes)
+{
+	const char *in = forged_headers[_i];
+	static const size_t steps[] = { 0, 1, 2, 3, 7 };
+	char first[512], *out;
+	size_t s;
+
+	for (s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+		out = hdr_run(1, in, strlen(in), steps[s]);
+		ck_assert_msg(strstr(out, "forged") == NULL, "shape %d, steps "
+		    "of %zu: the forged sender got through:\n%s", _i,
+		    steps[s], out);
+		ck_assert_msg(from_fields(out, first, sizeof(first)) == 1,
+		    "shape %d, steps of %zu: not exactly one From:\n%s", _i,
+		    steps[s], out);
+		ck_assert_str_eq(first, "From: <" ACCT ">\r\n");
+		/* Still one message: it ends where it did. */
+		ck_assert_int_eq(strcmp(out + strlen(out) - 3, ".\r\n"), 0);
+		free(out);
+	}
+}
+END_TEST
+
+/* A From: field longer than the rewrite can hold is dropped whole (and
+ * ours put in its place), one line or folded; another long field passes
+ * unchanged. */
+START_TEST(hdrfix_long_from)
+{
+	const size_t big = SMTP_HDR_MAX + 3000;
+	static const size_t steps[] = { 0, 1, 1000, 4096 };
+	char first[512], *in, *out;
+	size_t n, s, i;
+	int shape;
+
+	in = malloc(3 * big);
+	ck_assert_ptr_nonnull(in);
+	for (shape = 0; shape < 4; shape++) {
+		n = 0;
+		n += (size_t)sprintf(in + n, "X-Long: ");
+		for (i = 0; i < (shape == 3 ? big : 10); i++)
+			in[n++] = 'l';
+		n += (size_t)sprintf(in + n, "\r\n%sFrom: <forged@example.org>",
+		    shape == 2 ? "." : "");
+		/* One long line, or many folded ones. */
+		for (i = 0; i < big; i++) {
+			if (shape == 1 && i % 70 == 0)
+				n += (size_t)sprintf(in + n, "\r\n forged");
+			in[n++] = 'z';
+		}
+		n += (size_t)sprintf(in + n, "\r\n\tforged\r\nSubject: s\r\n"
+		    "\r\nbody\r\n.\r\n");
+		for (s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+			out = hdr_run(1, in, n, steps[s]);
+			ck_assert_msg(strstr(out, "forged") == NULL, "shape %d,"
+			    " steps of %zu: the long From: got through", shape,
+			    steps[s]);
+			ck_assert_int_eq(from_fields(out, first,
+			    sizeof(first)), 1);
+			ck_assert_str_eq(first, "From: <" ACCT ">\r\n");
+			ck_assert_ptr_nonnull(strstr(out, "\r\nSubject: s\r\n"
+			    "\r\nbody\r\n.\r\n"));
+			/* The long field that is not From: is kept. */
+			ck_assert_int_eq(strncmp(out, in, 10 + (shape == 3 ?
+			    big : 10)), 0);
+			free(out);
+		}
+	}
+	free(in);
+}
+END_TEST
+
+/* What the rewrite leaves alone: the body (a From: line after the empty
+ * line), dot-stuffing, and in auto mode the program's own From:. */
+START_TEST(hdrfix_keeps)
+{
+	const char *a = "Subject: a\r\nFrom: <p@example.org>\r\n\r\n"
+	    "From: body line\r\n..From: stuffed body line\r\n.\r\n";
+	const char *b = "Subject: a\r\n\r\nbody\r\n.\r\n";
+	const char *c = "Subject: a\r\n.from : <p@example.org>\r\n\r\n.\r\n";
+	char *out;
+
+	out = hdr_run(1, a, strlen(a), 0);
+	ck_assert_str_eq(out, "Subject: a\r\nFrom: <" ACCT ">\r\n\r\n"
+	    "From: body line\r\n..From: stuffed body line\r\n.\r\n");
+	free(out);
+	/* on: a message without From: gets ours (msmtp's meaning). */
+	out = hdr_run(1, b, strlen(b), 1);
+	ck_assert_str_eq(out, "Subject: a\r\nFrom: <" ACCT ">\r\n\r\n"
+	    "body\r\n.\r\n");
+	free(out);
+	/* auto: added when missing, the program's kept otherwise (also
+	 * when dot-stuffed: the server un-stuffs it into a From:). */
+	out = hdr_run(2, b, strlen(b), 0);
+	ck_assert_str_eq(out, "Subject: a\r\nFrom: <" ACCT ">\r\n\r\n"
+	    "body\r\n.\r\n");
+	free(out);
+	out = hdr_run(2, a, strlen(a), 1);
+	ck_assert_str_eq(out, a);
+	free(out);
+	out = hdr_run(2, c, strlen(c), 0);
+	ck_assert_str_eq(out, c);
+	free(out);
+}
+END_TEST
+
 START_TEST(data_huge_line)
 {
 	const size_t chunk = 64 * 1024, total = 10 * 1024 * 1024;
@@ -1634,11 +1932,20 @@ smtp_suite(void)
 	tcase_add_test(tc, verbs);
 	tcase_add_test(tc, verb_length_respected);
 	tcase_add_test(tc, verb_tab);
+	tcase_add_test(tc, verb_leading_blanks);
+	tcase_add_loop_test(tc, rewrite_spellings, 0,
+	    (int)(sizeof(mail_spellings) / sizeof(mail_spellings[0])));
+	tcase_add_loop_test(tc, rewrite_unparsed_refused, 0,
+	    (int)(sizeof(mail_unparsed) / sizeof(mail_unparsed[0])));
+	tcase_add_loop_test(tc, hdrfix_forged_shapes, 0,
+	    (int)(sizeof(forged_headers) / sizeof(forged_headers[0])));
+	tcase_add_test(tc, hdrfix_long_from);
+	tcase_add_test(tc, hdrfix_keeps);
 	tcase_add_test(tc, hdrfix_many_from);
 	tcase_add_test(tc, rewrite_plain);
 	tcase_add_test(tc, rewrite_params);
 	tcase_add_test(tc, rewrite_null_sender);
-	tcase_add_test(tc, rewrite_no_brackets);
+	tcase_add_test(tc, rewrite_unbalanced_brackets);
 	tcase_add_test(tc, rewrite_length_respected);
 	tcase_add_test(tc, rewrite_small_buffer);
 	suite_add_tcase(s, tc);
