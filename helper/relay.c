@@ -72,6 +72,7 @@ struct relay {
 	int authed;
 	int txn;		/* a MAIL was accepted and not finished */
 	int skipline;		/* dropping the rest of an over-long line */
+	int crlf;		/* the program has ended some line in CRLF */
 	int quit_sent, quit_done;
 	int prog_eof, up_eof;
 	int closing;		/* flush what the program is owed, then end */
@@ -276,7 +277,8 @@ command(struct relay *r, char *line, size_t len)
 	}
 	v = smtp_verb(line, len, &arg);
 	if (log_debugging())
-		log_debug("program: %.*s", v == V_AUTH ? 4 : (int)len, line);
+		log_debug("program: %.*s", v == V_AUTH ?
+		    (int)(arg - line) : (int)len, line);
 	switch (v) {
 	case V_EHLO:
 	case V_HELO:
@@ -316,11 +318,30 @@ command(struct relay *r, char *line, size_t len)
 		    "use DATA");
 		return (-1);
 	case V_MAIL:
-		if (s->acct->from != NULL && smtp_rewrite_mail(line, len,
-		    s->acct->from, rew, sizeof(rew)) == 0)
-			up_line(r, rew, strlen(rew));
-		else
+		if (s->acct->from == NULL) {
 			up_line(r, line, len);
+			(void)push(r, P_MAIL);
+			r->txn = 1;
+			return (1);
+		}
+		/* The line sent is built anew around our sender: a MAIL
+		 * that cannot be parsed is answered here, never passed. */
+		switch (smtp_rewrite_mail(line, len, s->acct->from, rew,
+		    sizeof(rew))) {
+		case 0:
+			break;
+		case -1:
+			reply_local(r, "501 5.5.4 submitify: MAIL FROM syntax "
+			    "not understood; use MAIL FROM:<address>");
+			return (1);
+		default:
+			reply_local(r, "500 5.5.2 submitify: MAIL command too "
+			    "long with the account's sender");
+			return (1);
+		}
+		if (!up_room(r, strlen(rew) + 2))
+			return (0);
+		up_line(r, rew, strlen(rew));
 		(void)push(r, P_MAIL);
 		r->txn = 1;
 		return (1);
@@ -390,6 +411,8 @@ from_program(struct relay *r)
 			r->pinoff += (size_t)k;
 			r->pinlen -= (size_t)k;
 			if (end) {
+				if (r->dd.crlf_seen)
+					r->crlf = 1;
 				r->data = 0;
 				(void)push(r, P_DATAEND);
 			}
@@ -420,8 +443,12 @@ from_program(struct relay *r)
 			r->pinlen -= n + 1;
 			continue;
 		}
-		if (n > 0 && line[n - 1] == '\r')
+		if (n > 0 && line[n - 1] == '\r') {
 			n--;
+			/* This program ends its lines in CRLF: a bare LF
+			 * never ends its message (see smtp_data_feed). */
+			r->crlf = 1;
+		}
 		if (n > SMTP_LINE_MAX) {
 			reply_local(r, "500 5.5.2 submitify: command line too "
 			    "long");
@@ -502,7 +529,7 @@ dispatch(struct relay *r, const struct smtp_reply *rep)
 		r->blocked = 0;
 		if (rep->code == 354) {
 			r->data = 1;
-			smtp_data_init(&r->dd, s->acct->fix_bare_lf);
+			smtp_data_init(&r->dd, s->acct->fix_bare_lf, r->crlf);
 			smtp_hdrfix_init(&r->hf, s->acct->from == NULL ? 0 :
 			    s->acct->from_header == FROMHDR_ON ? 1 :
 			    s->acct->from_header == FROMHDR_AUTO ? 2 : 0,

@@ -287,18 +287,31 @@ static const struct {
 	{ "STARTTLS", V_STARTTLS }, { "NOOP", V_NOOP },
 };
 
+/* The blanks a server skips around words of a command line. */
+static int
+blank(char c)
+{
+
+	return (c == ' ' || c == '\t' || c == '\v' || c == '\f');
+}
+
 enum smtp_verb
 smtp_verb(const char *line, size_t len, const char **arg)
 {
-	size_t i, k;
+	size_t i, k, b;
 
+	/* " DATA" is DATA to a server, and so must it be here, or the
+	 * relay would take message bytes for commands. */
+	for (b = 0; b < len && blank(line[b]); b++)
+		;
+	line += b;
+	len -= b;
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		k = strlen(verbs[i].name);
 		/* A tab or other blank separates as a space does: a server
 		 * may read "DATA\t" as DATA, and so must submitify. */
 		if (len >= k && strncasecmp(line, verbs[i].name, k) == 0 &&
-		    (len == k || line[k] == ' ' || line[k] == '\t' ||
-		    line[k] == '\v' || line[k] == '\f')) {
+		    (len == k || blank(line[k]))) {
 			*arg = line + (len == k ? k : k + 1);
 			return (verbs[i].verb);
 		}
@@ -311,33 +324,64 @@ int
 smtp_rewrite_mail(const char *line, size_t len, const char *from,
     char *out, size_t outlen)
 {
-	const char *lt, *gt;
-	int n;
+	const char *p, *end = line + len, *addr, *par;
+	size_t alen, plen;
+	int quoted = 0, n;
 
-	lt = memchr(line, '<', len);
-	if (lt == NULL)
+	if (smtp_verb(line, len, &p) != V_MAIL)
 		return (-1);
-	gt = memchr(lt, '>', len - (size_t)(lt - line));
-	if (gt == NULL)
+	while (p < end && blank(*p))
+		p++;
+	if (end - p < 5 || strncasecmp(p, "FROM:", 5) != 0)
 		return (-1);
-	if (gt == lt + 1)
-		n = snprintf(out, outlen, "%.*s", (int)len, line);
-	else
-		n = snprintf(out, outlen, "%.*s<%s>%.*s", (int)(lt - line),
-		    line, from, (int)(len - (size_t)(gt + 1 - line)), gt + 1);
-	return (n < 0 || (size_t)n >= outlen ? -1 : 0);
+	for (p += 5; p < end && blank(*p); p++)
+		;
+	if (p < end && *p == '<') {
+		/* A path: up to the first '>' outside a quoted string. */
+		for (addr = ++p; p < end; p++) {
+			if (quoted && *p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == '"')
+				quoted = !quoted;
+			else if (!quoted && (*p == '>' || *p == '<'))
+				break;
+		}
+		if (p == end || *p != '>')
+			return (-1);
+		alen = (size_t)(p - addr);
+		p++;
+	} else {
+		/* A bare address, as lenient servers take it. */
+		for (addr = p; p < end && !blank(*p); p++)
+			if (*p == '<' || *p == '>')
+				return (-1);
+		alen = (size_t)(p - addr);
+		if (alen == 0)
+			return (-1);
+	}
+	if (p < end && !blank(*p))
+		return (-1);
+	while (p < end && blank(*p))
+		p++;
+	par = p;
+	for (plen = (size_t)(end - par); plen > 0 && blank(par[plen - 1]);
+	    plen--)
+		;
+	n = snprintf(out, outlen, "MAIL FROM:<%s>%s%.*s", alen == 0 ? "" :
+	    from, plen > 0 ? " " : "", (int)plen, par);
+	return (n < 0 || (size_t)n >= outlen ? -2 : 0);
 }
 
 enum { D_BOL, D_DOT, D_MID };
 
 void
-smtp_data_init(struct smtp_data *d, int repair)
+smtp_data_init(struct smtp_data *d, int repair, int crlf)
 {
 
 	d->repair = repair;
 	d->state = D_BOL;
 	d->cr = 0;
-	d->crlf_seen = 0;
+	d->crlf_seen = crlf != 0;
 	d->prev_bare = 0;
 	d->err = NULL;
 }
@@ -450,8 +494,8 @@ smtp_hdrfix_init(struct smtp_hdrfix *h, int mode, const char *from)
 	h->mode = mode;
 	h->from = from;
 	h->inhdr = mode != 0;
-	h->seen = h->overflow = 0;
-	h->len = 0;
+	h->seen = h->skip = h->midline = 0;
+	h->flen = h->len = 0;
 	h->note = NULL;
 }
 
@@ -468,36 +512,203 @@ put_from(const struct smtp_hdrfix *h, char *out)
 	return (n + 10);
 }
 
+/*
+ * Is the field that starts at f a From: field, as the server reads it (a
+ * leading dot removed)?  "From", any case, blanks, a colon.  A name the
+ * bytes end within counts: such a field is too long to hold, and is
+ * dropped rather than passed.
+ */
 static int
 is_from(const char *f, size_t len)
 {
+	size_t i;
 
-	return (len >= 5 && strncasecmp(f, "From", 4) == 0 &&
-	    (f[4] == ':' || f[4] == ' ' || f[4] == '\t'));
+	if (len > 0 && f[0] == '.') {
+		f++;
+		len--;
+	}
+	if (len < 4 || strncasecmp(f, "From", 4) != 0)
+		return (0);
+	for (i = 4; i < len && (f[i] == ' ' || f[i] == '\t'); i++)
+		;
+	return (i == len || f[i] == ':');
 }
 
-/* The field held in buf is complete: emit it, or its replacement. */
+enum { L_FIELD, L_CONT, L_EMPTY, L_END };
+
+/*
+ * What a line of the header section is, read as the server reads it (a
+ * leading dot removed): at least 3 bytes, or the whole line.  The bytes
+ * are CRLF-normalised, so a CR always starts a line end.
+ */
+static int
+line_kind(const char *l, size_t n)
+{
+
+	if (l[0] == '.') {
+		if (l[1] == '\r')
+			return (L_END);
+		l++;
+		n--;
+	}
+	if (l[0] == '\r')
+		return (L_EMPTY);
+	if (l[0] == ' ' || l[0] == '\t')
+		return (L_CONT);
+	return (L_FIELD);
+}
+
+/* Drop the first k bytes of buf (emitted or dropped). */
+static void
+take(struct smtp_hdrfix *h, size_t k)
+{
+
+	memmove(h->buf, h->buf + k, h->len - k);
+	h->len -= k;
+	h->flen = 0;
+}
+
+/* The field held in buf[0, flen) is complete: emit it, or what replaces
+ * it, or nothing. */
 static size_t
 flush_field(struct smtp_hdrfix *h, char *out)
 {
 	size_t o = 0;
 
-	if (h->len == 0)
+	if (h->flen == 0)
 		return (0);
-	if (is_from(h->buf, h->len)) {
-		/* Only the first From: field is replaced: each replacement
-		 * may be longer than what it replaces. */
-		if (h->mode == 1 && !h->seen) {
-			h->seen = 1;
-			h->len = 0;
+	if (is_from(h->buf, h->flen) && h->mode == 1) {
+		if (!h->seen) {
+			o = put_from(h, out);
 			h->note = "From: header replaced";
-			return (put_from(h, out));
-		}
+		} else
+			h->note = "From: header replaced, further From: "
+			    "fields removed";
 		h->seen = 1;
+	} else {
+		if (is_from(h->buf, h->flen))
+			h->seen = 1;
+		memcpy(out, h->buf, h->flen);
+		o = h->flen;
 	}
-	memcpy(out, h->buf, h->len);
-	o = h->len;
+	take(h, h->flen);
+	return (o);
+}
+
+/* The field in buf[0, flen) is too long to hold: decide on it now, and
+ * on the rest of it (h->skip) as it comes. */
+static size_t
+too_long(struct smtp_hdrfix *h, char *out)
+{
+	size_t o = 0;
+
+	if (is_from(h->buf, h->flen) && h->mode == 1) {
+		if (!h->seen)
+			o = put_from(h, out);
+		h->seen = 1;
+		h->skip = 2;
+		h->note = "a From: field too long to rewrite was dropped";
+	} else {
+		if (is_from(h->buf, h->flen))
+			h->seen = 1;
+		memcpy(out, h->buf, h->flen);
+		o = h->flen;
+		h->skip = 1;
+		h->note = "a header field too long to rewrite";
+	}
+	take(h, h->flen);
+	return (o);
+}
+
+/* The end of the header section: our field if the message has none. */
+static size_t
+header_end(struct smtp_hdrfix *h, char *out)
+{
+
+	h->inhdr = 0;
+	if (h->seen)
+		return (0);
+	h->note = "From: header added";
+	return (put_from(h, out));
+}
+
+/* A whole line was read into buf[flen, len). */
+static size_t
+line_done(struct smtp_hdrfix *h, char *out)
+{
+	const char *l = h->buf + h->flen;
+	size_t ll = h->len - h->flen, o = 0;
+	int k = line_kind(l, ll);
+
+	if (h->skip) {
+		/* After a field too long to hold (flen is 0). */
+		if (k == L_CONT) {
+			if (h->skip == 1) {
+				memcpy(out, l, ll);
+				o = ll;
+			}
+			h->len = 0;
+			return (o);
+		}
+		h->skip = 0;
+	}
+	if (k == L_CONT && h->flen > 0) {
+		h->flen = h->len;	/* a folded line of the field */
+		return (0);
+	}
+	o = flush_field(h, out);
+	if (k == L_CONT) {
+		/* A folded line with no field before it: the server takes
+		 * it as the start of the body; passed on. */
+		memcpy(out + o, h->buf, h->len);
+		o += h->len;
+		h->len = 0;
+		return (o);
+	}
+	if (k == L_FIELD) {
+		h->flen = h->len;	/* the next field begins */
+		return (o);
+	}
+	o += header_end(h, out + o);
+	memcpy(out + o, h->buf, h->len);
+	o += h->len;
 	h->len = 0;
+	return (o);
+}
+
+/* buf is full and holds no line end after the field's whole lines. */
+static size_t
+overflow(struct smtp_hdrfix *h, char *out)
+{
+	const char *l = h->buf + h->flen;
+	size_t ll = h->len - h->flen, o = 0;
+	int k;
+
+	if (ll < 3) {
+		/* The field fills buf: it is too long whatever comes next.
+		 * The line begun stays, to be read as a line. */
+		return (too_long(h, out));
+	}
+	k = line_kind(l, ll);
+	if (h->skip) {
+		if (k == L_CONT) {
+			/* A long folded line of a field too long. */
+			if (h->skip == 1) {
+				memcpy(out, l, ll);
+				o = ll;
+			}
+			h->len = 0;
+			h->midline = 1;
+			return (o);
+		}
+		h->skip = 0;
+	}
+	if (k != L_CONT)
+		o = flush_field(h, out);
+	/* All of buf is now one field, too long to hold. */
+	h->flen = h->len;
+	o += too_long(h, out + o);
+	h->midline = 1;
 	return (o);
 }
 
@@ -505,53 +716,33 @@ size_t
 smtp_hdrfix_feed(struct smtp_hdrfix *h, const char *in, size_t n, char *out)
 {
 	const char *nl;
-	size_t o = 0, ll;
+	size_t o = 0, ll, k;
 
 	while (n > 0 && h->inhdr) {
-		/* Whole lines only; a partial line waits in buf. */
 		nl = memchr(in, '\n', n);
 		ll = nl != NULL ? (size_t)(nl - in) + 1 : n;
-		if (h->overflow) {
-			memcpy(out + o, in, ll);
-			o += ll;
+		if (h->midline) {
+			/* The rest of a line of a field too long to hold. */
+			if (h->skip == 1) {
+				memcpy(out + o, in, ll);
+				o += ll;
+			}
 			in += ll;
 			n -= ll;
 			if (nl != NULL)
-				h->overflow = 0;
+				h->midline = 0;
 			continue;
 		}
-		/* A new line that is not a continuation ends the last field. */
-		if (h->len > 0 && h->buf[h->len - 1] == '\n' &&
-		    in[0] != ' ' && in[0] != '\t')
-			o += flush_field(h, out + o);
-		if (h->len == 0 && (in[0] == '\r' || in[0] == '\n' ||
-		    in[0] == '.' || ll > SMTP_HDR_MAX)) {
-			if (in[0] == '\r' || in[0] == '\n' || in[0] == '.') {
-				/* The end of the header section. */
-				if (h->mode == 2 && !h->seen) {
-					o += put_from(h, out + o);
-					h->note = "From: header added";
-				}
-				h->inhdr = 0;
-				break;
-			}
-			h->overflow = 1;
-			h->note = "a header field too long to rewrite";
-			continue;
-		}
-		if (h->len + ll > SMTP_HDR_MAX) {
-			/* Pass what is held and the rest of this field. */
-			memcpy(out + o, h->buf, h->len);
-			o += h->len;
-			h->len = 0;
-			h->overflow = 1;
-			h->note = "a header field too long to rewrite";
-			continue;
-		}
-		memcpy(h->buf + h->len, in, ll);
-		h->len += ll;
-		in += ll;
-		n -= ll;
+		/* Lines are read whole into buf; a partial one waits there. */
+		k = ll <= SMTP_HDR_MAX - h->len ? ll : SMTP_HDR_MAX - h->len;
+		memcpy(h->buf + h->len, in, k);
+		h->len += k;
+		in += k;
+		n -= k;
+		if (k == ll && nl != NULL)
+			o += line_done(h, out + o);
+		else if (h->len == SMTP_HDR_MAX)
+			o += overflow(h, out + o);
 	}
 	memcpy(out + o, in, n);
 	return (o + n);

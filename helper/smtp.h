@@ -89,15 +89,23 @@ enum smtp_verb {
 };
 
 /*
- * Classify a command line (without its line ending).  *arg points to the
- * text after the verb and one space, or to the end of the line.
+ * Classify a command line (without its line ending) as a server does:
+ * blanks (space, tab, VT, FF) before the verb are skipped, the verb is
+ * matched in any case and ends at a blank or the end of the line.  *arg
+ * points to the text after the verb and one blank, or to the end of the
+ * line.
  */
 enum smtp_verb smtp_verb(const char *line, size_t len, const char **arg);
 
 /*
- * Rewrite "MAIL FROM:<x> PARAMS" to use from instead of x, unless x is
- * empty ("<>").  Writes a NUL-terminated line without CRLF.  Returns 0, or
- * -1 if the line has no <...> path or out is too small.
+ * Rewrite a MAIL command line to use the sender from.  The line is parsed
+ * strictly: the verb (as smtp_verb reads it), "FROM:" in any case, optional
+ * blanks, then a path in angle brackets (a quoted local part may hold '>')
+ * or a bare address up to a blank, then the parameters.  The line written
+ * is built anew, "MAIL FROM:<from>" and the program's parameters, so that
+ * nothing of the program's own sender is left; the null sender "<>" stays
+ * "<>".  Writes a NUL-terminated line without CRLF.  Returns 0, -1 if the
+ * line is not a MAIL FROM that can be parsed so, or -2 if out is too small.
  */
 int smtp_rewrite_mail(const char *line, size_t len, const char *from,
     char *out, size_t outlen);
@@ -108,24 +116,35 @@ struct smtp_data {
 	int repair;		/* bare LF -> CRLF */
 	int state;		/* where in the line we are */
 	int cr;			/* a CR waits for its LF */
-	int crlf_seen;		/* some line so far ended in CRLF */
+	int crlf_seen;		/* the program has ended some line in CRLF */
 	int prev_bare;		/* the line before ended in a bare LF */
 	const char *err;
 };
 
-void smtp_data_init(struct smtp_data *d, int repair);
+/*
+ * Start a message.  crlf: the program has already shown that it ends its
+ * lines in CRLF (some command line so far, the DATA line included, ended
+ * so).  The relay keeps that from the command lines; it decides whether a
+ * bare LF may end the message.
+ */
+void smtp_data_init(struct smtp_data *d, int repair, int crlf);
 
 /*
  * Copy message bytes from in (n bytes) to out, which must hold 2*n bytes,
  * with every bare LF made CRLF when repair is on.  Stops after the end of
  * data (a line holding a single dot).  Returns the number of input bytes
  * consumed and sets *outn; sets *end to 1 when the end of data was
- * consumed.  Returns -1 (d->err set) on a CR not followed by LF, on a bare
- * LF when repair is off, and on an ambiguous end of data: a dot line next
- * to a bare LF in a message that otherwise ends its lines with CRLF (the
- * program meant it as text; taking it as the end would let the rest be
- * read as commands: SMTP smuggling).  A program that ends every line with
- * a bare LF ends its message with "\n.\n", and that is taken.
+ * consumed.
+ *
+ * Bare-LF repair exists for programs that end EVERY line with a bare LF,
+ * commands included: for them "\n.\n" ends the data.  A program that has
+ * shown CRLF (a command line, the DATA line, or an earlier line of the
+ * message) never has its data ended by "\n.\n", "\n.\r\n" or
+ * "\r\n.\n": the program meant the dot as text, and taking it as the end
+ * would let the rest be read as commands (SMTP smuggling).  Such a message
+ * is refused: -1 with d->err set, never a message and commands.  Also -1 on
+ * a CR not followed by LF (both modes), and on any bare LF when repair is
+ * off.
  */
 long smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
     size_t *outn, int *end);
@@ -135,12 +154,14 @@ long smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
 #define SMTP_HDR_MAX	8192	/* one header field, folded lines included */
 
 struct smtp_hdrfix {
-	int mode;		/* 1: replace From:, 2: add it when missing */
+	int mode;		/* 1: set From: (replace, or add), 2: add if none */
 	const char *from;	/* the address to use */
 	int inhdr;		/* still in the header section */
-	int seen;		/* a From: field was there */
-	int overflow;		/* a field too long to hold: passed as is */
-	size_t len;
+	int seen;		/* a From: field was there (mode 1: ours is out) */
+	int skip;		/* rest of a too-long field: 1 passed, 2 dropped */
+	int midline;		/* skip applies to the rest of this line */
+	size_t flen;		/* bytes of the field's whole lines in buf */
+	size_t len;		/* bytes in buf: the field, then a line begun */
 	char buf[SMTP_HDR_MAX];	/* the field being read */
 	const char *note;	/* what happened, for the log */
 };
@@ -149,10 +170,22 @@ void smtp_hdrfix_init(struct smtp_hdrfix *h, int mode, const char *from);
 
 /*
  * Filter CRLF-normalised, dot-stuffed message bytes (the output of
- * smtp_data_feed) through the header rewrite.  Writes at most
- * n + SMTP_HDR_MAX + 300 bytes to out.  Returns the bytes written.
- * A field longer than SMTP_HDR_MAX is passed on unchanged (h->note says
- * so).  Call with the bytes up to and including the end-of-data line.
+ * smtp_data_feed) through the header rewrite.  Lines are read as the
+ * server will read them: a leading dot is removed first.  The header
+ * section ends only at an empty line or at the end of data.  A From: field
+ * is "From", in any case, then optional blanks and a colon.
+ *
+ * Mode 1 (set_from_header on): the first From: field is replaced by
+ * "From: <from>" and every further one is removed, a field longer than
+ * SMTP_HDR_MAX included (it is dropped whole); a message without one gets
+ * ours at the end of its header.  Mode 2 (auto): a message without a
+ * From: field gets ours; its own are kept.  Other fields longer than
+ * SMTP_HDR_MAX are passed on unchanged (h->note says so).
+ *
+ * Writes at most n + SMTP_HDR_MAX + 300 bytes to out (what was held from
+ * earlier calls, what came in, and our field once per message).  Returns
+ * the bytes written.  Call with the bytes up to and including the
+ * end-of-data line.
  */
 size_t smtp_hdrfix_feed(struct smtp_hdrfix *h, const char *in, size_t n,
     char *out);

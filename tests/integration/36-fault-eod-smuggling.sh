@@ -9,8 +9,11 @@
 # record the same single message and answer what follows as commands; a
 # dot line next to a bare LF in a message whose lines end in CRLF is
 # ambiguous (it is the smuggling payload's shape) and refused, while a
-# program that ends every line with a bare LF ends its message at LF.LF;
-# with fix_bare_lf off a bare LF is refused; a bare CR is refused in both
+# program that ends every line, commands included, with a bare LF ends its
+# message at LF.LF;
+# from a program that has sent CRLF (here its commands), a dot next to a
+# bare LF never ends the data, even when the message's first lines end in
+# a bare LF; with fix_bare_lf off a bare LF is refused; a bare CR is refused in both
 # modes; the smuggled MAIL FROM:<evil@x> is never accepted.  The naive-data weak
 # helper (message bytes verbatim, end only at CRLF.CRLF) must fail the
 # smuggling cases against the lenient server.
@@ -30,7 +33,9 @@ cases() {
     local HL='Subject: t\\nMessage-ID: <%ID>\\n\\n'
     local SMUG='MAIL FROM:<evil@x>\\r\\nRCPT TO:<victim@y>\\r\\nDATA\\r\\nSubject: evil\\r\\nMessage-ID: <%ID.evil>\\r\\n\\r\\nsmuggled\\r\\n.\\r\\n'
     cat >> "$f" <<EOF
-{"name": "an LF-only message ends at LF.LF; NOOP after the reply is a command", "client": "raw", "args": ["%hello", "%env", ">${HL}line one\\\\nline two\\\\n.\\\\n", "<", ">NOOP\\\\r\\\\n", "<", ">QUIT\\\\r\\\\n", "<*"], "weak": ["naive-data"], "expect": {"out": ["^<- 250 2\\\\.0\\\\.0 Ok: queued as \\\\S+\\\\n<- 250 2\\\\.0\\\\.0 Ok\\\\n<- 221 "], "acc": 1, "bare_lf": 0, "cmd": {"NOOP": 1, "DATA": 1, "MAIL": 1}, "body": "${H}line one\\\\r\\\\nline two\\\\r\\\\n"}}
+{"name": "an LF-only program (commands too) ends at LF.LF; NOOP after the reply is a command", "client": "raw", "args": ["<", ">EHLO client.test\\\\n", "<", ">MAIL FROM:<a@client.test>\\\\n", "<", ">RCPT TO:<b@example.test>\\\\n", "<", ">DATA\\\\n", "<", ">${HL}line one\\\\nline two\\\\n.\\\\n", "<", ">NOOP\\\\n", "<", ">QUIT\\\\n", "<*"], "weak": ["naive-data"], "expect": {"out": ["^<- 250 2\\\\.0\\\\.0 Ok: queued as \\\\S+\\\\n<- 250 2\\\\.0\\\\.0 Ok\\\\n<- 221 "], "acc": 1, "bare_lf": 0, "cmd": {"NOOP": 1, "DATA": 1, "MAIL": 1}, "body": "${H}line one\\\\r\\\\nline two\\\\r\\\\n"}}
+{"name": "a CRLF program whose message starts with bare-LF lines: LF.LF is refused", "client": "raw", "args": ["%hello", "%env", ">${HL}line one\\\\n.\\\\n", "<*"], "expect": {"out": ["^<- 421 4\\\\.5\\\\.0 submitify: a dot line next to a bare LF"], "acc": 0}}
+{"name": "smuggling: a CRLF program, a first line ending in LF, LF.LF, then MAIL/RCPT/DATA", "client": "raw", "args": ["%hello", "%env", ">x\\\\n.\\\\n${SMUG}", "<*"], "$wk": ["naive-data"], "expect": {"out": ["^<- 421 4\\\\.5\\\\.0 submitify: a dot line next to a bare LF"], "not_from": ["evil@x"], "acc": 0, "cmd": {"MAIL": 1, "RCPT": 1, "DATA": 1}}}
 {"name": "LF.LF after CRLF lines is refused as ambiguous", "client": "raw", "args": ["%hello", "%env", ">${H}line one\\\\nline two\\\\n.\\\\n", "<*"], "expect": {"out": ["^<- 421 4\\\\.5\\\\.0 submitify: a dot line next to a bare LF"], "acc": 0}}
 {"name": "LF.CRLF is refused as ambiguous", "client": "raw", "args": ["%hello", "%env", ">${H}line one\\\\n.\\\\r\\\\n", "<*"], "expect": {"out": ["^<- 421 4\\\\.5\\\\.0 submitify: a dot line next to a bare LF"], "acc": 0}}
 {"name": "CRLF.LF is refused as ambiguous", "client": "raw", "args": ["%hello", "%env", ">${H}line one\\\\r\\\\n.\\\\n", "<*"], "expect": {"out": ["^<- 421 4\\\\.5\\\\.0 submitify: a dot line next to a bare LF"], "acc": 0}}
