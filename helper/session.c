@@ -528,7 +528,7 @@ authenticate(struct session *s)
 {
 	const struct conf_account *a = s->acct;
 	struct smtp_reply r;
-	char err[512], line[64];
+	char err[512], line[64], detail[256];
 	char *secret;
 	int rc = -1, step;
 
@@ -540,8 +540,19 @@ authenticate(struct session *s)
 		return (0);
 	}
 	s->inject = 1;
-	if ((secret = conf_secret(a, 1, err, sizeof(err))) == NULL)
+	if ((secret = conf_secret(a, 1, err, sizeof(err), detail,
+	    sizeof(detail))) == NULL) {
+		/*
+		 * What the command said is for the user's eyes: --check and
+		 * the debug transcript (never on for a setuid or setgid
+		 * host: helper/main.c), not the 421 or the log line.
+		 */
+		if (detail[0] != '\0') {
+			report(s, "passwordeval said: %s", detail);
+			log_debug("passwordeval said: %s", detail);
+		}
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
+	}
 	if (a->auth == AUTH_AUTO) {
 		if (s->mechs[0] == '\0') {
 			(void)session_fail(s, FAIL_AUTH, "%s offers no AUTH "

@@ -399,7 +399,7 @@ main(int argc, char **argv)
 		if (c->acct[i]->user == NULL || c->acct[i]->auth == AUTH_OFF)
 			continue;
 		if ((secret = conf_secret(c->acct[i], 0, err,
-		    sizeof(err))) == NULL) {
+		    sizeof(err), NULL, 0)) == NULL) {
 			fprintf(stderr, "%s: %s\n", progname, err);
 			return (EX_CONFIG);
 		}

@@ -62,7 +62,9 @@ read_all(int fd, char **out, size_t *len, size_t max)
 	ssize_t r;
 
 	for (;;) {
-		if (cap - n < 4096) {
+		/* Room for max + 1 bytes at most: one more than max is
+		 * enough to know the input is too long. */
+		if (n == cap) {
 			if (cap > max) {
 				explicit_bzero(buf, n);
 				free(buf);
@@ -72,6 +74,8 @@ read_all(int fd, char **out, size_t *len, size_t max)
 			/* Grow by copying (doubling), so no secret is left
 			 * behind in memory given back. */
 			ncap = cap == 0 ? 8192 : cap * 2;
+			if (ncap - 1 > max)
+				ncap = max + 1;
 			if ((nb = malloc(ncap + 1)) == NULL) {
 				explicit_bzero(buf, n);
 				free(buf);

@@ -21,8 +21,8 @@ void trim(char *s);
 
 /*
  * Read fd to EOF into a new NUL-terminated buffer of at most max bytes.
- * Returns 0, or -1 with errno set (EFBIG when longer than max).  The
- * buffer is wiped when freed on error.
+ * Returns 0, or -1 with errno set: EFBIG as soon as more than max bytes
+ * arrive (the rest is not read).  The buffer is wiped when freed on error.
  */
 int read_all(int fd, char **out, size_t *len, size_t max);
 

@@ -1,12 +1,19 @@
 /*
  * Unit tests for helper/util: esc_text (what the server or a program says,
- * made safe for a terminal, a log and a reply line), and esc_line.
+ * made safe for a terminal, a log and a reply line), esc_line, and the
+ * exact size limit of read_all.
  */
 #define _GNU_SOURCE
+#include <sys/wait.h>
+
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../helper/util.h"
 
@@ -155,6 +162,88 @@ START_TEST(esc_line_writes_one_line)
 }
 END_TEST
 
+/* ---- read_all ---- */
+
+/* A pipe holding n bytes of 'k' (written by a child, as n may be more than
+ * the pipe holds); its read end. */
+static int
+pipe_of(size_t n, pid_t *pid)
+{
+	char buf[4096];
+	int p[2];
+	size_t w;
+	ssize_t r;
+
+	ck_assert_int_eq(pipe(p), 0);
+	*pid = fork();
+	ck_assert_int_ge(*pid, 0);
+	if (*pid == 0) {
+		(void)close(p[0]);
+		memset(buf, 'k', sizeof(buf));
+		for (w = 0; w < n; w += (size_t)r)
+			if ((r = write(p[1], buf, n - w < sizeof(buf) ?
+			    n - w : sizeof(buf))) <= 0)
+				_exit(1);
+		_exit(0);
+	}
+	(void)close(p[1]);
+	return (p[0]);
+}
+
+static void
+reap(int fd, pid_t pid)
+{
+
+	(void)close(fd);
+	(void)kill(pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
+}
+
+START_TEST(read_all_exact_limit)
+{
+	static const size_t sizes[] = { 0, 1, 8191, 8192, 8193, 100000 };
+	char *text;
+	size_t i, n;
+	pid_t pid;
+	int fd;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		/* Exactly max bytes: accepted. */
+		fd = pipe_of(sizes[i], &pid);
+		ck_assert_int_eq(read_all(fd, &text, &n, sizes[i]), 0);
+		ck_assert_uint_eq(n, sizes[i]);
+		ck_assert_uint_eq(strlen(text), sizes[i]);
+		free(text);
+		reap(fd, pid);
+		/* One byte more: EFBIG. */
+		fd = pipe_of(sizes[i] + 1, &pid);
+		errno = 0;
+		ck_assert_int_eq(read_all(fd, &text, &n, sizes[i]), -1);
+		ck_assert_int_eq(errno, EFBIG);
+		reap(fd, pid);
+	}
+}
+END_TEST
+
+/* Far more than the limit: refused once the limit is passed, without
+ * reading it all (the writer is still blocked). */
+START_TEST(read_all_stops_early)
+{
+	char *text;
+	size_t n;
+	pid_t pid;
+	int fd, st;
+
+	fd = pipe_of(2000000, &pid);
+	errno = 0;
+	ck_assert_int_eq(read_all(fd, &text, &n, 1024 * 1024), -1);
+	ck_assert_int_eq(errno, EFBIG);
+	usleep(100000);
+	ck_assert_int_eq(waitpid(pid, &st, WNOHANG), 0);
+	reap(fd, pid);
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -172,6 +261,10 @@ util_suite(void)
 	tcase_add_test(tc, esc_line_writes_one_line);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("read_all");
+	tcase_add_test(tc, read_all_exact_limit);
+	tcase_add_test(tc, read_all_stops_early);
+	suite_add_tcase(s, tc);
 	return (s);
 }
 
