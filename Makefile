@@ -39,8 +39,9 @@ WRAP_OBJ   = helper/submitify.o helper/elfcheck.o $(CORE_OBJ)
 
 PROGS = shim/libsubmitify.so helper/submitify-helper helper/submitify
 UNITS = tests/unit/check_decide tests/unit/check_smtp tests/unit/check_auth \
-        tests/unit/check_conf tests/unit/check_elfcheck
-TESTBIN = tests/bin/smtpclient tests/bin/loadclient tests/bin/probe tests/bin/racer tests/bin/libprobe_ctor.so \
+        tests/unit/check_conf tests/unit/check_elfcheck tests/unit/check_util
+TESTBIN = tests/bin/smtpclient tests/bin/loadclient tests/bin/probe tests/bin/racer \
+          tests/bin/libprobe_ctor.so \
           tests/bin/libprobe_dlsym.so
 
 all: $(PROGS)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 static char ident[64] = "submitify";
 static const char *logpath;
@@ -69,14 +70,19 @@ to_stderr(const char *line)
 	errno = saved;
 }
 
-/* Format one line; emit it to syslog at prio (unless -1), the log file,
- * and stderr when asked. */
+/* Format one line, escape what is not printable ASCII; emit it to syslog
+ * at prio (unless -1), the log file, and stderr when asked. */
 static void
 emit(int prio, int err, const char *fmt, va_list ap)
 {
-	char line[2048];
+	char raw[2048], line[4 * sizeof(raw)];
+	int n;
 
-	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(raw, sizeof(raw), fmt, ap);
+	if (n < 0)
+		return;
+	(void)esc_text(line, sizeof(line), raw, (size_t)n < sizeof(raw) ?
+	    (size_t)n : sizeof(raw) - 1);
 	if (use_sys && prio >= 0)
 		syslog(prio, "%s %s", ident, line);
 	to_file(line);
@@ -114,4 +120,24 @@ log_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	emit(-1, 1, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_debug_lines(const char *prefix, const char *text, size_t len)
+{
+	const char *nl;
+	size_t n;
+
+	if (!debug)
+		return;
+	while (len > 0) {
+		nl = memchr(text, '\n', len);
+		n = nl != NULL ? (size_t)(nl - text) : len;
+		log_debug("%s%.*s", prefix, (int)(n > 0 && text[n - 1] ==
+		    '\r' ? n - 1 : n), text);
+		if (nl == NULL)
+			break;
+		len -= n + 1;
+		text += n + 1;
+	}
 }

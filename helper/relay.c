@@ -495,9 +495,7 @@ dispatch(struct relay *r, const struct smtp_reply *rep)
 	struct session *s = r->s;
 	enum pend kind;
 
-	if (log_debugging())
-		log_debug("server: %.*s", (int)(rep->len > 2 ? rep->len - 2 :
-		    rep->len), rep->raw);
+	log_debug_lines("server: ", rep->raw, rep->len);
 	if (r->qlen == 0 || r->q[r->qhead].kind == P_LOCAL) {
 		if (rep->code == 421) {
 			/* The server is closing on its own: say so. */

@@ -26,38 +26,52 @@ int
 session_fail(struct session *s, enum fail_class c, const char *fmt, ...)
 {
 	va_list ap;
-	char *p;
+	char raw[sizeof(s->why)];
+	int n;
 
 	/* The first cause is the one that counts. */
 	if (s->fail != FAIL_NONE)
 		return (-1);
 	s->fail = c;
 	va_start(ap, fmt);
-	(void)vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	n = vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	/* It goes into a reply line: no control characters. */
-	for (p = s->why; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+	/* It goes into a reply line, a log and a terminal, and may quote the
+	 * server: control characters escaped. */
+	(void)esc_text(s->why, sizeof(s->why), raw, n < 0 ? 0 :
+	    (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1);
 	return (-1);
 }
 
-/* One line of --check output, when checking. */
+/* One line of --check output, when checking; escaped (esc_text), since it
+ * quotes the server. */
 static void report(const struct session *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
 report(const struct session *s, const char *fmt, ...)
 {
+	char line[2048];
 	va_list ap;
 
 	if (s->report == NULL)
 		return;
 	va_start(ap, fmt);
-	(void)vfprintf(s->report, fmt, ap);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	(void)fputc('\n', s->report);
-	(void)fflush(s->report);
+	esc_line(s->report, "%s", line);
+}
+
+/* The certificate's description (lines of "key: value"), one report line
+ * each. */
+static void
+report_lines(const struct session *s, char *text)
+{
+	char *line, *save;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		report(s, "%s", line);
 }
 
 static int
@@ -138,9 +152,7 @@ up_reply(struct session *s, struct smtp_reply *r)
 		k = smtp_rp_next(s->rp, r);
 		if (k == 1) {
 			s->last_code = r->code;
-			if (s->verbose || log_debugging())
-				log_debug("<- %.*s", (int)(r->len > 2 ?
-				    r->len - 2 : r->len), r->raw);
+			log_debug_lines("<- ", r->raw, r->len);
 			return (0);
 		}
 		if (k < 0)
@@ -292,8 +304,7 @@ start_tls(struct session *s)
 		}
 		if (s->report != NULL) {
 			tls_describe_peer(s->tls, desc, sizeof(desc));
-			report(s, "%.*s", (int)strlen(desc) -
-			    (desc[0] != '\0'), desc);
+			report_lines(s, desc);
 			if (a->certcheck && !a->has_fingerprint)
 				report(s, "trust: %s", tls_trust(s->tls));
 			report(s, "verification: FAILED: %s", err);
@@ -309,8 +320,7 @@ start_tls(struct session *s)
 		report(s, "TLS: %s, cipher %s", tls_version(s->tls),
 		    tls_cipher(s->tls));
 		tls_describe_peer(s->tls, desc, sizeof(desc));
-		report(s, "%.*s", (int)strlen(desc) - (desc[0] != '\0'),
-		    desc);
+		report_lines(s, desc);
 		if (a->certcheck && !a->has_fingerprint)
 			report(s, "trust: %s", tls_trust(s->tls));
 		report(s, "verification: %s", a->has_fingerprint ?
@@ -523,7 +533,7 @@ authenticate(struct session *s)
 {
 	const struct conf_account *a = s->acct;
 	struct smtp_reply r;
-	char err[512], line[64];
+	char err[512], line[64], detail[256];
 	char *secret;
 	int rc = -1, step;
 
@@ -535,8 +545,19 @@ authenticate(struct session *s)
 		return (0);
 	}
 	s->inject = 1;
-	if ((secret = conf_secret(a, 1, err, sizeof(err))) == NULL)
+	if ((secret = conf_secret(a, 1, err, sizeof(err), detail,
+	    sizeof(detail))) == NULL) {
+		/*
+		 * What the command said is for the user's eyes: --check and
+		 * the debug transcript (never on for a setuid or setgid
+		 * host: helper/main.c), not the 421 or the log line.
+		 */
+		if (detail[0] != '\0') {
+			report(s, "passwordeval said: %s", detail);
+			log_debug("passwordeval said: %s", detail);
+		}
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
+	}
 	if (a->auth == AUTH_AUTO) {
 		if (s->mechs[0] == '\0') {
 			(void)session_fail(s, FAIL_AUTH, "%s offers no AUTH "

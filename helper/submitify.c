@@ -306,13 +306,14 @@ check_account(const struct conf *c, const char *acct, int verbose)
 	    1000) == 0) {
 		s.deadline = now_ms() + 10000;
 		if (up_write(&s, "QUIT\r\n", 6) == 0 && up_reply(&s, &r) == 0)
-			printf("QUIT: %.*s", (int)r.len, r.raw);
+			esc_line(stdout, "QUIT: %.*s", (int)(r.len > 2 ?
+			    r.len - 2 : r.len), r.raw);
 		session_close_upstream(&s, 1);
 	}
 	if (s.fail == FAIL_NONE)
 		printf("result: OK: this account can submit mail\n");
 	else {
-		printf("result: FAILED: %s\n", s.why);
+		esc_line(stdout, "result: FAILED: %s", s.why);
 		printf("hint: %s\n", hint(&s));
 	}
 	rc = exit_for(s.fail);
@@ -398,7 +399,7 @@ main(int argc, char **argv)
 		if (c->acct[i]->user == NULL || c->acct[i]->auth == AUTH_OFF)
 			continue;
 		if ((secret = conf_secret(c->acct[i], 0, err,
-		    sizeof(err))) == NULL) {
+		    sizeof(err), NULL, 0)) == NULL) {
 			fprintf(stderr, "%s: %s\n", progname, err);
 			return (EX_CONFIG);
 		}

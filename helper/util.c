@@ -1,5 +1,7 @@
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,7 +62,9 @@ read_all(int fd, char **out, size_t *len, size_t max)
 	ssize_t r;
 
 	for (;;) {
-		if (cap - n < 4096) {
+		/* Room for max + 1 bytes at most: one more than max is
+		 * enough to know the input is too long. */
+		if (n == cap) {
 			if (cap > max) {
 				explicit_bzero(buf, n);
 				free(buf);
@@ -70,6 +74,8 @@ read_all(int fd, char **out, size_t *len, size_t max)
 			/* Grow by copying (doubling), so no secret is left
 			 * behind in memory given back. */
 			ncap = cap == 0 ? 8192 : cap * 2;
+			if (ncap - 1 > max)
+				ncap = max + 1;
 			if ((nb = malloc(ncap + 1)) == NULL) {
 				explicit_bzero(buf, n);
 				free(buf);
@@ -105,6 +111,58 @@ read_all(int fd, char **out, size_t *len, size_t max)
 	*out = buf;
 	*len = n;
 	return (0);
+}
+
+size_t
+esc_text(char *dst, size_t dstlen, const void *src, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = src;
+	char e[5];
+	size_t i, o = 0, k;
+
+	if (dstlen == 0)
+		return (0);
+	for (i = 0; i < len; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			e[0] = (char)p[i];
+			k = 1;
+		} else if (p[i] == '\r' || p[i] == '\n' || p[i] == '\t') {
+			e[0] = '\\';
+			e[1] = p[i] == '\r' ? 'r' : p[i] == '\n' ? 'n' : 't';
+			k = 2;
+		} else {
+			e[0] = '\\';
+			e[1] = 'x';
+			e[2] = hex[p[i] >> 4];
+			e[3] = hex[p[i] & 0xf];
+			k = 4;
+		}
+		if (dstlen - 1 - o < k)
+			break;
+		memcpy(dst + o, e, k);
+		o += k;
+	}
+	dst[o] = '\0';
+	return (o);
+}
+
+void
+esc_line(FILE *f, const char *fmt, ...)
+{
+	char line[2048], out[4 * sizeof(line)];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	(void)esc_text(out, sizeof(out), line, (size_t)n < sizeof(line) ?
+	    (size_t)n : sizeof(line) - 1);
+	(void)fprintf(f, "%s\n", out);
+	(void)fflush(f);
 }
 
 int

@@ -5,6 +5,7 @@
 #define SUBMITIFY_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* strdup() that returns NULL for NULL. */
 char *xstrdup(const char *s);
@@ -20,10 +21,27 @@ void trim(char *s);
 
 /*
  * Read fd to EOF into a new NUL-terminated buffer of at most max bytes.
- * Returns 0, or -1 with errno set (EFBIG when longer than max).  The
- * buffer is wiped when freed on error.
+ * Returns 0, or -1 with errno set: EFBIG as soon as more than max bytes
+ * arrive (the rest is not read).  The buffer is wiped when freed on error.
  */
 int read_all(int fd, char **out, size_t *len, size_t max);
+
+/*
+ * Text from a server, a program, a command or a certificate, made safe to
+ * show on a terminal, in a log or in a reply line: copy len bytes of src to
+ * dst (dstlen > 0 bytes, always NUL-terminated), writing every byte that is
+ * not printable ASCII as an escape: \r, \n, \t, else \xHH (0x00-0x1f,
+ * 0x7f, and every byte >= 0x80, so no C1 control such as 0x9b and no
+ * partial UTF-8 sequence gets through).  A backslash is copied as is, so
+ * escaping text twice changes nothing.  Output that does not fit is cut
+ * before an escape, never inside one.  Returns the length written.
+ */
+size_t esc_text(char *dst, size_t dstlen, const void *src, size_t len);
+
+/* Format one line, pass it through esc_text, write it and a newline to f
+ * (a FILE *), and flush. */
+void esc_line(FILE *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* 0 if s is a valid intercept port list (as SUBMITIFY_PORTS), else -1. */
 int check_ports(const char *s);

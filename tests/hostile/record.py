@@ -88,7 +88,7 @@ def facts(path, after):
         "tls_version": [], "end": [], "close_notify": [], "ehlo_plain": 0,
         "ehlo_tls": 0, "helo": 0, "starttls": 0, "key_update_ok": 0,
         "key_update_failed": 0, "tickets_sent": 0, "quit": 0,
-        "message_sha256": [], "message_sizes": [],
+        "message_sha256": [], "message_sizes": [], "line_too_long": 0,
     }
     for s in ss:
         if s.get("end") is not None:
@@ -132,6 +132,10 @@ def facts(path, after):
                 if after_starttls and e.get("layer") == "plain":
                     f["plain_after_starttls"] += len(e.get("data", "")) or \
                         e.get("len", 0)
+            elif ev == "line_too_long":
+                # An over-long command line (an AUTH line too) is recorded
+                # as this, not as a command.
+                f["line_too_long"] += 1
             elif ev == "auth":
                 in_auth = False
                 f["auth"] += 1

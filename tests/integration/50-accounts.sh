@@ -136,7 +136,8 @@ HOME=$tmp/home send "$tmp/netrc.conf" "netrc-$id@test" 192.0.2.10 || fail "~/.ne
 arrived "netrc-$id@test" >/dev/null
 
 # A failing passwordeval: the wrapper accepts the config; the program gets
-# a 421 naming the command's complaint.
+# a 421 naming how it failed, but not the command's complaint (that is for
+# submitify --check, tests/integration/56-passwordeval.sh).
 conf_file "$tmp/evalfail.conf" <<CONF
 account e
 $base
@@ -145,6 +146,6 @@ passwordeval "echo vault is locked >&2; exit 3"
 CONF
 send "$tmp/evalfail.conf" "evalfail-$id@test" 192.0.2.10 > "$tmp/ef.out" 2>&1
 [ $? = 1 ] || fail "a failing passwordeval did not refuse"
-assert_contains "$tmp/ef.out" "421 4.3.5 submitify: passwordeval"
-assert_contains "$tmp/ef.out" "vault is locked"
+assert_contains "$tmp/ef.out" "421 4.3.5 submitify: passwordeval failed (exit status 3)"
+assert_not_contains "$tmp/ef.out" "vault is locked"
 note "set_from_header, ~/.netrc and passwordeval behave as documented"

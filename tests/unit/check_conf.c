@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -1064,7 +1065,7 @@ START_TEST(secret_password)
 	struct conf *c;
 
 	c = secret_conf("user alice\npassword \"p w\"");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_str_eq(s, "p w");
 	wipe_free(s);
@@ -1078,7 +1079,7 @@ START_TEST(secret_eval)
 	struct conf *c;
 
 	c = secret_conf("user alice\npasswordeval printf 'tok\\n'");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_msg(s != NULL, "%s", err);
 	ck_assert_str_eq(s, "tok");
 	wipe_free(s);
@@ -1086,7 +1087,7 @@ START_TEST(secret_eval)
 
 	/* CRLF output loses both; inner white space stays. */
 	c = secret_conf("user alice\npasswordeval \"printf ' a b\\r\\n'\"");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_msg(s != NULL, "%s", err);
 	ck_assert_str_eq(s, " a b");
 	wipe_free(s);
@@ -1103,7 +1104,7 @@ START_TEST(secret_eval_not_run)
 	(void)snprintf(cmd, sizeof(cmd), "user alice\npasswordeval "
 	    "touch %s", mark);
 	c = secret_conf(cmd);
-	s = conf_secret(find(c, "a"), 0, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 0, err, sizeof(err), NULL, 0);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_str_eq(s, "*");
 	ck_assert_int_ne(access(mark, F_OK), 0);
@@ -1113,21 +1114,153 @@ START_TEST(secret_eval_not_run)
 }
 END_TEST
 
+/* The reason names what failed, never the command or what it printed;
+ * the first line of its stderr comes apart, escaped. */
 START_TEST(secret_eval_fails)
+{
+	char err[CONF_ERRLEN], detail[256], *s;
+	struct conf *c;
+
+	c = secret_conf("user alice\npasswordeval \"echo 'vault is \\033[2J"
+	    "locked' >&2; echo second line >&2; exit 3\"");
+	err[0] = '\0';
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), detail,
+	    sizeof(detail));
+	ck_assert_ptr_null(s);
+	ck_assert_str_eq(err, "passwordeval failed (exit status 3)");
+	ck_assert_str_eq(detail, "vault is \\x1b[2Jlocked");
+
+	/* Callers that want no detail pass NULL. */
+	err[0] = '\0';
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
+	ck_assert_ptr_null(s);
+	ck_assert_str_eq(err, "passwordeval failed (exit status 3)");
+	conf_free(c);
+
+	/* A success leaves detail empty. */
+	c = secret_conf("user alice\npasswordeval \"echo noise >&2; echo tok\"");
+	(void)strcpy(detail, "stale");
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), detail,
+	    sizeof(detail));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_str_eq(s, "tok");
+	wipe_free(s);
+	conf_free(c);
+}
+END_TEST
+
+/* Is a process with this exact command line running? */
+static int
+running(const char *cmdline)
+{
+	char cmd[256];
+
+	(void)snprintf(cmd, sizeof(cmd), "pgrep -xf '%s' >/dev/null",
+	    cmdline);
+	return (system(cmd) == 0);
+}
+
+/*
+ * A background job that keeps stdout or stderr open: the answer is what
+ * the shell printed before it exited, at once, and the job is ended with
+ * it; a command that itself hangs still meets the timeout.
+ */
+START_TEST(secret_eval_background_job)
+{
+	static const char *const forms[] = {
+		"passwordeval \"sleep 97.%d & echo tok\"",
+		"passwordeval \"(sleep 97.%d >&2 &); echo tok\"",
+		"passwordeval \"sleep 97.%d >/dev/null 2>&1 & echo tok\"",
+	};
+	char err[CONF_ERRLEN], line[256], job[64], *s;
+	struct conf *c;
+	long long t0;
+	size_t i;
+	int status;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		(void)snprintf(job, sizeof(job), "sleep 97.%d",
+		    (int)getpid() * 10 + (int)i);
+		(void)snprintf(line, sizeof(line), "user alice\ntimeout 20\n");
+		(void)snprintf(line + strlen(line), sizeof(line) - strlen(line),
+		    forms[i], (int)getpid() * 10 + (int)i);
+		c = secret_conf(line);
+		t0 = now_ms();
+		s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
+		ck_assert_msg(s != NULL, "%s: %s", forms[i], err);
+		ck_assert_str_eq(s, "tok");
+		ck_assert_msg(now_ms() - t0 < 5000, "%s: took %lld ms",
+		    forms[i], now_ms() - t0);
+		wipe_free(s);
+		conf_free(c);
+		/* The job is gone (SIGKILL is delivered at once, but give it
+		 * a moment to leave the process table). */
+		for (t0 = now_ms(); running(job) && now_ms() - t0 < 3000; )
+			usleep(50000);
+		ck_assert_msg(!running(job), "%s: the job outlived it",
+		    forms[i]);
+		/* And no child of ours is left to reap. */
+		ck_assert_int_eq(waitpid(-1, &status, WNOHANG), -1);
+		ck_assert_int_eq(errno, ECHILD);
+	}
+}
+END_TEST
+
+/* At most exactly 1 MiB of output, and the reason names the limit. */
+START_TEST(secret_eval_limit)
 {
 	char err[CONF_ERRLEN], *s;
 	struct conf *c;
 
-	c = secret_conf("user alice\npasswordeval \"echo vault is locked >&2;"
-	    " exit 3\"");
+	c = secret_conf("user alice\ntimeout 20\npasswordeval "
+	    "\"head -c 1048576 /dev/zero | tr '\\\\0' k\"");
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_uint_eq(strlen(s), 1048576);
+	wipe_free(s);
+	conf_free(c);
+
+	c = secret_conf("user alice\ntimeout 20\npasswordeval "
+	    "\"head -c 1048577 /dev/zero | tr '\\\\0' k\"");
 	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_ptr_null(s);
-	ck_assert_msg(strstr(err, "vault is locked") != NULL,
-	    "the command's complaint is missing: %s", err);
-	ck_assert_msg(strstr(err, "status 3") != NULL, "no exit status: %s",
-	    err);
-	ck_assert_ptr_nonnull(strstr(err, "passwordeval"));
+	ck_assert_str_eq(err, "passwordeval printed more than 1048576 bytes");
+	conf_free(c);
+
+	/* The reported case: 2,000,000 bytes. */
+	c = secret_conf("user alice\ntimeout 20\npasswordeval "
+	    "\"head -c 2000000 /dev/zero | tr '\\\\0' k\"");
+	err[0] = '\0';
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
+	ck_assert_ptr_null(s);
+	ck_assert_str_eq(err, "passwordeval printed more than 1048576 bytes");
+	conf_free(c);
+}
+END_TEST
+
+/* A ~/.netrc over the limit is refused with the limit named. */
+START_TEST(secret_netrc_limit)
+{
+	char err[CONF_ERRLEN], *s, *p;
+	struct conf *c;
+	FILE *f;
+	int i;
+
+	p = tmp_file(".netrc", "machine mail.example.org login alice "
+	    "password s3cret\n", 0600);
+	f = fopen(p, "a");
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < 1024 * 1024 / 64 + 1; i++)
+		fprintf(f, "# %61d\n", i);
+	ck_assert_int_eq(fclose(f), 0);
+	free(p);
+	ck_assert_int_eq(setenv("HOME", tmpdir, 1), 0);
+	c = secret_conf("user alice");
+	err[0] = '\0';
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
+	ck_assert_ptr_null(s);
+	ck_assert_str_eq(err, "~/.netrc is longer than 1048576 bytes");
 	conf_free(c);
 }
 END_TEST
@@ -1139,7 +1272,7 @@ START_TEST(secret_eval_killed)
 
 	c = secret_conf("user alice\npasswordeval \"printf x; kill -9 $$\"");
 	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_ptr_null(s);
 	ck_assert_msg(strstr(err, "signal 9") != NULL, "%s", err);
 	conf_free(c);
@@ -1153,7 +1286,7 @@ START_TEST(secret_eval_empty)
 
 	c = secret_conf("user alice\npasswordeval \"printf '\\n'\"");
 	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_ptr_null(s);
 	ck_assert_ptr_nonnull(strstr(err, "nothing"));
 	conf_free(c);
@@ -1168,7 +1301,7 @@ START_TEST(secret_eval_long)
 
 	c = secret_conf("user alice\npasswordeval "
 	    "\"head -c 10240 /dev/zero | tr '\\\\0' k\"");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_msg(s != NULL, "%s", err);
 	ck_assert_uint_eq(strlen(s), 10240);
 	for (i = 0; i < 10240; i++)
@@ -1193,7 +1326,7 @@ START_TEST(secret_eval_sigchld_ignored)
 	c = secret_conf("user alice\npasswordeval printf tok");
 	for (i = 0; i < 5; i++) {
 		err[0] = '\0';
-		s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+		s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 		ck_assert_msg(s != NULL && strcmp(s, "tok") == 0,
 		    "with SIGCHLD ignored: %s", s != NULL ? s : err);
 		wipe_free(s);
@@ -1225,7 +1358,7 @@ START_TEST(secret_netrc)
 
 	write_netrc();
 	c = secret_conf("user alice");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_msg(s != NULL, "%s", err);
 	ck_assert_str_eq(s, "s3cret");
 	wipe_free(s);
@@ -1233,7 +1366,7 @@ START_TEST(secret_netrc)
 
 	/* The second entry for the same machine, by login. */
 	c = secret_conf("user carol");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_msg(s != NULL, "%s", err);
 	ck_assert_str_eq(s, "c4rol");
 	wipe_free(s);
@@ -1241,7 +1374,7 @@ START_TEST(secret_netrc)
 
 	/* `default` serves any machine for its login. */
 	c = secret_conf("user bob");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_msg(s != NULL, "%s", err);
 	ck_assert_str_eq(s, "fallback");
 	wipe_free(s);
@@ -1260,7 +1393,7 @@ START_TEST(secret_netrc_unsafe)
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	c = secret_conf("user alice");
 	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_ptr_null(s);
 	ck_assert_msg(strstr(err, "chmod 600 ~/.netrc") != NULL, "%s", err);
 	conf_free(c);
@@ -1276,7 +1409,7 @@ START_TEST(secret_eval_timeout)
 
 	c = secret_conf("user alice\ntimeout 1\npasswordeval \"sleep 30\"");
 	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_ptr_null(s);
 	ck_assert_msg(strstr(err, "gave no answer within 1 s") != NULL, "%s",
 	    err);
@@ -1293,7 +1426,7 @@ START_TEST(secret_none)
 	write_netrc();
 	c = secret_conf("user dave");
 	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_ptr_null(s);
 	ck_assert_msg(strncmp(err, "t.conf:1: ", 10) == 0, "%s", err);
 	ck_assert_ptr_nonnull(strstr(err, "dave"));
@@ -1304,7 +1437,7 @@ START_TEST(secret_none)
 	/* No ~/.netrc at all. */
 	ck_assert_int_eq(setenv("HOME", "/nonexistent", 1), 0);
 	c = secret_conf("user alice");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err));
+	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_ptr_null(s);
 	conf_free(c);
 }
@@ -1400,6 +1533,9 @@ conf_suite(void)
 	tcase_add_test(tc, secret_eval);
 	tcase_add_test(tc, secret_eval_not_run);
 	tcase_add_test(tc, secret_eval_fails);
+	tcase_add_test(tc, secret_eval_background_job);
+	tcase_add_test(tc, secret_eval_limit);
+	tcase_add_test(tc, secret_netrc_limit);
 	tcase_add_test(tc, secret_eval_killed);
 	tcase_add_test(tc, secret_eval_empty);
 	tcase_add_test(tc, secret_eval_long);
