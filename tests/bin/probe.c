@@ -30,7 +30,7 @@
  *   probe fork-lock HOST MSGID         fork() while a thread is in the shim
  *   probe stderr-moved HOST MSGID FILE fd 2 reused for a socket, a file
  *   probe subreaper HOST MSGID         a child subreaper host (a note)
- *   probe reuseopt HOST MSGID addr|port|wild N
+ *   probe reuseopt HOST MSGID addr|port|wild|none N
  *                                      N sessions from sockets with
  *                                      SO_REUSEADDR / SO_REUSEPORT set:
  *                                      option kept, no SYN retransmitted
@@ -783,6 +783,7 @@ cmd_reuseopt(const struct sockaddr_storage *dest, socklen_t dlen,
 	char id[300], suffix[32], tag[64];
 	int opt = strcmp(which, "port") == 0 ? SO_REUSEPORT : SO_REUSEADDR;
 	int wild = strcmp(which, "wild") == 0;
+	int none = strcmp(which, "none") == 0;
 	int k, fd, ok = 0, kept = 0, noretrans = 0;
 
 	for (k = 1; k <= n; k++) {
@@ -793,7 +794,7 @@ cmd_reuseopt(const struct sockaddr_storage *dest, socklen_t dlen,
 			check(0, "%s: socket: %s", tag, strerror(errno));
 			continue;
 		}
-		if (setint(fd, SOL_SOCKET, opt, 1) != 0)
+		if (!none && setint(fd, SOL_SOCKET, opt, 1) != 0)
 			check(0, "%s: setsockopt: %s", tag, strerror(errno));
 		if (wild && bind_wildcard(fd, dest->ss_family) != 0)
 			check(0, "%s: bind: %s", tag, strerror(errno));
@@ -802,7 +803,7 @@ cmd_reuseopt(const struct sockaddr_storage *dest, socklen_t dlen,
 			(void)close(fd);
 			continue;
 		}
-		if (getint(fd, SOL_SOCKET, opt) == 1)
+		if (none || getint(fd, SOL_SOCKET, opt) == 1)
 			kept++;
 		else
 			check(0, "%s: the option no longer reads 1", tag);

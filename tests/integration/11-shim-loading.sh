@@ -11,6 +11,8 @@
 #   dlsym    tests/bin/libprobe_dlsym.so, preloaded before the shim, makes
 #            dlsym(RTLD_NEXT, "connect") return the shim's own connect(); the
 #            shim must notice, make the system call itself, not recurse.
+#   names    programs named submitify and submitify-helper are taken like
+#            any other: the shim tells nothing apart by its name.
 # Every message must arrive in bob's mailbox exactly once.
 # shellcheck disable=SC1091 # sourced from the tree
 . "$(dirname "$0")/../lib/common.sh"
@@ -41,6 +43,14 @@ expect_mail "$ID-ctor@probe.test" "$ID-ctorw@probe.test"
 probe_run dlsym env LD_PRELOAD="$(preload "$TESTBIN/libprobe_dlsym.so:$SHIM")" \
     SUBMITIFY_CONF="$conf" "$P" dlsym 192.0.2.25 "$ID-dl"
 expect_mail "$ID-dl@probe.test"
+
+# --- names: a copy of the probe under submitify's own program names.
+for name in submitify submitify-helper; do
+    cp "$P" "$tmp/$name"
+    probe_run "name-$name" env LD_PRELOAD="$(preload "$SHIM")" \
+        SUBMITIFY_CONF="$conf" "$tmp/$name" send 192.0.2.25 "$ID-$name"
+    expect_mail "$ID-$name@probe.test"
+done
 
 [ "$bad" = 0 ] || fail "$bad failure(s):$failures"
 echo "PASS: $TEST_NAME"

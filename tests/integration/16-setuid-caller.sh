@@ -16,6 +16,10 @@
 #                  not write (group mail may): the system account is used,
 #                  the caller's server sees nothing, that file is untouched,
 #                  and the password is read with the host's group.
+#   machine-wide   no setuid: a plain client whose SUBMITIFY_PORTS names
+#                  the submission port too; the helper, which has the
+#                  library loaded from /etc/ld.so.preload, must still reach
+#                  the server itself (it connects with the system call).
 # shellcheck disable=SC1091 # sourced from the tree
 . "$(dirname "$0")/../lib/common.sh"
 rig_env
@@ -138,6 +142,22 @@ run_case setgid "$tmp/sgid-client" "$tmp/system.conf"
 [ -s "$tmp/mail-only.log" ] && failed "setgid: the caller's logfile was written: $(head -2 "$tmp/mail-only.log")"
 python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["totals"]["sessions"])' \
     "$tmp/evil.record" 2>/dev/null || failed "setgid: a session reached the caller's server"
+
+# machine-wide: the helper's own connection is never taken.
+rig_account | conf_file "$tmp/rig.conf"
+mkdir -p "$tmp/mw.upper" "$tmp/mw.work"
+cat > "$tmp/mw.sh" <<SH
+set -e
+mount --make-rprivate /
+mount -t overlay overlay -o lowerdir=/etc,upperdir=$tmp/mw.upper,workdir=$tmp/mw.work /etc
+printf '%s\n' ${san:+$san} $shim > /etc/ld.so.preload
+env SUBMITIFY_CONF=$tmp/rig.conf SUBMITIFY_PORTS=25,$RIG_SUB_PORT \
+    $TESTBIN/smtpclient -i mw-$id@test 192.0.2.32
+SH
+timeout 60 unshare -m sh "$tmp/mw.sh" > "$tmp/mw.out" 2>&1 ||
+    failed "machine-wide: the client was not served: $(tail -3 "$tmp/mw.out")"
+"$RIG" wait-mail "$SUBMITIFY_RIG" bob "mw-$id@test" 20 > /dev/null ||
+    failed "machine-wide: not delivered"
 
 [ "$bad" = 0 ] || fail "$bad failure(s)$failures"
 echo "PASS: $TEST_NAME"
