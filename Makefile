@@ -94,16 +94,19 @@ fuzz:
 unit: all $(UNITS)
 	@for t in $(UNITS); do ./$$t || exit 1; done
 
-# AddressSanitizer and UBSan build of everything, then the unit suites and
-# the scenarios that exercise the shim and the helper hardest (ASAN_TESTS).
-# Any sanitizer report, from any process, fails the run.  Not here: curl
-# (01; it hangs with the ASan runtime preloaded, shim or not) and setuid
-# hosts under ld.so.preload (14; the runtime cannot come first there).  Leaks are left to
-# the memcheck scenario (42, which cannot run a sanitized helper): the
-# hosts here (perl, python) leak at exit.
-ASAN_TESTS ?= 02 05 10 11 12 13 30 31 32 33 35 36 37 38 39 44 45
-ASAN_FLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
-              -fno-sanitize-recover=undefined
+# AddressSanitizer and UBSan (bounds included) build of everything, then
+# the unit suites and the whole integration suite, the setuid scenarios
+# included (the runtime goes first in their /etc/ld.so.preload).  Any
+# sanitizer report, from any process, fails the run.  Left out, each for
+# a reason of its own: 01 (curl hangs with the ASan runtime preloaded,
+# shim or not) and 42 (valgrind cannot run a sanitized helper; it runs
+# the normal one in make check).  Leaks are left to 42 as well: the hosts
+# here (perl, python) leak at exit.
+ASAN_SKIP  ?= 01 42
+ASAN_TESTS ?= $(filter-out $(ASAN_SKIP),$(shell ls tests/integration | \
+              sed -n 's/^\([0-9][0-9]\)-.*\.sh$$/\1/p'))
+ASAN_FLAGS  = -O1 -g -fsanitize=address,undefined,bounds-strict \
+              -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 ASAN_LOGS   = /tmp/submitify-asan
 asan:
 	@sh tests/deps.sh

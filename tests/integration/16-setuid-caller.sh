@@ -35,7 +35,10 @@ failed() { bad=$((bad + 1)); failures="$failures; $*"; echo "  $TEST_NAME: FAILE
 make -C "$ROOT" -s install DESTDIR="$inst" PREFIX=/usr/local > "$tmp/install.log" 2>&1 ||
     fail "make install: $(tail -5 "$tmp/install.log")"
 shim=$inst/usr/local/lib/submitify/libsubmitify.so
+# A sanitized build (make asan): its runtime first in /etc/ld.so.preload,
+# and the sanitizer options through the emptied environment.
 san=$(ldd "$shim" 2>/dev/null | awk '$1 ~ /^libasan/ { print $3 }')
+sanenv="${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS}"
 
 # A root-only file, as /etc/shadow is.
 SECRET="root:\$6\$Shadow-Marker-$id:19000:0:99999:7:::"
@@ -95,7 +98,7 @@ if [ "$etc" != - ]; then
     install -m 644 "$etc" /etc/submitify/submit.conf
 fi
 setpriv --reuid=65534 --regid=65534 --clear-groups \
-    env -i PATH=/usr/bin:/bin HOME=$home $conf \
+    env -i PATH=/usr/bin:/bin HOME=$home $conf $sanenv \
     $client -i $name-$id@test 192.0.2.32
 SH
     timeout 60 unshare -m sh "$tmp/$name.sh" > "$tmp/$name.out" 2>&1
