@@ -26,18 +26,27 @@ SSL_LIBS     := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-SHIM_SRC   = shim/init.c shim/connect.c shim/getpeername.c shim/decide.c \
-             shim/handoff.c shim/addr.c shim/peers.c
-SHIM_OBJ   = $(SHIM_SRC:.c=.pic.o)
+# The layout is the architecture:
+#   common/   safe inside the host and shared by all (PIC, no allocation,
+#             no OpenSSL): the connect() decision, address names, the
+#             helper's command-line contract
+#   shim/     libsubmitify.so, preloaded into the program
+#   helper/   submitify-helper: main.c, and the core (config, SMTP, TLS,
+#             AUTH, relay) as one library, helper/libcore.a
+#   wrapper/  the submitify command, linked with the same core
+COMMON_SRC = common/decide.c common/addr.c
+SHIM_SRC   = shim/init.c shim/connect.c shim/getpeername.c shim/handoff.c \
+             shim/peers.c
+SHIM_OBJ   = $(SHIM_SRC:.c=.pic.o) $(COMMON_SRC:.c=.pic.o)
 CORE_SRC   = helper/conf.c helper/util.c helper/log.c helper/smtp.c \
              helper/auth.c helper/crypto.c helper/tls.c helper/session.c \
-             helper/relay.c helper/peerid.c \
-             shim/decide.c shim/addr.c
-CORE_OBJ   = $(CORE_SRC:.c=.o)
-HELPER_OBJ = helper/main.o $(CORE_OBJ)
-WRAP_OBJ   = helper/submitify.o helper/elfcheck.o $(CORE_OBJ)
+             helper/relay.c helper/peerid.c
+CORE_OBJ   = $(CORE_SRC:.c=.o) $(COMMON_SRC:.c=.o)
+CORE_LIB   = helper/libcore.a
+HELPER_OBJ = helper/main.o
+WRAP_OBJ   = wrapper/submitify.o wrapper/elfcheck.o
 
-PROGS = shim/libsubmitify.so helper/submitify-helper helper/submitify
+PROGS = shim/libsubmitify.so helper/submitify-helper wrapper/submitify
 UNITS = tests/unit/check_decide tests/unit/check_smtp tests/unit/check_auth \
         tests/unit/check_conf tests/unit/check_elfcheck tests/unit/check_util
 TESTBIN = tests/bin/smtpclient tests/bin/loadclient tests/bin/probe tests/bin/racer \
@@ -46,25 +55,40 @@ TESTBIN = tests/bin/smtpclient tests/bin/loadclient tests/bin/probe tests/bin/ra
 
 all: $(PROGS)
 
-shim/%.pic.o: shim/%.c shim/*.h
+# Host-side code sees common/ and its own folder, nothing else.
+common/%.pic.o: common/%.c common/*.h
 	$(CC) $(CFLAGS) $(XCFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
-%.o: %.c helper/*.h shim/*.h
-	$(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) -c -o $@ $<
+shim/%.pic.o: shim/%.c shim/*.h common/*.h
+	$(CC) $(CFLAGS) $(XCFLAGS) -Icommon -fPIC -fvisibility=hidden -c -o $@ $<
+
+common/%.o: common/%.c common/*.h
+	$(CC) $(CFLAGS) $(XCFLAGS) -c -o $@ $<
+
+helper/%.o: helper/%.c helper/*.h common/*.h
+	$(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) -Icommon -c -o $@ $<
+
+wrapper/%.o: wrapper/%.c wrapper/*.h helper/*.h common/*.h
+	$(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) -Icommon -Ihelper -c -o $@ $<
 
 shim/libsubmitify.so: $(SHIM_OBJ) shim/libsubmitify.map
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -fPIC -o $@ $(SHIM_OBJ) \
 	    -Wl,--version-script=shim/libsubmitify.map -Wl,-z,relro -ldl
 
-helper/submitify-helper: $(HELPER_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(HELPER_OBJ) $(SSL_LIBS)
+$(CORE_LIB): $(CORE_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(CORE_OBJ)
 
-helper/submitify: $(WRAP_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(WRAP_OBJ) $(SSL_LIBS)
+helper/submitify-helper: $(HELPER_OBJ) $(CORE_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(HELPER_OBJ) $(CORE_LIB) $(SSL_LIBS)
 
-tests/unit/check_%: tests/unit/check_%.c $(CORE_OBJ) helper/elfcheck.o
-	$(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
-	    $(CORE_OBJ) helper/elfcheck.o $(SSL_LIBS) $(CHECK_LIBS)
+wrapper/submitify: $(WRAP_OBJ) $(CORE_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(WRAP_OBJ) $(CORE_LIB) $(SSL_LIBS)
+
+tests/unit/check_%: tests/unit/check_%.c $(CORE_LIB) wrapper/elfcheck.o
+	$(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) $(CHECK_CFLAGS) \
+	    -Icommon -Ihelper -Iwrapper -o $@ $< \
+	    wrapper/elfcheck.o $(CORE_LIB) $(SSL_LIBS) $(CHECK_LIBS)
 
 tests/bin/lib%.so: tests/bin/lib%.c
 	$(CC) $(CFLAGS) $(XCFLAGS) -shared -fPIC -o $@ $< -ldl
@@ -141,13 +165,13 @@ weak: helper/weak/.built
 WEAK_SRC  = helper/main.c helper/conf.c helper/smtp.c helper/tls.c \
             helper/session.c helper/relay.c
 WEAK_OBJ  = helper/util.o helper/log.o helper/auth.o helper/crypto.o \
-            helper/peerid.o shim/decide.o shim/addr.o
+            helper/peerid.o common/decide.o common/addr.o
 
-helper/weak/.built: $(WEAK_OBJ) helper/*.c helper/*.h shim/*.h
+helper/weak/.built: $(WEAK_OBJ) helper/*.c helper/*.h common/*.h
 	@mkdir -p helper/weak
 	@for w in $(WEAKNESSES); do \
 	    n=$$(echo $$w | tr 'A-Z_' 'a-z-'); \
-	    $(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) -DWEAKEN_$$w=1 \
+	    $(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) -Icommon -DWEAKEN_$$w=1 \
 	        -o helper/weak/submitify-helper-$$n $(WEAK_SRC) \
 	        $(WEAK_OBJ) $(SSL_LIBS) || exit 1; \
 	done
@@ -157,7 +181,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/submitify \
 	    $(DESTDIR)$(LIBEXECDIR)/submitify $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5
-	install -m 755 helper/submitify $(DESTDIR)$(BINDIR)/submitify
+	install -m 755 wrapper/submitify $(DESTDIR)$(BINDIR)/submitify
 	install -m 644 shim/libsubmitify.so $(DESTDIR)$(LIBDIR)/submitify/libsubmitify.so
 	install -m 755 helper/submitify-helper \
 	    $(DESTDIR)$(LIBEXECDIR)/submitify/submitify-helper
@@ -174,7 +198,8 @@ uninstall:
 
 clean:
 	rm -rf helper/weak
-	rm -f shim/*.o helper/*.o $(PROGS) $(UNITS) $(TESTBIN) \
+	rm -f shim/*.o helper/*.o common/*.o wrapper/*.o $(CORE_LIB) \
+	    $(PROGS) $(UNITS) $(TESTBIN) \
 	    tests/fuzz/fuzz_reply tests/fuzz/fuzz_command tests/fuzz/fuzz_conf
 
 .PHONY: all check check-run unit fuzz weak asan demo bench install uninstall clean

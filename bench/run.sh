@@ -80,7 +80,7 @@ die() {
 
 # ---------------------------------------------------------------- prerequisites
 
-for f in shim/libsubmitify.so helper/submitify-helper helper/submitify \
+for f in shim/libsubmitify.so helper/submitify-helper wrapper/submitify \
     tests/bin/smtpclient tests/bin/loadclient; do
     [ -x "$root/$f" ] || [ -f "$root/$f" ] || die "$f is missing: run make bench" 2
 done
@@ -155,9 +155,10 @@ show_log() {
 # Snapshots of what is measured, so that a rebuild in the tree during the run
 # cannot change it.  The layout keeps the shim's own lookup of the helper
 # (LIB/../helper/submitify-helper) and the wrapper's lookup of both.
-mkdir -p "$T/shim" "$T/helper" "$T/bin" "$T/hwm" "$T/raw"
+mkdir -p "$T/shim" "$T/helper" "$T/wrapper" "$T/bin" "$T/hwm" "$T/raw"
 cp "$root/shim/libsubmitify.so" "$T/shim/" &&
-    cp "$root/helper/submitify-helper" "$root/helper/submitify" "$T/helper/" &&
+    cp "$root/helper/submitify-helper" "$T/helper/" &&
+    cp "$root/wrapper/submitify" "$T/wrapper/" &&
     cp "$root/tests/bin/smtpclient" "$root/tests/bin/loadclient" "$T/bin/" ||
     die "cannot copy the build" 2
 SHIM=$T/shim/libsubmitify.so
@@ -429,7 +430,7 @@ run_spec true "$R1_REPS" "$TRUE_RUNS" 600
 run_spec python "$R1_REPS" "$PY_RUNS" 600
 {
     spec_line none -- /bin/true
-    spec_line wrapper -- "$T/helper/submitify" -c "$T/submit.conf" -- /bin/true
+    spec_line wrapper -- "$T/wrapper/submitify" -c "$T/submit.conf" -- /bin/true
 } >"$T/spec.wrapper"
 run_spec wrapper "$R1_REPS" "$WRAP_RUNS" 300
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "decide.h"
 #include "util.h"
 #include "weaken.h"
 
@@ -490,6 +491,7 @@ static int
 s_ports(struct parser *p, struct conf_account *a, const char *k,
     const char *v)
 {
+	struct decide_ports ports;
 	const char *s;
 	int n = 0;
 
@@ -500,7 +502,7 @@ s_ports(struct parser *p, struct conf_account *a, const char *k,
 	for (s = v; *s != '\0'; s++)
 		if (!(isdigit((unsigned char)*s) || *s == ','))
 			n = -1;
-	if (*v == '\0' || n < 0 || check_ports(v) != 0)
+	if (*v == '\0' || n < 0 || decide_parse_ports(v, &ports) != 0)
 		return (perr(p, "%s: expected a comma-separated list of ports "
 		    "such as 25,2525, not \"%s\"", k, v));
 	return (set_str(&p->c->intercept_ports, v));

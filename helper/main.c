@@ -25,9 +25,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../shim/contract.h"
-#include "../shim/handoff.h"
+#include "addr.h"
 #include "conf.h"
+#include "contract.h"
 #include "log.h"
 #include "peerid.h"
 #include "session.h"

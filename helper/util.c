@@ -7,7 +7,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../shim/decide.h"
 #include "util.h"
 
 char *
@@ -163,14 +162,6 @@ esc_line(FILE *f, const char *fmt, ...)
 	    (size_t)n : sizeof(line) - 1);
 	(void)fprintf(f, "%s\n", out);
 	(void)fflush(f);
-}
-
-int
-check_ports(const char *s)
-{
-	struct decide_ports p;
-
-	return (decide_parse_ports(s, &p));
 }
 
 long long

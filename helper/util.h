@@ -43,8 +43,6 @@ size_t esc_text(char *dst, size_t dstlen, const void *src, size_t len);
 void esc_line(FILE *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* 0 if s is a valid intercept port list (as SUBMITIFY_PORTS), else -1. */
-int check_ports(const char *s);
 
 /* Milliseconds on the monotonic clock. */
 long long now_ms(void);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "contract.h"
 #include "handoff.h"
 
@@ -343,7 +344,7 @@ handoff_spawn(const struct handoff_req *req, struct handoff_link *link)
 	}
 	envp[j] = NULL;
 
-	/* Every slot by its index (shim/contract.h): nothing is counted. */
+	/* Every slot by its index (common/contract.h): nothing is counted. */
 	argv[HA_NAME] = (char *)"submitify-helper";
 	argv[HA_PEER_OPT] = (char *)HELPER_OPT_PEER;
 	argv[HA_PEER] = link->peer;

@@ -69,10 +69,4 @@ int handoff_spawn(const struct handoff_req *req, struct handoff_link *link);
  */
 void handoff_close(int fd, struct handoff_link *link);
 
-/*
- * Render sa as "ADDR:PORT" (IPv6 as "[ADDR]:PORT") into buf.  Returns 0, or
- * -1 if the family is not AF_INET/AF_INET6 or buf is too small.
- */
-int handoff_fmt_addr(const struct sockaddr *sa, char *buf, size_t len);
-
 #endif

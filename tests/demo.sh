@@ -42,7 +42,7 @@ CONF
 sed 's/^password .*/password */' "$tmp/submit.conf"
 
 say "submitify -- smtpclient 192.0.2.25   (plain SMTP to port 25 of a TEST-NET address where nothing listens; no TLS, no AUTH)"
-"$root/helper/submitify" -c "$tmp/submit.conf" -- \
+"$root/wrapper/submitify" -c "$tmp/submit.conf" -- \
     "$root/tests/bin/smtpclient" -i demo@submitify.test 192.0.2.25 || {
     echo "demo: the client was not served"; exit 1; }
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../helper/conf.h"
+#include "conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../helper/smtp.h"
+#include "smtp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-SUBMITIFY=$ROOT/helper/submitify
+SUBMITIFY=$ROOT/wrapper/submitify
 HELPER=$ROOT/helper/submitify-helper
 SHIM=$ROOT/shim/libsubmitify.so
 TESTBIN=$ROOT/tests/bin

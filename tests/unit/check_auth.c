@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../helper/auth.h"
-#include "../../helper/util.h"
+#include "auth.h"
+#include "util.h"
 
 /* Decode a response built by auth.c; its length goes to *n. */
 static unsigned char *

@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../helper/conf.h"
-#include "../../helper/util.h"
+#include "conf.h"
+#include "util.h"
 
 /* ---- helpers ---- */
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests for shim/decide: the port list parser and the pure "take this
+ * Unit tests for common/decide: the port list parser and the pure "take this
  * connect()?" decision.
  */
 #include <sys/socket.h>
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../shim/decide.h"
+#include "decide.h"
 
 /* A port list filled with a pattern, to see that a failure leaves it be. */
 static void

@@ -1,5 +1,5 @@
 /*
- * Unit tests for helper/elfcheck: which programs LD_PRELOAD can reach.
+ * Unit tests for wrapper/elfcheck: which programs LD_PRELOAD can reach.
  * Real files (/bin/true, a static binary built here, a setuid copy) and
  * synthetic or damaged images in memory.
  */
@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../helper/elfcheck.h"
-#include "../../helper/util.h"
+#include "elfcheck.h"
+#include "util.h"
 
 /*
  * One temporary directory per test case, made and removed by the runner

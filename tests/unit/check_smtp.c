@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../../helper/smtp.h"
+#include "smtp.h"
 
 /* ---- helpers ---- */
 

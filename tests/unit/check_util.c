@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../helper/util.h"
+#include "util.h"
 
 /* esc_text of a C string (with its length given: it may hold NULs). */
 static const char *

@@ -419,7 +419,7 @@ main(int argc, char **argv)
 	shim = beside("../lib/submitify/libsubmitify.so",
 	    "../shim/libsubmitify.so");
 	helper = beside("../libexec/submitify/submitify-helper",
-	    "submitify-helper");
+	    "../helper/submitify-helper");
 	if (shim == NULL || helper == NULL) {
 		fprintf(stderr, "%s: cannot find %s beside %s\n", progname,
 		    shim == NULL ? "libsubmitify.so" : "submitify-helper",

@@ -1,6 +1,6 @@
 /*
- * Address formatting shared by the shim and the helper: both sides of a
- * handoff must name the program's socket the same way.
+ * addr: address formatting shared by the shim and the helper: both sides
+ * of a handoff must name the program's socket the same way.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "handoff.h"
+#include "addr.h"
 
 int
 handoff_fmt_addr(const struct sockaddr *sa, char *buf, size_t len)
