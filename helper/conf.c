@@ -308,39 +308,13 @@ s_legacy(struct parser *p, struct conf_account *a, const char *k,
 	return (parse_bool(p, k, v, &a->tls_legacy));
 }
 
-static const struct {
-	const char *name;
-	enum conf_auth auth;
-} auths[] = {
-	{ "on", AUTH_AUTO }, { "", AUTH_AUTO }, { "off", AUTH_OFF },
-	{ "plain", AUTH_PLAIN }, { "login", AUTH_LOGIN },
-	{ "cram-md5", AUTH_CRAM_MD5 }, { "scram-sha-256", AUTH_SCRAM_SHA_256 },
-	{ "xoauth2", AUTH_XOAUTH2 }, { "oauthbearer", AUTH_OAUTHBEARER },
-};
-
-const char *
-conf_auth_name(enum conf_auth a)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(auths) / sizeof(auths[0]); i++)
-		if (auths[i].auth == a && auths[i].name[0] != '\0')
-			return (auths[i].name);
-	return ("?");
-}
-
 static int
 s_auth(struct parser *p, struct conf_account *a, const char *k, const char *v)
 {
-	size_t i;
 
-	for (i = 0; i < sizeof(auths) / sizeof(auths[0]); i++)
-		if (strcasecmp(v, auths[i].name) == 0) {
-			a->auth = auths[i].auth;
-			return (0);
-		}
-	return (perr(p, "%s: \"%s\" is not on, off or one of plain, login, "
-	    "cram-md5, scram-sha-256, xoauth2, oauthbearer", k, v));
+	if (sasl_mech_parse(v, &a->auth) != 0)
+		return (perr(p, "%s: \"%s\" is not %s", k, v, SASL_MECH_WORDS));
+	return (0);
 }
 
 static int
@@ -587,7 +561,7 @@ account_defaults(struct conf_account *a)
 	a->tls = 1;
 	a->starttls = 1;
 	a->certcheck = 1;
-	a->auth = AUTH_AUTO;
+	a->auth = SASL_AUTO;
 	a->from_header = FROMHDR_OFF;
 	a->fix_bare_lf = 1;
 	a->syslog = 1;
@@ -864,14 +838,14 @@ check_accounts(struct parser *p)
 		p->line = a->line;
 		if (a->host == NULL)
 			return (perr(p, "account %s: no host", a->name));
-		if (!a->tls && a->auth != AUTH_OFF && a->user != NULL)
+		if (!a->tls && a->auth != SASL_OFF && a->user != NULL)
 			return (perr(p, "account %s: tls off would send the "
 			    "password in clear text; submitify refuses that",
 			    a->name));
-		if ((a->auth == AUTH_XOAUTH2 || a->auth == AUTH_OAUTHBEARER) &&
+		if ((a->auth == SASL_XOAUTH2 || a->auth == SASL_OAUTHBEARER) &&
 		    a->user == NULL)
 			return (perr(p, "account %s: auth %s needs a user",
-			    a->name, conf_auth_name(a->auth)));
+			    a->name, sasl_mech_word(a->auth)));
 	}
 	if (p->c->nacct == 0) {
 		p->line = p->line > 0 ? p->line : 1;
@@ -1539,7 +1513,7 @@ conf_print(const struct conf *c, void *fp)
 				    j < 31 ? ":" : "\n");
 		}
 		fprintf(f, "tls_legacy %s\n", a->tls_legacy ? "on" : "off");
-		fprintf(f, "auth %s\n", conf_auth_name(a->auth));
+		fprintf(f, "auth %s\n", sasl_mech_word(a->auth));
 		if (a->user != NULL)
 			fprintf(f, "user %s\n", a->user);
 		if (a->password != NULL)

@@ -6,18 +6,9 @@
 
 #include <stddef.h>
 
-#define CONF_ERRLEN 512
+#include "sasl.h"
 
-enum conf_auth {
-	AUTH_AUTO,		/* "on": the best mechanism offered */
-	AUTH_OFF,		/* "off": inject nothing */
-	AUTH_PLAIN,
-	AUTH_LOGIN,
-	AUTH_CRAM_MD5,
-	AUTH_SCRAM_SHA_256,
-	AUTH_XOAUTH2,
-	AUTH_OAUTHBEARER
-};
+#define CONF_ERRLEN 512
 
 enum conf_fromhdr { FROMHDR_OFF, FROMHDR_ON, FROMHDR_AUTO };
 
@@ -45,7 +36,7 @@ struct conf_account {
 	int has_fingerprint;
 	unsigned char fingerprint[32];
 	int tls_legacy;
-	enum conf_auth auth;
+	enum sasl_mech auth;
 	char *user;
 	char *password;
 	char *passwordeval;
@@ -115,8 +106,6 @@ int conf_match_addr(const struct conf_match *m, int family, const void *addr);
 /* The port to connect to: port, or 587/465 by tls_starttls. */
 int conf_port(const struct conf_account *a);
 
-/* The name of an auth setting, for messages. */
-const char *conf_auth_name(enum conf_auth a);
 
 /*
  * The account's secret: password, else passwordeval's output (at most

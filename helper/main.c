@@ -307,7 +307,7 @@ done:
 	    s.tls_up ? tls_version(s.tls) : "none",
 	    s.tls_up ? "/" : "", s.tls_up ? tls_cipher(s.tls) : "",
 	    s.mech != NULL ? s.mech : s.acct != NULL && s.acct->user != NULL &&
-	    s.acct->auth != AUTH_OFF ? "-" : "program",
+	    s.acct->auth != SASL_OFF ? "-" : "program",
 	    s.messages, s.last_code, s.bytes_up, s.bytes_down,
 	    now_ms() - t0, s.fail != FAIL_NONE ? " error=" : "",
 	    s.fail != FAIL_NONE ? s.why : "");

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sasl.h"
 #include "session.h"
 #include "smtp.h"
 #include "tls.h"
@@ -68,8 +69,7 @@ struct relay {
 	struct smtp_hdrfix hf;	/* set_from_header */
 	int blocked;		/* waiting for the DATA or AUTH reply */
 	int authcont;		/* the next line answers the server's 334 */
-	int localauth;		/* 1: PLAIN response, 2: LOGIN user, 3: pass */
-	int authed;
+	struct sasl_local local;	/* the program's AUTH, answered here */
 	int txn;		/* a MAIL was accepted and not finished */
 	int skipline;		/* dropping the rest of an over-long line */
 	int crlf;		/* the program has ended some line in CRLF */
@@ -189,60 +189,6 @@ up_line(struct relay *r, const char *line, size_t len)
 	r->uoutlen += len + 2;
 }
 
-/* The program's answer within a local AUTH exchange: read and dropped. */
-static void
-auth_line(struct relay *r, char *line, size_t len)
-{
-
-	if (len == 1 && line[0] == '*') {
-		reply_local(r, "501 5.7.0 Authentication cancelled");
-		r->localauth = 0;
-		return;
-	}
-	if (r->localauth == 2) {
-		reply_local(r, "334 UGFzc3dvcmQ6");
-		r->localauth = 3;
-		return;
-	}
-	r->localauth = 0;
-	r->authed = 1;
-	reply_local(r, "235 2.7.0 Authentication successful");
-}
-
-/* AUTH when submitify holds the credentials: answered here. */
-static void
-auth_local(struct relay *r, const char *arg)
-{
-	const char *ir;
-
-	if (r->authed) {
-		reply_local(r, "503 5.5.1 Already authenticated");
-		return;
-	}
-	ir = strchr(arg, ' ');
-	if (strncasecmp(arg, "PLAIN", 5) == 0 && (arg[5] == '\0' ||
-	    arg[5] == ' ')) {
-		if (ir != NULL && ir[1] != '\0') {
-			r->authed = 1;
-			reply_local(r, "235 2.7.0 Authentication successful");
-		} else {
-			reply_local(r, "334 ");
-			r->localauth = 1;
-		}
-	} else if (strncasecmp(arg, "LOGIN", 5) == 0 && (arg[5] == '\0' ||
-	    arg[5] == ' ')) {
-		if (ir != NULL && ir[1] != '\0') {
-			reply_local(r, "334 UGFzc3dvcmQ6");
-			r->localauth = 3;
-		} else {
-			reply_local(r, "334 VXNlcm5hbWU6");
-			r->localauth = 2;
-		}
-	} else
-		reply_local(r, "504 5.5.4 submitify: use AUTH PLAIN or LOGIN; "
-		    "submitify authenticates to the server itself");
-}
-
 /*
  * One command line from the program (without its line end).  Returns 1 if
  * it was taken, 0 if it must wait (no room upstream), -1 to end.
@@ -263,8 +209,9 @@ command(struct relay *r, char *line, size_t len)
 		    "command line");
 		return (1);
 	}
-	if (r->localauth) {
-		auth_line(r, line, len);
+	if (r->local.step != SASL_LOCAL_IDLE) {
+		/* Read and dropped: submitify holds the credentials. */
+		reply_local(r, sasl_local_line(&r->local, line, len));
 		return (1);
 	}
 	if (r->authcont) {
@@ -297,7 +244,7 @@ command(struct relay *r, char *line, size_t len)
 		return (1);
 	case V_AUTH:
 		if (s->inject) {
-			auth_local(r, arg);
+			reply_local(r, sasl_local_auth(&r->local, arg));
 			return (1);
 		}
 		if (s->tls == NULL) {

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auth.h"
 #include "log.h"
+#include "sasl.h"
 #include "session.h"
 #include "tls.h"
 #include "util.h"
@@ -356,190 +356,34 @@ first_len(const struct smtp_reply *r)
 	return ((int)(nl != NULL ? (size_t)(nl - r->raw) : r->len));
 }
 
-/* Is this a strict base64 challenge (possibly empty)? */
+/* The AUTH exchange's way to the server: through this session. */
 static int
-good_challenge(const struct smtp_reply *r)
+io_send(void *arg, const char *line, int secret)
 {
-	unsigned char *out;
-	long n;
-	int len = first_len(r);
 
-	if (r->nlines != 1 || len < 3)
-		return (0);
-	if (len <= 4)
-		return (1);
-	n = b64_decode(r->raw + 4, (size_t)(len - 4), &out);
-	if (n < 0)
-		return (0);
-	explicit_bzero(out, (size_t)n);
-	free(out);
-	return (1);
-}
-
-/*
- * The best mechanism offered: SCRAM-SHA-256 (the password never reaches
- * the server) when the credentials need no SASLprep, then PLAIN and LOGIN
- * (over TLS), and CRAM-MD5 only when nothing else is offered.
- */
-static const char *
-pick_mech(const struct session *s, const char *secret)
-{
-	static const char *const order[] = {
-		"SCRAM-SHA-256", "PLAIN", "LOGIN", "CRAM-MD5", NULL
-	};
-	size_t i;
-
-	for (i = 0; order[i] != NULL; i++) {
-		if (i == 0 && (!auth_sasl_ready(s->acct->user) ||
-		    !auth_sasl_ready(secret)))
-			continue;
-		if (smtp_mech_in(s->mechs, order[i]))
-			return (order[i]);
-	}
-	return (NULL);
-}
-
-static int send_secret(struct session *, const char *, char *);
-
-/* A 334 challenge's text (after "334 "), decoded; NULL on junk. */
-static unsigned char *
-challenge(const struct smtp_reply *r, long *n)
-{
-	unsigned char *out;
-	int len = first_len(r);
-
-	if (r->code != 334 || r->nlines != 1 || len < 3)
-		return (NULL);
-	if (len <= 4) {
-		if ((out = calloc(1, 1)) != NULL)
-			*n = 0;
-		return (out);
-	}
-	*n = b64_decode(r->raw + 4, (size_t)(len - 4), &out);
-	return (*n < 0 ? NULL : out);
+	return (up_cmd(arg, line, secret));
 }
 
 static int
-auth_cram(struct session *s, const char *secret, struct smtp_reply *r)
-{
-	unsigned char *chal;
-	long n;
-
-	if (up_cmd(s, "AUTH CRAM-MD5", 0) != 0 || up_reply(s, r) != 0)
-		return (-1);
-	if (r->code != 334)
-		return (0);
-	if ((chal = challenge(r, &n)) == NULL || n == 0) {
-		free(chal);
-		return (session_fail(s, FAIL_AUTH, "%s sent a malformed "
-		    "CRAM-MD5 challenge", s->upstream));
-	}
-	n = send_secret(s, "", auth_cram_md5(s->acct->user, secret, chal,
-	    (size_t)n));
-	free(chal);
-	if (n != 0 || up_reply(s, r) != 0)
-		return (-1);
-	return (0);
-}
-
-static int
-auth_scram(struct session *s, const char *secret, struct smtp_reply *r)
-{
-	struct scram sc;
-	char *first;
-	int rc = -1;
-
-	if (!auth_sasl_ready(s->acct->user) || !auth_sasl_ready(secret))
-		return (session_fail(s, FAIL_AUTH, "SCRAM-SHA-256 needs "
-		    "SASLprep for this user name or password (non-ASCII), "
-		    "which submitify does not do; use auth plain"));
-	if ((first = scram_first(&sc, s->acct->user, NULL)) == NULL) {
-		(void)session_fail(s, FAIL_AUTH, "SCRAM: %s", sc.err);
-		goto out;
-	}
-	if (send_secret(s, "AUTH SCRAM-SHA-256 ", first) != 0 ||
-	    up_reply(s, r) != 0)
-		goto out;
-	if (r->code != 334) {
-		rc = 0;
-		goto out;
-	}
-	if (first_len(r) <= 4 || (first = scram_final(&sc, secret,
-	    r->raw + 4, (size_t)(first_len(r) - 4))) == NULL) {
-		(void)session_fail(s, FAIL_AUTH, "SCRAM-SHA-256 with %s: %s",
-		    s->upstream, sc.err != NULL ? sc.err : "bad challenge");
-		goto out;
-	}
-	if (send_secret(s, "", first) != 0 || up_reply(s, r) != 0)
-		goto out;
-	if (r->code == 334) {
-		/* The server's signature proves it knew the password too. */
-		if (!WEAKEN_LAX_AUTH && (first_len(r) <= 4 ||
-		    scram_verify(&sc, r->raw + 4,
-		    (size_t)(first_len(r) - 4)) != 0)) {
-			(void)session_fail(s, FAIL_AUTH, "SCRAM-SHA-256 with "
-			    "%s: %s", s->upstream, sc.err);
-			goto out;
-		}
-		if (up_cmd(s, "", 0) != 0 || up_reply(s, r) != 0)
-			goto out;
-	} else if (r->code == 235) {
-		(void)session_fail(s, FAIL_AUTH, "SCRAM-SHA-256 with %s: "
-		    "success without the server's signature", s->upstream);
-		goto out;
-	}
-	rc = 0;
-out:
-	scram_free(&sc);
-	return (rc);
-}
-
-static const char *
-mech_name(enum conf_auth a)
+io_reply(void *arg, struct smtp_reply *r)
 {
 
-	switch (a) {
-	case AUTH_PLAIN: return ("PLAIN");
-	case AUTH_LOGIN: return ("LOGIN");
-	case AUTH_CRAM_MD5: return ("CRAM-MD5");
-	case AUTH_SCRAM_SHA_256: return ("SCRAM-SHA-256");
-	case AUTH_XOAUTH2: return ("XOAUTH2");
-	case AUTH_OAUTHBEARER: return ("OAUTHBEARER");
-	default: return (NULL);
-	}
-}
-
-/* Send "AUTH MECH resp" (or a bare response line); resp is wiped. */
-static int
-send_secret(struct session *s, const char *prefix, char *resp)
-{
-	char *line;
-	int r;
-
-	if (resp == NULL)
-		return (session_fail(s, FAIL_AUTH, "out of memory"));
-	if (asprintf(&line, "%s%s", prefix, resp) < 0) {
-		wipe_free(resp);
-		return (session_fail(s, FAIL_AUTH, "out of memory"));
-	}
-	wipe_free(resp);
-	r = up_cmd(s, line, 1);
-	wipe_free(line);
-	return (r);
+	return (up_reply(arg, r));
 }
 
 static int
 authenticate(struct session *s)
 {
 	const struct conf_account *a = s->acct;
-	struct smtp_reply r;
-	char err[512], line[64], detail[256];
+	struct sasl_io io = { s, io_send, io_reply };
+	struct sasl_end end;
+	char err[512], detail[256];
 	char *secret;
-	int rc = -1, step;
+	int rc = -1;
 
 	report(s, "AUTH offered after TLS: %s", s->mechs[0] != '\0' ?
 	    s->mechs : "(none)");
-	if (a->auth == AUTH_OFF || a->user == NULL) {
+	if (a->auth == SASL_OFF || a->user == NULL) {
 		report(s, "AUTH: none injected (%s)", a->user == NULL ?
 		    "no user: the program's own AUTH is relayed" : "auth off");
 		return (0);
@@ -558,84 +402,29 @@ authenticate(struct session *s)
 		}
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
 	}
-	if (a->auth == AUTH_AUTO) {
-		if (s->mechs[0] == '\0') {
-			(void)session_fail(s, FAIL_AUTH, "%s offers no AUTH "
-			    "after TLS", s->upstream);
-			goto out;
-		}
-		if ((s->mech = pick_mech(s, secret)) == NULL) {
-			(void)session_fail(s, FAIL_AUTH, "%s offers none of "
-			    "the mechanisms submitify speaks (it offers: %s)",
-			    s->upstream, s->mechs);
-			goto out;
-		}
-	} else {
-		s->mech = mech_name(a->auth);
-		if (s->mech == NULL || !smtp_mech_in(s->mechs, s->mech)) {
-			(void)session_fail(s, FAIL_AUTH, "%s does not offer "
-			    "AUTH %s (it offers: %s)", s->upstream,
-			    s->mech != NULL ? s->mech : "?",
-			    s->mechs[0] != '\0' ? s->mechs : "nothing");
-			goto out;
-		}
+	if ((s->mech = sasl_choose(a->auth, s->mechs, a->user, secret,
+	    s->upstream, err, sizeof(err))) == NULL) {
+		(void)session_fail(s, FAIL_AUTH, "%s", err);
+		goto out;
 	}
 	report(s, "AUTH chosen: %s as %s", s->mech, a->user);
-
-	if (strcmp(s->mech, "PLAIN") == 0) {
-		if (send_secret(s, "AUTH PLAIN ", auth_plain(a->user,
-		    secret)) != 0 || up_reply(s, &r) != 0)
-			goto out;
-	} else if (strcmp(s->mech, "LOGIN") == 0) {
-		if (up_cmd(s, "AUTH LOGIN", 0) != 0)
-			goto out;
-		for (step = 0; ; step++) {
-			if (up_reply(s, &r) != 0)
-				goto out;
-			if (r.code != 334 || step == 2)
-				break;
-			if (!WEAKEN_LAX_AUTH && !good_challenge(&r)) {
-				(void)session_fail(s, FAIL_AUTH, "%s sent a "
-				    "malformed AUTH LOGIN challenge",
-				    s->upstream);
-				goto out;
-			}
-			if (send_secret(s, "", b64_encode(step == 0 ?
-			    a->user : secret, strlen(step == 0 ? a->user :
-			    secret))) != 0)
-				goto out;
-		}
-	} else if (strcmp(s->mech, "XOAUTH2") == 0 ||
-	    strcmp(s->mech, "OAUTHBEARER") == 0) {
-		(void)snprintf(line, sizeof(line), "AUTH %s ", s->mech);
-		if (send_secret(s, line, strcmp(s->mech, "XOAUTH2") == 0 ?
-		    auth_xoauth2(a->user, secret) :
-		    auth_oauthbearer(a->user, secret)) != 0 ||
-		    up_reply(s, &r) != 0)
-			goto out;
-		/* A 334 carries the server's error; end the exchange. */
-		if (r.code == 334 && (up_cmd(s, strcmp(s->mech,
-		    "XOAUTH2") == 0 ? "" : "AQ==", 0) != 0 ||
-		    up_reply(s, &r) != 0))
-			goto out;
-	} else if (strcmp(s->mech, "CRAM-MD5") == 0) {
-		if (auth_cram(s, secret, &r) != 0)
-			goto out;
-	} else if (strcmp(s->mech, "SCRAM-SHA-256") == 0) {
-		if (auth_scram(s, secret, &r) != 0)
-			goto out;
-	} else {
-		(void)session_fail(s, FAIL_AUTH, "AUTH %s is not available",
-		    s->mech);
-		goto out;
-	}
-	report(s, "AUTH result: %.*s", first_len(&r), r.raw);
-	if (r.code != 235) {
+	switch (sasl_login(&io, s->mech, a->user, secret, s->upstream,
+	    &end)) {
+	case SASL_DONE:
+		report(s, "AUTH result: %s", end.text);
+		rc = 0;
+		break;
+	case SASL_REFUSED:
+		report(s, "AUTH result: %s", end.text);
 		(void)session_fail(s, FAIL_AUTH, "authentication as %s with "
-		    "%s failed: %.*s", a->user, s->mech, first_len(&r), r.raw);
-		goto out;
+		    "%s failed: %s", a->user, s->mech, end.text);
+		break;
+	case SASL_BROKEN:
+		(void)session_fail(s, FAIL_AUTH, "%s", end.why);
+		break;
+	case SASL_IO:
+		break;
 	}
-	rc = 0;
 out:
 	wipe_free(secret);
 	return (rc);
@@ -734,7 +523,7 @@ plain:
 	if ((s->caps = malloc(SMTP_REPLY_MAX)) == NULL)
 		return (session_fail(s, FAIL_CONFIG, "out of memory"));
 	/* Without TLS the program may not send its own AUTH either. */
-	mode = a->user != NULL && a->auth != AUTH_OFF ? CAPS_INJECT :
+	mode = a->user != NULL && a->auth != SASL_OFF ? CAPS_INJECT :
 	    s->tls != NULL ? CAPS_KEEP : CAPS_DROP;
 	s->capslen = smtp_caps_filter(&r, mode, s->caps, SMTP_REPLY_MAX);
 	if (s->capslen < 0)

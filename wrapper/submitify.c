@@ -396,7 +396,7 @@ main(int argc, char **argv)
 	}
 	/* An account with a user needs a secret now, not at send time. */
 	for (i = 0; i < c->nacct; i++) {
-		if (c->acct[i]->user == NULL || c->acct[i]->auth == AUTH_OFF)
+		if (c->acct[i]->user == NULL || c->acct[i]->auth == SASL_OFF)
 			continue;
 		if ((secret = conf_secret(c->acct[i], 0, err,
 		    sizeof(err), NULL, 0)) == NULL) {

@@ -197,7 +197,7 @@ START_TEST(every_key)
 	ck_assert_int_eq(a->has_fingerprint, 1);
 	ck_assert_mem_eq(a->fingerprint, fp, 32);
 	ck_assert_int_eq(a->tls_legacy, 1);
-	ck_assert_int_eq(a->auth, AUTH_SCRAM_SHA_256);
+	ck_assert_int_eq(a->auth, SASL_SCRAM_SHA_256);
 	ck_assert_str_eq(a->user, "alice@example.org");
 	ck_assert_str_eq(a->password, "s3cret");
 	ck_assert_str_eq(a->passwordeval, "pass show mail/alice");
@@ -233,7 +233,7 @@ START_TEST(defaults_of_an_account)
 	ck_assert_int_eq(a->certcheck, 1);
 	ck_assert_int_eq(a->has_fingerprint, 0);
 	ck_assert_int_eq(a->tls_legacy, 0);
-	ck_assert_int_eq(a->auth, AUTH_AUTO);
+	ck_assert_int_eq(a->auth, SASL_AUTO);
 	ck_assert_ptr_null(a->trust_file);
 	ck_assert_ptr_null(a->user);
 	ck_assert_ptr_null(a->password);
@@ -270,13 +270,13 @@ START_TEST(value_spellings)
 {
 	static const struct {
 		const char *value;
-		enum conf_auth auth;
+		enum sasl_mech auth;
 	} auths[] = {
-		{ "on", AUTH_AUTO }, { "", AUTH_AUTO }, { "off", AUTH_OFF },
-		{ "plain", AUTH_PLAIN }, { "PLAIN", AUTH_PLAIN },
-		{ "login", AUTH_LOGIN }, { "cram-md5", AUTH_CRAM_MD5 },
-		{ "scram-sha-256", AUTH_SCRAM_SHA_256 },
-		{ "xoauth2", AUTH_XOAUTH2 }, { "oauthbearer", AUTH_OAUTHBEARER },
+		{ "on", SASL_AUTO }, { "", SASL_AUTO }, { "off", SASL_OFF },
+		{ "plain", SASL_PLAIN }, { "PLAIN", SASL_PLAIN },
+		{ "login", SASL_LOGIN }, { "cram-md5", SASL_CRAM_MD5 },
+		{ "scram-sha-256", SASL_SCRAM_SHA_256 },
+		{ "xoauth2", SASL_XOAUTH2 }, { "oauthbearer", SASL_OAUTHBEARER },
 	};
 	char text[256];
 	struct conf_account *a;
@@ -325,10 +325,10 @@ END_TEST
 START_TEST(auth_names)
 {
 
-	ck_assert_str_eq(conf_auth_name(AUTH_AUTO), "on");
-	ck_assert_str_eq(conf_auth_name(AUTH_OFF), "off");
-	ck_assert_str_eq(conf_auth_name(AUTH_CRAM_MD5), "cram-md5");
-	ck_assert_str_eq(conf_auth_name(AUTH_OAUTHBEARER), "oauthbearer");
+	ck_assert_str_eq(sasl_mech_word(SASL_AUTO), "on");
+	ck_assert_str_eq(sasl_mech_word(SASL_OFF), "off");
+	ck_assert_str_eq(sasl_mech_word(SASL_CRAM_MD5), "cram-md5");
+	ck_assert_str_eq(sasl_mech_word(SASL_OAUTHBEARER), "oauthbearer");
 }
 END_TEST
 
@@ -588,7 +588,7 @@ START_TEST(tls_off_with_user)
 	c = parse_ok("account a\nhost h\ntls off\n"
 	    "account b\nhost h\ntls off\nuser bob\nauth off\n");
 	ck_assert_int_eq(find(c, "a")->tls, 0);
-	ck_assert_int_eq(find(c, "b")->auth, AUTH_OFF);
+	ck_assert_int_eq(find(c, "b")->auth, SASL_OFF);
 	conf_free(c);
 	/* Inherited `tls off` counts too. */
 	parse_err("defaults\ntls off\naccount a\nhost h\nuser u\n",
