@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Look for a password, in the forms SMTP AUTH gives it, in files and in a
-process's memory, for the hostile-server tests (docs/security.md item 20).
+process's memory, for the hostile-server tests (docs/SECURITY.md case 20).
 
     secrets.py forms USER PASSWORD
         print the searched forms, one "name<TAB>text" a line

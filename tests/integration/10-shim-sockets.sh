@@ -1,7 +1,7 @@
 #!/bin/bash
 # 10-shim-sockets: the program's socket stays the socket it asked for
-# (design.md decision 2, security.md items 14 and 17).  tests/bin/probe
-# plays the host against the shared Postfix rig:
+# (docs/DESIGN.md decision 2, docs/SECURITY.md cases 14 and 17).
+# tests/bin/probe plays the host against the shared Postfix rig:
 #   options        blocking connect(); errno untouched on success; same fd,
 #                  inode, status and fd flags; TCP_NODELAY, SO_KEEPALIVE,
 #                  TCP_KEEPIDLE, SO_RCVTIMEO, SO_SNDTIMEO set before and

@@ -1,6 +1,6 @@
 #!/bin/bash
-# 11-shim-loading: the shim's lazy start and symbol lookup (security.md
-# item 15), with tests/bin/probe against the shared Postfix rig:
+# 11-shim-loading: the shim's lazy start and symbol lookup (docs/SECURITY.md
+# case 15), with tests/bin/probe against the shared Postfix rig:
 #   threads  16 threads whose first call is connect() to port 25, released
 #            together, so the shim initialises under contention.
 #   ctor     connect() from another preloaded library's constructor

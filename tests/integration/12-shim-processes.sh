@@ -1,7 +1,8 @@
 #!/bin/bash
 # 12-shim-processes: the host never sees a stray child, and the helper takes
-# nothing of the host along (design.md decisions 3 and 8, security.md item
-# 16).  tests/bin/probe plays each host against the shared Postfix rig:
+# nothing of the host along (docs/DESIGN.md decisions 3 and 8,
+# docs/SECURITY.md case 16).  tests/bin/probe plays each host against the
+# shared Postfix rig:
 #   nochild      wait() and waitpid(-1, WNOHANG) give ECHILD (or 0 beside
 #                a child of the host's own) as without submitify; a SIGCHLD
 #                handler is never called for submitify; a thread blocked in

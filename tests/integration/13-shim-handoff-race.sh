@@ -1,6 +1,6 @@
 #!/bin/bash
 # 13-shim-handoff-race: another local process racing to the one-shot handoff
-# listener is refused (docs/DESIGN.md, the handoff).
+# listener is refused (docs/DESIGN.md decision 2, docs/SECURITY.md case 22).
 #   racer-first  tests/bin/racer (as user nobody when setpriv can run it)
 #                watches sock_diag for the program's listener and connects
 #                to it; libprobe_dlsym.so (PROBE_GATE) holds the program's

@@ -1,9 +1,10 @@
 #!/bin/bash
 # 18-init-signal: a signal handler that calls connect() while the
 # process's first connect() is initialising the shim must neither wait
-# forever nor crash (docs/SECURITY.md case 26).  `probe siginit` fires a
-# profiling timer as often as the kernel allows and calls connect() from
-# its handler; each run is a fresh process, so each one initialises the
+# forever nor crash (docs/SECURITY.md case 26).  `probe siginit` arms a
+# real-time interval timer (SIGALRM every 30 us) whose handler calls
+# connect() (to port 9, so the handler exercises the initialisation, not a
+# handoff); each run is a fresh process, so each one initialises the
 # shim under the signals.  RUNS runs, 10 s each at most.
 # shellcheck disable=SC1091 # sourced from the tree
 . "$(dirname "$0")/../lib/common.sh"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Hostile STARTTLS servers (docs/security.md items 1-4), against the scripted
+# Hostile STARTTLS servers (docs/SECURITY.md cases 1-4), against the scripted
 # server.  Each check runs against the real helper (it must hold) and, where
 # a build switch removes the protection, against that weakened helper (the
 # check must then fail, which shows that it can).
@@ -7,7 +7,7 @@
 . "$ROOT/tests/hostile/lib.sh"
 hs_init
 
-# ---- Item 1: response injection ------------------------------------------
+# ---- Case 1: response injection ------------------------------------------
 # Bytes that came with the STARTTLS 220 abort the session before the
 # handshake: no TLS, no AUTH, the program greeted 421 naming the injection.
 check_injection() {
@@ -26,7 +26,7 @@ hs_conf injp
 real check_injection injp
 weak starttls-buffer check_injection injp
 
-# ---- Item 2: command injection, the other direction -----------------------
+# ---- Case 2: command injection, the other direction -----------------------
 # The helper's setup is strictly command-reply (it writes STARTTLS and then
 # waits for the reply), and it does not read the program's socket at all
 # before the greeting.  Two weak helpers break each half: starttls-pipeline
@@ -100,7 +100,7 @@ hs_conf hold timeout 3
 real check_stalled_handshake hold
 weak starttls-pipeline check_stalled_handshake hold
 
-# ---- Item 3: stripping ------------------------------------------------------
+# ---- Case 3: stripping ------------------------------------------------------
 # STARTTLS missing: refused, nothing sent in the clear.
 check_no_starttls() {
     refused_with "$1" "$2" 4.7.0 "does not offer STARTTLS" no_credentials \
@@ -177,7 +177,7 @@ check_tls_off_program_auth() {
 hs_conf tlsoff2 tls off user - password -
 real check_tls_off_program_auth tlsoff2
 
-# ---- Item 4: pre-TLS knowledge ---------------------------------------------
+# ---- Case 4: pre-TLS knowledge ---------------------------------------------
 # Junk, SIZE 1 and a fake AUTH list before TLS: forgotten; EHLO again after
 # TLS; the mechanism comes from the post-TLS list; the program never sees the
 # plaintext greeting or capabilities.

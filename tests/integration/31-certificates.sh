@@ -1,5 +1,5 @@
 #!/bin/bash
-# Certificates (docs/security.md item 5), against the scripted server: every
+# Certificates (docs/SECURITY.md case 5), against the scripted server: every
 # certificate that does not verify is refused before AUTH (the record shows
 # no AUTH at all); a pin replaces the chain; tls_certcheck off is logged.
 . "$(dirname "$0")/../lib/common.sh"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# TLS truncation and the non-blocking TLS relay (docs/security.md items 6-7),
+# TLS truncation and the non-blocking TLS relay (docs/SECURITY.md cases 6-7),
 # against the scripted server.
 . "$(dirname "$0")/../lib/common.sh"
 . "$ROOT/tests/hostile/lib.sh"
@@ -29,7 +29,7 @@ ref_sha() {
     echo "$sha"
 }
 
-# ---- Item 6: truncation -------------------------------------------------------
+# ---- Case 6: truncation ------------------------------------------------------
 # A TCP close without close_notify is an error, never an end of stream: the
 # program gets a 421 naming it and never a 250 for the message.
 
@@ -76,7 +76,7 @@ hs_conf trunceod465 tls_starttls off
 real check_trunc_message trunceod465
 weak fake-250 check_trunc_message trunceod465
 
-# ---- Item 7: the non-blocking relay -------------------------------------------
+# ---- Case 7: the non-blocking relay ------------------------------------------
 # Whole sessions must work, each message must arrive byte for byte as it
 # does without submitify, and the TLS 1.3 extras must really have been sent
 # (otherwise the check would prove nothing).  The weak tls-want helper
@@ -135,7 +135,7 @@ check_tls12() {
 }
 real check_tls12 tls12 60000 2
 
-# ---- Item 6: close_notify after QUIT --------------------------------------------
+# ---- Case 6: close_notify after QUIT -----------------------------------------
 # Last, because it needs nothing else: after the program's QUIT the helper
 # must close TLS with close_notify (the record's client_close_notify), in
 # both modes.  No switch removes it: real helper only.

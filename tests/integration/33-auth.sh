@@ -1,11 +1,11 @@
 #!/bin/bash
 # The greeting held back until the upstream session is ready, and hostile
-# AUTH exchanges (docs/security.md items 8-9), against the scripted server.
+# AUTH exchanges (docs/SECURITY.md cases 8-9), against the scripted server.
 . "$(dirname "$0")/../lib/common.sh"
 . "$ROOT/tests/hostile/lib.sh"
 hs_init
 
-# ---- Item 8, the default greeting budget (about 30 s) ----------------------
+# ---- Case 8, the default greeting budget (about 30 s) ----------------------
 # Started first, in the background, so that its half minute overlaps the
 # rest.  A server that accepts and never greets, and a config without
 # "timeout": the program is greeted 421 after about 30 s, never 220.
@@ -30,7 +30,7 @@ check_budget() {
 ) &
 budget_job=$!
 
-# ---- Item 8: the greeting is held ---------------------------------------------
+# ---- Case 8: the greeting is held --------------------------------------------
 # Whatever fails before the upstream session is ready, the program's first
 # and only reply is a 421 naming it; the weak greet-early helper sends 220
 # first.
@@ -90,7 +90,7 @@ hs_server silent "$CASES/13-never-greets.json"
 hs_conf silent timeout 3
 real check_no_answer silent
 weak greet-early check_no_answer silent
-# The same check catches a helper without any bound (item 13's switch): the
+# The same check catches a helper without any bound (case 13's switch): the
 # program is then still waiting when the test gives up on it.
 HS_LIMIT=8 weak no-timeout check_no_answer silent
 
@@ -99,7 +99,7 @@ hs_conf authstall timeout 3
 real check_no_answer authstall
 weak greet-early check_no_answer authstall
 
-# ---- Item 9: the AUTH exchange --------------------------------------------------
+# ---- Case 9: the AUTH exchange -----------------------------------------------
 # A 334 challenge that is not base64 (AUTH LOGIN, where the helper must
 # decode challenges): abort without answering it.
 check_bad_challenge() {

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Secrets (docs/security.md items 19-20): a config file others may read is
+# Secrets (docs/SECURITY.md cases 19-20): a config file others may read is
 # refused; the password and its AUTH forms appear in no log, no debug
 # transcript, no server record and no memory image of a live helper.
 . "$(dirname "$0")/../lib/common.sh"
@@ -10,7 +10,7 @@ id nobody >/dev/null 2>&1 || skip "needs the nobody user"
 hs_init
 SECRETS=$ROOT/tests/hostile/secrets.py
 
-# ---- Item 19: the config file's owner and mode ---------------------------------
+# ---- Case 19: the config file's owner and mode -------------------------------
 # Refused before anything else: the helper answers 421 (on stderr, as the
 # account and its logfile are not known yet) and never contacts the server.
 check_conf_refused() {
@@ -35,7 +35,7 @@ real check_conf_refused permowner \
 weak no-perm-check check_conf_refused permowner \
     "owned by another user (uid $(id -u nobody)); it must be yours or root's"
 
-# ---- Item 20: no secret left behind ----------------------------------------------
+# ---- Case 20: no secret left behind ------------------------------------------
 # A program that sends one message and then holds its connection, silent,
 # so that the helper is alive after AUTH and after a whole message; it says
 # "ready" when the message got its 250.  If HELD_AUTH_FILE is set, it first

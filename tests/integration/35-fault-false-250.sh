@@ -1,5 +1,5 @@
 #!/bin/bash
-# 35-fault-false-250: security.md item 10, "never a false 250".
+# 35-fault-false-250: docs/SECURITY.md case 10, "never a false 250".
 # The scripted server closes, resets or truncates TLS during DATA and after
 # the final dot, answers 451/554 to it, sends "250-" and then EOF, or
 # never answers.  For every case: the program (smtpclient) sees a 250 for

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 36-fault-eod-smuggling: security.md item 11, where the data ends.
+# 36-fault-eod-smuggling: docs/SECURITY.md case 11, where the data ends.
 # A raw client (tests/faults/rawsmtp.py) sends exact bytes through the
 # intercepted connection: "\n.\n", "\n.\r\n", "\r\n.\n", bare CR, dot-stuffed
 # lines (also split across writes), content pipelined after DATA, the

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 37-fault-limits: security.md item 12, line and size limits.
+# 37-fault-limits: docs/SECURITY.md case 12, line and size limits.
 # A 70 KB reply line (greeting, EHLO after TLS, MAIL, end of data), an
 # endless run of continuation lines, NUL bytes in replies, and from the
 # program a 10 MB line of DATA, a 10 MB command line and a 10 MB message.

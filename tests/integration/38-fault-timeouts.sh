@@ -1,5 +1,5 @@
 #!/bin/bash
-# 38-fault-timeouts: security.md item 13 (RFC 5321 4.5.3.2 waits).
+# 38-fault-timeouts: docs/SECURITY.md case 13 (RFC 5321 4.5.3.2 waits).
 # With "timeout 3" in submit.conf: a server that never greets, drips its
 # greeting or a reply one byte a second, stalls at EHLO, in the TLS
 # handshake, after AUTH, MAIL, RCPT, DATA, in the middle of the message or

@@ -1,5 +1,5 @@
 #!/bin/bash
-# passwordeval (security cases 19-21), against the scripted server:
+# passwordeval (docs/SECURITY.md cases 19-21), against the scripted server:
 #  - a command that fails: the program's 421 and the log name what failed,
 #    never the command or what it said on stderr (the program may run as
 #    another user than the config's); `submitify --check`, the user's own

@@ -2,7 +2,7 @@
 # One log line per connection, in the log file; nothing on the program's
 # stderr unless the session fails (then one line naming the cause) or the
 # transcript is asked for (redacted); and never on a stderr the program has
-# replaced (design decision 8).
+# replaced (docs/DESIGN.md decision 8).
 . "$(dirname "$0")/../lib/common.sh"
 rig_env
 need_cmd python3

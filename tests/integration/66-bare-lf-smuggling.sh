@@ -1,5 +1,5 @@
 #!/bin/bash
-# security.md item 11 against the real Postfix: smuggling through the
+# docs/SECURITY.md case 11 against the real Postfix: smuggling through the
 # bare-LF repair.  A program that speaks CRLF (its commands, its DATA line)
 # sends a message whose first line ends in a bare LF, then "\n.\n" and a
 # whole second transaction (MAIL/RCPT/DATA and a message) in the same

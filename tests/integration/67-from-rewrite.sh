@@ -1,5 +1,5 @@
 #!/bin/bash
-# security.md item 24 against the real Postfix: with "from" and
+# docs/SECURITY.md case 24 against the real Postfix: with "from" and
 # "set_from_header on", no spelling of MAIL and no shape of the header lets
 # the program's own sender reach the server.  One program sends a message
 # per shape (MAIL with leading blanks, without angle brackets, with blanks

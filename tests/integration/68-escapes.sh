@@ -1,6 +1,6 @@
 #!/bin/bash
-# Terminal escapes (security case 25), against the scripted server: what a
-# server says (a greeting forged before TLS, an EHLO keyword, the AUTH
+# Terminal escapes (docs/SECURITY.md case 25), against the scripted server:
+# what a server says (a greeting forged before TLS, an EHLO keyword, the AUTH
 # result, a MAIL reply, a multi-line QUIT reply, a refusal) reaches
 # `submitify --check`, its -v transcript, the helper's debug transcript on
 # the program's stderr, the log file and the program's 421 only with its

@@ -753,7 +753,7 @@ def two_hundred_concurrent_tls_sessions():
 
 
 # ---------------------------------------------------------------------------
-# Case files, items 1-13
+# Case files, cases 1-13 of docs/SECURITY.md
 
 @check
 def send_split_delay_and_reset():

@@ -6,7 +6,7 @@ plaintext port, implicit TLS, or no TLS at all) that checks SMTP AUTH against
 a small user table, spools or discards messages, and records every session
 as JSON.  With a script (tests/scripted/cases/*.json) it turns hostile or
 broken at chosen points of a session, so that submitify's helper can be
-played against each case of docs/security.md.  See README.md beside this
+played against each case of docs/SECURITY.md.  See README.md beside this
 file for the script and record formats.
 
 Python 3.11 standard library only.  One asyncio event loop serves every

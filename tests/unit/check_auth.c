@@ -1,7 +1,7 @@
 /*
  * Unit tests for helper/auth: base64 both ways, the layouts of the SASL
  * responses checked against the examples in their RFCs, and the SCRAM
- * client's refusals (security.md item 9).
+ * client's refusals (docs/SECURITY.md case 9).
  */
 #include <check.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * Unit tests for helper/smtp: the reply parser, capabilities, the program's
- * commands and the DATA stream (security.md items 1, 11 and 12).
+ * commands and the DATA stream (docs/SECURITY.md cases 1, 11 and 12).
  */
 #include <check.h>
 #include <stdio.h>
@@ -434,7 +434,7 @@ START_TEST(rp_starttls_injection)
 	const char *rest = "250-x\r\n250 AUTH LOGIN\r\n";
 	char seg[64];
 
-	/* security.md item 1: the 220 and injected lines in one segment. */
+	/* docs/SECURITY.md case 1: the 220 and injected lines in one segment. */
 	(void)snprintf(seg, sizeof(seg), "%s%s", ready, rest);
 	rp_puts(rp, seg);
 	ck_assert_int_eq(smtp_rp_next(rp, &r), 1);
@@ -950,7 +950,7 @@ START_TEST(rewrite_small_buffer)
 END_TEST
 
 
-/* ---- security.md item 24: no spelling of MAIL keeps the sender ---- */
+/* ---- docs/SECURITY.md case 24: no spelling of MAIL keeps the sender ---- */
 
 /* Leading blanks are skipped, as the server skips them: " DATA" is DATA
  * (else the relay would pass message bytes as commands), " MAIL" is MAIL
@@ -1139,7 +1139,7 @@ START_TEST(data_empty_message)
 }
 END_TEST
 
-/* security.md item 11: the three bare-LF spellings of the end. */
+/* docs/SECURITY.md case 11: the three bare-LF spellings of the end. */
 START_TEST(data_lf_dot_lf)
 {
 	const char *in = "a\n.\nQUIT\r\n", *want = "a\r\n.\r\n";
@@ -1492,7 +1492,7 @@ END_TEST
 
 
 /*
- * security.md item 11: a program that has shown CRLF (its commands, the
+ * docs/SECURITY.md case 11: a program that has shown CRLF (its commands, the
  * DATA line, or earlier lines of the message) never has its data ended by
  * a dot next to a bare LF, whatever the first lines of the message look
  * like; the message is refused, not split into a message and commands.
@@ -1618,7 +1618,7 @@ START_TEST(data_crlf_program_repaired_lines)
 }
 END_TEST
 
-/* ---- the From: header (security.md item 24) ---- */
+/* ---- the From: header (docs/SECURITY.md case 24) ---- */
 
 #define ACCT	"acct@example.net"
 
@@ -1816,7 +1816,7 @@ START_TEST(data_huge_line)
 	int end;
 	long r;
 
-	/* security.md item 12: a 10 MB line, streamed through buffers of
+	/* docs/SECURITY.md case 12: a 10 MB line, streamed through buffers of
 	 * a fixed size; each read's output fits 2*n exactly. */
 	in = malloc(chunk);
 	out = malloc(2 * chunk);
