@@ -71,6 +71,10 @@ timeout 60 unshare -m sh "$tmp/inside.sh" > "$tmp/out" 2>&1 ||
 [ ! -e "$tmp/evil-helper-ran" ] || fail "SUBMITIFY_HELPER from the environment was run"
 python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["totals"]["sessions"])' \
     "$tmp/evil.record" 2>/dev/null || fail "a session reached the attacker's server"
+# A sanitizer in a setuid process ignores ASAN_OPTIONS and reports on
+# stderr, not in make asan's log directory: look there too.
+assert_not_contains "$tmp/out" "Sanitizer"
+assert_not_contains "$tmp/out" "runtime error:"
 # SUBMITIFY_DEBUG from the environment is ignored too: no transcript.
 assert_not_contains "$tmp/out" "program: EHLO"
 note "setuid host: environment ignored, system account used"

@@ -162,5 +162,11 @@ timeout 60 unshare -m sh "$tmp/mw.sh" > "$tmp/mw.out" 2>&1 ||
 "$RIG" wait-mail "$SUBMITIFY_RIG" bob "mw-$id@test" 20 > /dev/null ||
     failed "machine-wide: not delivered"
 
+# A sanitizer in a setuid or setgid process ignores ASAN_OPTIONS and
+# reports on stderr, not in make asan's log directory: look there too.
+if grep -l "Sanitizer\|runtime error:" "$tmp"/*.out 2>/dev/null; then
+    failed "a sanitizer report in the output above"
+fi
+
 [ "$bad" = 0 ] || fail "$bad failure(s)$failures"
 echo "PASS: $TEST_NAME"
