@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include <sys/auxv.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -147,9 +149,17 @@ running_secure(int flag)
 static int
 become_effective(void)
 {
+	/* 1 byte, not 0: a core_pattern pipe ignores every limit but 1. */
+	struct rlimit none = { 1, 1 };
 	uid_t u = geteuid();
 	gid_t g = getegid();
 
+	/* Nothing of the caller's place either: not its working directory
+	 * (a command would find the caller's files there first), not its
+	 * umask, and no core anywhere, on disk or through a pipe. */
+	if (chdir("/") != 0 || setrlimit(RLIMIT_CORE, &none) != 0)
+		return (-1);
+	(void)umask(077);
 	if (u == 0 && setgroups(0, NULL) != 0)
 		return (-1);
 	if (setresgid(g, g, g) != 0 || setresuid(u, u, u) != 0)
@@ -188,7 +198,7 @@ main(int argc, char **argv)
 	struct conf *conf = NULL;
 	unsigned char addr[16];
 	char err[CONF_ERRLEN], *path = NULL, refused[80] = "";
-	char *prog_copy = NULL;
+	char progname[HELPER_PROG_MAX * 4];
 	long pid = 0;
 	long long t0 = now_ms();
 	unsigned long long num;
@@ -225,13 +235,8 @@ main(int argc, char **argv)
 	secure = running_secure(secure);
 	/* The program's name goes into log lines: no control characters
 	 * (a setuid host's name is whatever its caller chose). */
-	if ((prog_copy = xstrdup(prog)) != NULL) {
-		for (i = 0; prog_copy[i] != '\0'; i++)
-			if ((unsigned char)prog_copy[i] < 0x20 ||
-			    prog_copy[i] == 0x7f)
-				prog_copy[i] = '?';
-		prog = prog_copy;
-	}
+	(void)esc_text(progname, sizeof(progname), prog, strlen(prog));
+	prog = progname;
 
 	/*
 	 * Started for a setuid or setgid program: the environment belongs to
@@ -333,6 +338,5 @@ done:
 		(void)close(s.cfd);
 	conf_free(conf);
 	free(path);
-	free(prog_copy);
 	return (s.fail == FAIL_NONE ? 0 : 1);
 }

@@ -320,12 +320,33 @@ smtp_verb(const char *line, size_t len, const char **arg)
 	return (V_OTHER);
 }
 
+/* Is p (n bytes) an esmtp-keyword, alone or with "=" and a value? */
+static int
+esmtp_param(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || !isalnum((unsigned char)p[0]))
+		return (0);
+	for (i = 1; i < n && p[i] != '='; i++)
+		if (!isalnum((unsigned char)p[i]) && p[i] != '-')
+			return (0);
+	if (i == n)
+		return (1);
+	if (++i == n)
+		return (0);
+	for (; i < n; i++)
+		if (p[i] < 33 || p[i] > 126 || p[i] == '=')
+			return (0);
+	return (1);
+}
+
 int
 smtp_rewrite_mail(const char *line, size_t len, const char *from,
     char *out, size_t outlen)
 {
 	const char *p, *end = line + len, *addr, *par;
-	size_t alen, plen;
+	size_t alen, plen, o;
 	int quoted = 0, n;
 
 	if (smtp_verb(line, len, &p) != V_MAIL)
@@ -361,15 +382,33 @@ smtp_rewrite_mail(const char *line, size_t len, const char *from,
 	}
 	if (p < end && !blank(*p))
 		return (-1);
-	while (p < end && blank(*p))
-		p++;
-	par = p;
-	for (plen = (size_t)(end - par); plen > 0 && blank(par[plen - 1]);
-	    plen--)
-		;
-	n = snprintf(out, outlen, "MAIL FROM:<%s>%s%.*s", alen == 0 ? "" :
-	    from, plen > 0 ? " " : "", (int)plen, par);
-	return (n < 0 || (size_t)n >= outlen ? -2 : 0);
+	n = snprintf(out, outlen, "MAIL FROM:<%s>", alen == 0 ? "" : from);
+	if (n < 0 || (size_t)n >= outlen)
+		return (-2);
+	o = (size_t)n;
+	/* The parameters, one by one: keyword[=value] (RFC 5321 4.1.2). */
+	for (;;) {
+		while (p < end && blank(*p))
+			p++;
+		if (p == end)
+			break;
+		for (par = p; p < end && !blank(*p); p++)
+			;
+		plen = (size_t)(p - par);
+		if (!esmtp_param(par, plen))
+			return (-1);
+		/* AUTH=<mailbox> names the submitter: the program's claim
+		 * would stand beside the sender it was not allowed to set. */
+		if (plen >= 5 && strncasecmp(par, "AUTH=", 5) == 0)
+			continue;
+		if (o + 1 + plen + 1 > outlen)
+			return (-2);
+		out[o++] = ' ';
+		memcpy(out + o, par, plen);
+		o += plen;
+		out[o] = '\0';
+	}
+	return (0);
 }
 
 enum { D_BOL, D_DOT, D_MID };

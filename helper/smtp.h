@@ -104,8 +104,10 @@ enum smtp_verb smtp_verb(const char *line, size_t len, const char **arg);
  * or a bare address up to a blank, then the parameters.  The line written
  * is built anew, "MAIL FROM:<from>" and the program's parameters, so that
  * nothing of the program's own sender is left; the null sender "<>" stays
- * "<>".  Writes a NUL-terminated line without CRLF.  Returns 0, -1 if the
- * line is not a MAIL FROM that can be parsed so, or -2 if out is too small.
+ * "<>".  Each parameter must be keyword[=value] as RFC 5321 writes it; an
+ * AUTH= parameter (the submitter, RFC 4954) is dropped.  Writes a
+ * NUL-terminated line without CRLF.  Returns 0, -1 if the line is not a
+ * MAIL FROM that can be parsed so, or -2 if out is too small.
  */
 int smtp_rewrite_mail(const char *line, size_t len, const char *from,
     char *out, size_t outlen);

@@ -15,7 +15,8 @@
 #                  server of the caller's and logs to a file the caller may
 #                  not write (group mail may): the system account is used,
 #                  the caller's server sees nothing, that file is untouched,
-#                  and the password is read with the host's group.
+#                  and the password is read with the host's group, in /
+#                  (not the caller's directory), with no core possible.
 #   machine-wide   no setuid: a plain client whose SUBMITIFY_PORTS names
 #                  the submission port too; the helper, which has the
 #                  library loaded from /etc/ld.so.preload, must still reach
@@ -97,6 +98,7 @@ if [ "$etc" != - ]; then
     mkdir -p /etc/submitify
     install -m 644 "$etc" /etc/submitify/submit.conf
 fi
+cd $home
 setpriv --reuid=65534 --regid=65534 --clear-groups \
     env -i PATH=/usr/bin:/bin HOME=$home $conf $sanenv \
     $client -i $name-$id@test 192.0.2.32
@@ -135,14 +137,23 @@ no_secret setuid-error
 rm -f "$home/.config/submitify/submit.conf"
 cp "$tmp/evil.conf" "$home/.config/submitify/submit.conf"
 chown 65534:65534 "$home/.config/submitify/submit.conf"
+# The command also says where it ran and with what core limit: never in
+# the caller's directory, and with no core that the caller could read.
+mkdir -m 1777 "$tmp/eval"
 printf '%s\n' 'account default' 'host localhost' "port $RIG_SUB_PORT" \
-    "tls_trust_file $RIG_CA" 'user alice' "passwordeval \"cat $tmp/alice.pw\"" \
+    "tls_trust_file $RIG_CA" 'user alice' \
+    "passwordeval \"pwd > $tmp/eval/cwd; grep core /proc/self/limits > $tmp/eval/core; cat $tmp/alice.pw\"" \
     > "$tmp/system.conf"
 run_case setgid "$tmp/sgid-client" "$tmp/system.conf"
 [ "$(cat "$tmp/setgid.rc")" = 0 ] || failed "setgid: the client was not served"
 "$RIG" wait-mail "$SUBMITIFY_RIG" bob "setgid-$id@test" 20 > /dev/null ||
     failed "setgid: not delivered through the system account"
 [ -s "$tmp/mail-only.log" ] && failed "setgid: the caller's logfile was written: $(head -2 "$tmp/mail-only.log")"
+[ "$(cat "$tmp/eval/cwd" 2>/dev/null)" = / ] ||
+    failed "setgid: passwordeval ran in $(cat "$tmp/eval/cwd" 2>/dev/null), not in /"
+read -r _ _ _ _ soft hard _ < "$tmp/eval/core" 2>/dev/null
+[ "${soft:-}" = 1 ] && [ "${hard:-}" = 1 ] ||
+    failed "setgid: passwordeval may dump core: $(cat "$tmp/eval/core" 2>/dev/null)"
 python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["totals"]["sessions"])' \
     "$tmp/evil.record" 2>/dev/null || failed "setgid: a session reached the caller's server"
 

@@ -1005,7 +1005,12 @@ static const struct {
 	{ "MAIL FROM:\t<evil@example.org>\tBODY=8BITMIME",
 	    "MAIL FROM:<acct@example.net> BODY=8BITMIME" },
 	{ "\t MAIL  FROM:<evil@example.org> SIZE=1  BODY=7BIT",
-	    "MAIL FROM:<acct@example.net> SIZE=1  BODY=7BIT" },
+	    "MAIL FROM:<acct@example.net> SIZE=1 BODY=7BIT" },
+	/* AUTH= names the submitter: the program's claim is dropped. */
+	{ "MAIL FROM:<evil@example.org> AUTH=<evil@example.org> SIZE=9",
+	    "MAIL FROM:<acct@example.net> SIZE=9" },
+	{ "MAIL FROM:<evil@example.org> auth=evil+40example.org",
+	    "MAIL FROM:<acct@example.net>" },
 	{ "MAIL FROM:<\"evil>x\"@example.org> SIZE=5",
 	    "MAIL FROM:<acct@example.net> SIZE=5" },
 	{ "MAIL FROM:<\"ev\\\"il>\"@example.org>",
@@ -1046,6 +1051,13 @@ static const char *const mail_unparsed[] = {
 	"MAIL FROM:<\"evil>@example.org>",
 	"MAIL FROM:<a<evil@example.org>>",
 	"RCPT TO:<evil@example.org>",
+	/* Parameters are keyword[=value], nothing else. */
+	"MAIL FROM:<a@example.org> FROM:<evil@example.org>",
+	"MAIL FROM:<a@example.org> <evil@example.org>",
+	"MAIL FROM:<a@example.org> SIZE=",
+	"MAIL FROM:<a@example.org> =10",
+	"MAIL FROM:<a@example.org> SIZE=1=2",
+	"MAIL FROM:<a@example.org> SI_ZE=1",
 };
 
 START_TEST(rewrite_unparsed_refused)
