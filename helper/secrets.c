@@ -23,6 +23,7 @@
 
 #define MAXSECRET	(1024 * 1024)
 #define EVAL_LIMIT_S	30	/* passwordeval, unless timeout says */
+#define NETRC_BLANKS	" \t\r\n"
 
 /* ---- passwordeval ---- */
 
@@ -292,6 +293,82 @@ syserr:
 
 /* ---- ~/.netrc ---- */
 
+/* One token of a .netrc text: len bytes at p, or none (p NULL). */
+struct token {
+	const char *p;
+	size_t len;
+};
+
+/* The next token at *s into t, *s moved past it; 0 at the end of text. */
+static int
+next_token(const char **s, struct token *t)
+{
+	const char *p = *s + strspn(*s, NETRC_BLANKS);
+
+	if (*p == '\0')
+		return (0);
+	t->p = p;
+	t->len = strcspn(p, NETRC_BLANKS);
+	*s = p + t->len;
+	return (1);
+}
+
+/* Is t (present) the word w? */
+static int
+token_is(const struct token *t, const char *w)
+{
+
+	return (t->p != NULL && strlen(w) == t->len &&
+	    memcmp(t->p, w, t->len) == 0);
+}
+
+char *
+secret_netrc_find(const char *text, const char *host, const char *user)
+{
+	struct token t, mach, login, pw;
+	enum { KEY, MACHINE, LOGIN, PASSWORD } want = KEY;
+	const char *s = text;
+	int more, any = 0;
+
+	mach.p = login.p = pw.p = NULL;
+	for (;;) {
+		more = next_token(&s, &t);
+		if (!more || token_is(&t, "machine") ||
+		    token_is(&t, "default")) {
+			/* The end of an entry: does it serve? */
+			if (pw.p != NULL && (any || token_is(&mach, host)) &&
+			    (login.p == NULL || token_is(&login, user)))
+				return (strndup(pw.p, pw.len));
+			if (!more)
+				return (NULL);
+			any = token_is(&t, "default");
+			mach.p = login.p = pw.p = NULL;
+			want = any ? KEY : MACHINE;
+			continue;
+		}
+		switch (want) {
+		case MACHINE:
+			mach = t;
+			want = KEY;
+			break;
+		case LOGIN:
+			login = t;
+			want = KEY;
+			break;
+		case PASSWORD:
+			pw = t;
+			want = KEY;
+			break;
+		case KEY:
+			if (token_is(&t, "login"))
+				want = LOGIN;
+			else if (token_is(&t, "password"))
+				want = PASSWORD;
+			break;
+		}
+	}
+}
+
 /*
  * The password for host and user in ~/.netrc, or NULL; *unsafe is set to 1
  * when the file exists but others may read it or it is not the user's, to
@@ -302,10 +379,9 @@ netrc_lookup(const char *host, const char *user, int *unsafe)
 {
 	struct stat st;
 	const char *home = getenv("HOME");
-	char *path, *text, *tok, *save, *pass = NULL;
-	char *mach = NULL, *login = NULL, *pw = NULL;
+	char *path, *text, *pass;
 	size_t len;
-	int fd, state = 0;
+	int fd;
 
 	if (home == NULL || asprintf(&path, "%s/.netrc", home) < 0)
 		return (NULL);
@@ -326,38 +402,7 @@ netrc_lookup(const char *host, const char *user, int *unsafe)
 		return (NULL);
 	}
 	(void)close(fd);
-	/* Tokens: machine NAME | default, login NAME, password WORD. */
-	for (tok = strtok_r(text, " \t\r\n", &save); ; 
-	    tok = strtok_r(NULL, " \t\r\n", &save)) {
-		if (tok == NULL || strcmp(tok, "machine") == 0 ||
-		    strcmp(tok, "default") == 0) {
-			if (mach != NULL && pw != NULL &&
-			    (strcmp(mach, host) == 0 || strcmp(mach, "") == 0)
-			    && (login == NULL || strcmp(login, user) == 0)) {
-				pass = xstrdup(pw);
-				break;
-			}
-			if (tok == NULL)
-				break;
-			mach = strcmp(tok, "default") == 0 ? (char *)"" : NULL;
-			login = pw = NULL;
-			state = mach == NULL ? 1 : 0;
-			continue;
-		}
-		if (state == 1) {
-			mach = tok;
-			state = 0;
-		} else if (state == 2) {
-			login = tok;
-			state = 0;
-		} else if (state == 3) {
-			pw = tok;
-			state = 0;
-		} else if (strcmp(tok, "login") == 0)
-			state = 2;
-		else if (strcmp(tok, "password") == 0)
-			state = 3;
-	}
+	pass = secret_netrc_find(text, host, user);
 	explicit_bzero(text, len);
 	free(text);
 	return (pass);

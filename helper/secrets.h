@@ -46,4 +46,17 @@ struct secret_source {
 char *secret_get(const struct secret_source *src, int run_eval, char *err,
     size_t errlen, char *detail, size_t detaillen);
 
+/*
+ * The password of the first entry in text (.netrc syntax, up to its first
+ * NUL) that serves host and user, as a new string the caller wipes and
+ * frees; NULL if none does or memory runs out.  Tokens are separated by
+ * blanks, tabs and line ends: `machine NAME` or `default` starts an entry,
+ * `login NAME` and `password WORD` fill it, anything else is skipped.  An
+ * entry serves when it has a password, its machine is host (or it is the
+ * `default`), and it has no login or the login is user.  Pure, for the
+ * unit tests.
+ */
+char *secret_netrc_find(const char *text, const char *host,
+    const char *user);
+
 #endif

@@ -1,7 +1,7 @@
 /*
  * Unit tests for helper/secrets: the password given, printed by a
  * passwordeval command (its limits, its failures, its background jobs)
- * or found in ~/.netrc.
+ * or found in ~/.netrc (the file and the token reader).
  */
 #define _GNU_SOURCE
 #include <sys/stat.h>
@@ -409,6 +409,82 @@ START_TEST(secret_none)
 }
 END_TEST
 
+/*
+ * The token reader, on its own: which entry serves which host and user.
+ * Every row gives the same answer as the strtok_r() reader it replaced.
+ */
+static const struct {
+	const char *text, *host, *user, *want;	/* want NULL: none */
+} lookups[] = {
+	{ netrc_text, "mail.example.org", "alice", "s3cret" },
+	{ netrc_text, "mail.example.org", "carol", "c4rol" },
+	{ netrc_text, "mail.example.org", "bob", "fallback" },
+	{ netrc_text, "mail.example.org", "dave", NULL },
+	{ netrc_text, "other.example.org", "alice", "wrong" },
+	{ netrc_text, "elsewhere.example.org", "bob", "fallback" },
+	{ "", "h", "u", NULL },
+	{ " \t\r\n ", "h", "u", NULL },
+	/* Blanks, tabs and line ends in any number separate tokens... */
+	{ "\r\n\tmachine\t\th\r\n\r\nlogin  u\npassword\tp\n", "h", "u", "p" },
+	{ "machine h login u password p", "h", "u", "p" },
+	/* ...other white space does not. */
+	{ "machine h\fpassword p", "h", "u", NULL },
+	{ "machine h\fpassword p", "h\fpassword", "u", NULL },
+	{ "machine h password p\v", "h", "u", "p\v" },
+	/* Without a login an entry serves any user. */
+	{ "machine h password p", "h", "anyone", "p" },
+	/* Names are compared whole. */
+	{ "machine mail password p", "mail.example.org", "u", NULL },
+	{ "machine mail.example.org.evil password p", "mail.example.org",
+	    "u", NULL },
+	{ "machine h login uu password p", "h", "u", NULL },
+	{ "machine h login u password p", "h", "uu", NULL },
+	/* The first entry that serves wins, default or not. */
+	{ "default password d\nmachine h login u password p", "h", "u",
+	    "d" },
+	{ "machine h login x password p\ndefault password d", "h", "u", "d" },
+	{ "machine h login u\nmachine h login u password p2", "h", "u",
+	    "p2" },
+	/* The last login or password of an entry counts. */
+	{ "machine h password a password b", "h", "u", "b" },
+	{ "machine h login x login u password p", "h", "u", "p" },
+	/* machine and default end an entry wherever they stand... */
+	{ "machine h login u password machine x password y", "h", "u", NULL },
+	{ "machine h login u password machine x password y", "x", "u", "y" },
+	{ "machine h password p machine", "h", "u", "p" },
+	{ "machine default password d", "h", "u", "d" },
+	/* ...other words are taken as a name where one is expected. */
+	{ "machine login password p", "login", "u", "p" },
+	{ "machine h login password password p", "h", "password", "p" },
+	{ "machine h password login", "h", "u", "login" },
+	/* Words outside an entry, and unknown words, are skipped. */
+	{ "login u password p", "h", "u", NULL },
+	{ "password p default", "h", "u", NULL },
+	{ "machine h account z macdef m login u password p", "h", "u", "p" },
+	{ "# machine h password p", "h", "u", "p" },
+	/* An entry cut short serves no one. */
+	{ "machine h login u password", "h", "u", NULL },
+	{ "machine", "h", "u", NULL },
+	{ "default", "h", "u", NULL },
+};
+
+START_TEST(netrc_lookups)
+{
+	char *s;
+
+	s = secret_netrc_find(lookups[_i].text, lookups[_i].host,
+	    lookups[_i].user);
+	if (lookups[_i].want == NULL)
+		ck_assert_msg(s == NULL, "row %d: \"%s\", want none", _i, s);
+	else {
+		ck_assert_msg(s != NULL, "row %d: none, want \"%s\"", _i,
+		    lookups[_i].want);
+		ck_assert_str_eq(s, lookups[_i].want);
+	}
+	wipe_free(s);
+}
+END_TEST
+
 static Suite *
 secrets_suite(void)
 {
@@ -437,6 +513,8 @@ secrets_suite(void)
 	tcase_add_test(tc, secret_netrc_unsafe);
 	tcase_add_test(tc, secret_netrc_limit);
 	tcase_add_test(tc, secret_none);
+	tcase_add_loop_test(tc, netrc_lookups, 0,
+	    (int)(sizeof(lookups) / sizeof(lookups[0])));
 	suite_add_tcase(s, tc);
 	return (s);
 }
