@@ -31,16 +31,16 @@ CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -
 #             no OpenSSL): the connect() decision, address names, the
 #             helper's command-line contract
 #   shim/     libsubmitify.so, preloaded into the program
-#   helper/   submitify-helper: main.c, and the core (config, SMTP, TLS,
-#             AUTH, relay) as one library, helper/libcore.a
+#   helper/   submitify-helper: main.c, and the core (config, secrets,
+#             SMTP, TLS, AUTH, relay) as one library, helper/libcore.a
 #   wrapper/  the submitify command, linked with the same core
 COMMON_SRC = common/decide.c common/addr.c
 SHIM_SRC   = shim/init.c shim/connect.c shim/getpeername.c shim/handoff.c \
              shim/peers.c
 SHIM_OBJ   = $(SHIM_SRC:.c=.pic.o) $(COMMON_SRC:.c=.pic.o)
-CORE_SRC   = helper/conf.c helper/util.c helper/log.c helper/smtp.c \
-             helper/auth.c helper/crypto.c helper/tls.c helper/session.c \
-             helper/relay.c helper/peerid.c helper/sasl.c
+CORE_SRC   = helper/conf.c helper/secrets.c helper/util.c helper/log.c \
+             helper/smtp.c helper/auth.c helper/crypto.c helper/tls.c \
+             helper/session.c helper/relay.c helper/peerid.c helper/sasl.c
 CORE_OBJ   = $(CORE_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 CORE_LIB   = helper/libcore.a
 HELPER_OBJ = helper/main.o
@@ -48,7 +48,8 @@ WRAP_OBJ   = wrapper/submitify.o wrapper/elfcheck.o
 
 PROGS = shim/libsubmitify.so helper/submitify-helper wrapper/submitify
 UNITS = tests/unit/check_decide tests/unit/check_smtp tests/unit/check_auth \
-        tests/unit/check_conf tests/unit/check_elfcheck tests/unit/check_util
+        tests/unit/check_conf tests/unit/check_secrets \
+        tests/unit/check_elfcheck tests/unit/check_util
 TESTBIN = tests/bin/smtpclient tests/bin/loadclient tests/bin/probe tests/bin/racer \
           tests/bin/libprobe_ctor.so \
           tests/bin/libprobe_dlsym.so
@@ -85,7 +86,8 @@ helper/submitify-helper: $(HELPER_OBJ) $(CORE_LIB)
 wrapper/submitify: $(WRAP_OBJ) $(CORE_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(WRAP_OBJ) $(CORE_LIB) $(SSL_LIBS)
 
-tests/unit/check_%: tests/unit/check_%.c $(CORE_LIB) wrapper/elfcheck.o
+tests/unit/check_%: tests/unit/check_%.c $(wildcard tests/unit/*.h) \
+    $(CORE_LIB) wrapper/elfcheck.o
 	$(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) $(CHECK_CFLAGS) \
 	    -Icommon -Ihelper -Iwrapper -o $@ $< \
 	    wrapper/elfcheck.o $(CORE_LIB) $(SSL_LIBS) $(CHECK_LIBS)
@@ -166,8 +168,8 @@ weak: helper/weak/.built
 
 WEAK_SRC  = helper/main.c helper/conf.c helper/smtp.c helper/tls.c \
             helper/session.c helper/relay.c helper/sasl.c
-WEAK_OBJ  = helper/util.o helper/log.o helper/auth.o helper/crypto.o \
-            helper/peerid.o common/decide.o common/addr.o
+WEAK_OBJ  = helper/secrets.o helper/util.o helper/log.o helper/auth.o \
+            helper/crypto.o helper/peerid.o common/decide.o common/addr.o
 
 helper/weak/.built: $(WEAK_OBJ) helper/*.c helper/*.h common/*.h
 	@mkdir -p helper/weak

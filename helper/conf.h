@@ -108,16 +108,16 @@ int conf_port(const struct conf_account *a);
 
 
 /*
- * The account's secret: password, else passwordeval's output (at most
- * 1 MiB), else the ~/.netrc entry for host and user.  Returns a new string
- * the caller wipes and frees, or NULL with err set.  run_eval 0 only checks
- * that a source exists and returns a placeholder "*".
- *
- * err says what failed ("passwordeval failed (exit status 3)") and never
- * quotes the command or what it printed: it may be shown to anyone the
- * program serves.  detail (may be NULL) gets the first line of the
- * command's stderr, escaped (esc_text), or "": for the user's own
- * diagnostics only, never for a setuid or setgid host's caller.
+ * The account's secret, by secret_get() (secrets.h), whose contract this
+ * is: password, else passwordeval's output (at most 1 MiB, within the
+ * account's timeout, else 30 s), else the ~/.netrc entry for host and
+ * user; with none, err is "file:line: account NAME has user USER but no
+ * password, ...".  Returns a new string the caller wipes and frees, or
+ * NULL with err set.  run_eval 0 only checks that a source exists and
+ * returns a placeholder "*".  err never quotes the command or what it
+ * printed; detail (may be NULL) gets the first line of its stderr,
+ * escaped, or "": for the user's own diagnostics only, never for a setuid
+ * or setgid host's caller.
  */
 char *conf_secret(const struct conf_account *a, int run_eval, char *err,
     size_t errlen, char *detail, size_t detaillen);

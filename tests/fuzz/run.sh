@@ -8,7 +8,7 @@ command -v clang >/dev/null || { echo "fuzz: clang is not installed" >&2; exit 1
 mkdir -p tests/fuzz/crashes
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=gnu11"
 ssl=$(pkg-config --cflags --libs openssl)
-core="helper/conf.c helper/util.c helper/smtp.c helper/sasl.c helper/auth.c helper/crypto.c common/decide.c"
+core="helper/conf.c helper/secrets.c helper/util.c helper/smtp.c helper/sasl.c helper/auth.c helper/crypto.c common/decide.c"
 inc="-Icommon -Ihelper"
 for t in reply command conf; do
     clang $flags $inc -o "tests/fuzz/fuzz_$t" "tests/fuzz/fuzz_$t.c" $core $ssl

@@ -1,12 +1,11 @@
 /*
  * Unit tests for helper/conf: submit.conf over the fixtures in
  * tests/unit/fixtures and over strings, account choice, file permissions
- * and the sources of the secret.
+ * and what an account hands to helper/secrets (tested in check_secrets).
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,8 +13,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +21,7 @@
 
 #include "conf.h"
 #include "util.h"
+#include "tmpdir.h"
 
 /* ---- helpers ---- */
 
@@ -92,58 +90,6 @@ find(const struct conf *c, const char *name)
 
 	ck_assert_msg(a != NULL, "no account %s", name);
 	return (a);
-}
-
-/* A temporary directory per test case, removed by the runner itself. */
-static char tmpdir[64];
-
-static void
-tmp_setup(void)
-{
-
-	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_conf.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		exit(1);
-	}
-}
-
-static int
-remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	if (remove(path) != 0)
-		fprintf(stderr, "could not remove %s: %s\n", path,
-		    strerror(errno));
-	return (0);
-}
-
-static void
-tmp_teardown(void)
-{
-
-	(void)nftw(tmpdir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Write text to tmpdir/name with the given mode; returns the path. */
-static char *
-tmp_file(const char *name, const char *text, mode_t mode)
-{
-	char *p;
-	int fd;
-
-	ck_assert_int_ge(asprintf(&p, "%s/%s", tmpdir, name), 0);
-	(void)unlink(p);
-	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	ck_assert_msg(fd >= 0, "%s: %s", p, strerror(errno));
-	ck_assert_int_eq(write(fd, text, strlen(text)),
-	    (ssize_t)strlen(text));
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	ck_assert_int_eq(close(fd), 0);
-	return (p);
 }
 
 /* The text of a fixture. */
@@ -1059,387 +1005,76 @@ secret_conf(const char *lines)
 	return (parse_ok(text));
 }
 
-START_TEST(secret_password)
+/* The secret of account a in a configuration with these lines. */
+static char *
+secret_of(const char *lines, int run_eval, char *err, char *detail,
+    size_t detaillen)
 {
-	char err[CONF_ERRLEN], *s;
-	struct conf *c;
+	struct conf *c = secret_conf(lines);
+	char *s;
 
-	c = secret_conf("user alice\npassword \"p w\"");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_ptr_nonnull(s);
-	ck_assert_str_eq(s, "p w");
-	wipe_free(s);
-	conf_free(c);
-}
-END_TEST
-
-START_TEST(secret_eval)
-{
-	char err[CONF_ERRLEN], *s;
-	struct conf *c;
-
-	c = secret_conf("user alice\npasswordeval printf 'tok\\n'");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_msg(s != NULL, "%s", err);
-	ck_assert_str_eq(s, "tok");
-	wipe_free(s);
-	conf_free(c);
-
-	/* CRLF output loses both; inner white space stays. */
-	c = secret_conf("user alice\npasswordeval \"printf ' a b\\r\\n'\"");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_msg(s != NULL, "%s", err);
-	ck_assert_str_eq(s, " a b");
-	wipe_free(s);
-	conf_free(c);
-}
-END_TEST
-
-START_TEST(secret_eval_not_run)
-{
-	char err[CONF_ERRLEN], *s, cmd[256], *mark;
-	struct conf *c;
-
-	ck_assert_int_ge(asprintf(&mark, "%s/ran", tmpdir), 0);
-	(void)snprintf(cmd, sizeof(cmd), "user alice\npasswordeval "
-	    "touch %s", mark);
-	c = secret_conf(cmd);
-	s = conf_secret(find(c, "a"), 0, err, sizeof(err), NULL, 0);
-	ck_assert_ptr_nonnull(s);
-	ck_assert_str_eq(s, "*");
-	ck_assert_int_ne(access(mark, F_OK), 0);
-	wipe_free(s);
-	conf_free(c);
-	free(mark);
-}
-END_TEST
-
-/* The reason names what failed, never the command or what it printed;
- * the first line of its stderr comes apart, escaped. */
-START_TEST(secret_eval_fails)
-{
-	char err[CONF_ERRLEN], detail[256], *s;
-	struct conf *c;
-
-	c = secret_conf("user alice\npasswordeval \"echo 'vault is \\033[2J"
-	    "locked' >&2; echo second line >&2; exit 3\"");
 	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), detail,
-	    sizeof(detail));
-	ck_assert_ptr_null(s);
-	ck_assert_str_eq(err, "passwordeval failed (exit status 3)");
-	ck_assert_str_eq(detail, "vault is \\x1b[2Jlocked");
-
-	/* Callers that want no detail pass NULL. */
-	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_ptr_null(s);
-	ck_assert_str_eq(err, "passwordeval failed (exit status 3)");
+	s = conf_secret(find(c, "a"), run_eval, err, CONF_ERRLEN, detail,
+	    detaillen);
 	conf_free(c);
-
-	/* A success leaves detail empty. */
-	c = secret_conf("user alice\npasswordeval \"echo noise >&2; echo tok\"");
-	(void)strcpy(detail, "stale");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), detail,
-	    sizeof(detail));
-	ck_assert_msg(s != NULL, "%s", err);
-	ck_assert_str_eq(s, "tok");
-	wipe_free(s);
-	conf_free(c);
-}
-END_TEST
-
-/* Is a process with this exact command line running? */
-static int
-running(const char *cmdline)
-{
-	char cmd[256];
-
-	(void)snprintf(cmd, sizeof(cmd), "pgrep -xf '%s' >/dev/null",
-	    cmdline);
-	return (system(cmd) == 0);
+	return (s);
 }
 
 /*
- * A background job that keeps stdout or stderr open: the answer is what
- * the shell printed before it exited, at once, and the job is ended with
- * it; a command that itself hangs still meets the timeout.
+ * conf_secret hands the account's own fields to helper/secrets
+ * (check_secrets has the sources themselves): its password, its
+ * passwordeval and timeout, its user and host, and where it is defined.
  */
-START_TEST(secret_eval_background_job)
+START_TEST(secret_of_account)
 {
-	static const char *const forms[] = {
-		"passwordeval \"sleep 97.%d & echo tok\"",
-		"passwordeval \"(sleep 97.%d >&2 &); echo tok\"",
-		"passwordeval \"sleep 97.%d >/dev/null 2>&1 & echo tok\"",
-	};
-	char err[CONF_ERRLEN], line[256], job[64], *s;
+	char err[CONF_ERRLEN], detail[64], *s;
 	struct conf *c;
-	long long t0;
-	size_t i;
-	int status;
+	time_t t0;
 
-	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-		(void)snprintf(job, sizeof(job), "sleep 97.%d",
-		    (int)getpid() * 10 + (int)i);
-		(void)snprintf(line, sizeof(line), "user alice\ntimeout 20\n");
-		(void)snprintf(line + strlen(line), sizeof(line) - strlen(line),
-		    forms[i], (int)getpid() * 10 + (int)i);
-		c = secret_conf(line);
-		t0 = now_ms();
-		s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-		ck_assert_msg(s != NULL, "%s: %s", forms[i], err);
-		ck_assert_str_eq(s, "tok");
-		ck_assert_msg(now_ms() - t0 < 5000, "%s: took %lld ms",
-		    forms[i], now_ms() - t0);
-		wipe_free(s);
-		conf_free(c);
-		/* The job is gone (SIGKILL is delivered at once, but give it
-		 * a moment to leave the process table). */
-		for (t0 = now_ms(); running(job) && now_ms() - t0 < 3000; )
-			usleep(50000);
-		ck_assert_msg(!running(job), "%s: the job outlived it",
-		    forms[i]);
-		/* And no child of ours is left to reap. */
-		ck_assert_int_eq(waitpid(-1, &status, WNOHANG), -1);
-		ck_assert_int_eq(errno, ECHILD);
-	}
-}
-END_TEST
+	s = secret_of("user alice\npassword \"p w\"", 1, err, NULL, 0);
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_str_eq(s, "p w");
+	wipe_free(s);
 
-/* At most exactly 1 MiB of output, and the reason names the limit. */
-START_TEST(secret_eval_limit)
-{
-	char err[CONF_ERRLEN], *s;
-	struct conf *c;
+	s = secret_of("user alice\npasswordeval \"echo why >&2; exit 3\"", 0,
+	    err, NULL, 0);
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_str_eq(s, "*");
+	wipe_free(s);
+	s = secret_of("user alice\npasswordeval \"echo why >&2; exit 3\"", 1,
+	    err, detail, sizeof(detail));
+	ck_assert_ptr_null(s);
+	ck_assert_str_eq(err, "passwordeval failed (exit status 3)");
+	ck_assert_str_eq(detail, "why");
 
-	c = secret_conf("user alice\ntimeout 20\npasswordeval "
-	    "\"head -c 1048576 /dev/zero | tr '\\\\0' k\"");
+	/* The account's own, inherited from the defaults. */
+	c = parse_ok("defaults\npasswordeval printf tok\naccount a\n"
+	    "host mail.example.org\nuser alice\n");
 	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
 	ck_assert_msg(s != NULL, "%s", err);
-	ck_assert_uint_eq(strlen(s), 1048576);
+	ck_assert_str_eq(s, "tok");
 	wipe_free(s);
 	conf_free(c);
 
-	c = secret_conf("user alice\ntimeout 20\npasswordeval "
-	    "\"head -c 1048577 /dev/zero | tr '\\\\0' k\"");
-	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
+	t0 = time(NULL);
+	s = secret_of("user alice\ntimeout 1\npasswordeval \"sleep 30\"", 1,
+	    err, NULL, 0);
 	ck_assert_ptr_null(s);
-	ck_assert_str_eq(err, "passwordeval printed more than 1048576 bytes");
-	conf_free(c);
+	ck_assert_str_eq(err, "passwordeval gave no answer within 1 s");
+	ck_assert_int_le(time(NULL) - t0, 5);
 
-	/* The reported case: 2,000,000 bytes. */
-	c = secret_conf("user alice\ntimeout 20\npasswordeval "
-	    "\"head -c 2000000 /dev/zero | tr '\\\\0' k\"");
-	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_ptr_null(s);
-	ck_assert_str_eq(err, "passwordeval printed more than 1048576 bytes");
-	conf_free(c);
-}
-END_TEST
-
-/* A ~/.netrc over the limit is refused with the limit named. */
-START_TEST(secret_netrc_limit)
-{
-	char err[CONF_ERRLEN], *s, *p;
-	struct conf *c;
-	FILE *f;
-	int i;
-
-	p = tmp_file(".netrc", "machine mail.example.org login alice "
-	    "password s3cret\n", 0600);
-	f = fopen(p, "a");
-	ck_assert_ptr_nonnull(f);
-	for (i = 0; i < 1024 * 1024 / 64 + 1; i++)
-		fprintf(f, "# %61d\n", i);
-	ck_assert_int_eq(fclose(f), 0);
-	free(p);
+	free(tmp_file(".netrc", "machine mail.example.org login carol "
+	    "password c4rol\n", 0600));
 	ck_assert_int_eq(setenv("HOME", tmpdir, 1), 0);
-	c = secret_conf("user alice");
-	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_ptr_null(s);
-	ck_assert_str_eq(err, "~/.netrc is longer than 1048576 bytes");
-	conf_free(c);
-}
-END_TEST
-
-START_TEST(secret_eval_killed)
-{
-	char err[CONF_ERRLEN], *s;
-	struct conf *c;
-
-	c = secret_conf("user alice\npasswordeval \"printf x; kill -9 $$\"");
-	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_ptr_null(s);
-	ck_assert_msg(strstr(err, "signal 9") != NULL, "%s", err);
-	conf_free(c);
-}
-END_TEST
-
-START_TEST(secret_eval_empty)
-{
-	char err[CONF_ERRLEN], *s;
-	struct conf *c;
-
-	c = secret_conf("user alice\npasswordeval \"printf '\\n'\"");
-	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_ptr_null(s);
-	ck_assert_ptr_nonnull(strstr(err, "nothing"));
-	conf_free(c);
-}
-END_TEST
-
-START_TEST(secret_eval_long)
-{
-	char err[CONF_ERRLEN], *s;
-	struct conf *c;
-	size_t i;
-
-	c = secret_conf("user alice\npasswordeval "
-	    "\"head -c 10240 /dev/zero | tr '\\\\0' k\"");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_msg(s != NULL, "%s", err);
-	ck_assert_uint_eq(strlen(s), 10240);
-	for (i = 0; i < 10240; i++)
-		ck_assert_int_eq(s[i], 'k');
-	wipe_free(s);
-	conf_free(c);
-}
-END_TEST
-
-START_TEST(secret_eval_sigchld_ignored)
-{
-	char err[CONF_ERRLEN], *s;
-	struct conf *c;
-	int i;
-
-	/*
-	 * The wrapper runs conf_secret in whatever process started it, and
-	 * an ignored SIGCHLD is inherited across exec: the child is then
-	 * reaped by the kernel and waitpid() fails with ECHILD.
-	 */
-	ck_assert(signal(SIGCHLD, SIG_IGN) != SIG_ERR);
-	c = secret_conf("user alice\npasswordeval printf tok");
-	for (i = 0; i < 5; i++) {
-		err[0] = '\0';
-		s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-		ck_assert_msg(s != NULL && strcmp(s, "tok") == 0,
-		    "with SIGCHLD ignored: %s", s != NULL ? s : err);
-		wipe_free(s);
-	}
-	conf_free(c);
-}
-END_TEST
-
-static void
-write_netrc(void)
-{
-	char *p;
-
-	p = tmp_file(".netrc",
-	    "machine other.example.org login alice password wrong\n"
-	    "machine mail.example.org\n"
-	    "\tlogin alice\n"
-	    "\tpassword s3cret\n"
-	    "machine mail.example.org login carol password c4rol\n"
-	    "default login bob password fallback\n", 0600);
-	free(p);
-	ck_assert_int_eq(setenv("HOME", tmpdir, 1), 0);
-}
-
-START_TEST(secret_netrc)
-{
-	char err[CONF_ERRLEN], *s;
-	struct conf *c;
-
-	write_netrc();
-	c = secret_conf("user alice");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_msg(s != NULL, "%s", err);
-	ck_assert_str_eq(s, "s3cret");
-	wipe_free(s);
-	conf_free(c);
-
-	/* The second entry for the same machine, by login. */
-	c = secret_conf("user carol");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
+	s = secret_of("user carol", 1, err, NULL, 0);
 	ck_assert_msg(s != NULL, "%s", err);
 	ck_assert_str_eq(s, "c4rol");
 	wipe_free(s);
-	conf_free(c);
 
-	/* `default` serves any machine for its login. */
-	c = secret_conf("user bob");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_msg(s != NULL, "%s", err);
-	ck_assert_str_eq(s, "fallback");
-	wipe_free(s);
-	conf_free(c);
-}
-END_TEST
-
-/* A .netrc others may read is not used, and the error says why. */
-START_TEST(secret_netrc_unsafe)
-{
-	char err[CONF_ERRLEN], *s, path[128];
-	struct conf *c;
-
-	write_netrc();
-	(void)snprintf(path, sizeof(path), "%s/.netrc", tmpdir);
-	ck_assert_int_eq(chmod(path, 0644), 0);
-	c = secret_conf("user alice");
-	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
+	s = secret_of("user dave", 1, err, NULL, 0);
 	ck_assert_ptr_null(s);
-	ck_assert_msg(strstr(err, "chmod 600 ~/.netrc") != NULL, "%s", err);
-	conf_free(c);
-}
-END_TEST
-
-/* A passwordeval that never answers is ended at the account's timeout. */
-START_TEST(secret_eval_timeout)
-{
-	char err[CONF_ERRLEN], *s;
-	struct conf *c;
-	time_t t0 = time(NULL);
-
-	c = secret_conf("user alice\ntimeout 1\npasswordeval \"sleep 30\"");
-	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_ptr_null(s);
-	ck_assert_msg(strstr(err, "gave no answer within 1 s") != NULL, "%s",
-	    err);
-	ck_assert_int_le(time(NULL) - t0, 5);
-	conf_free(c);
-}
-END_TEST
-
-START_TEST(secret_none)
-{
-	char err[CONF_ERRLEN], *s;
-	struct conf *c;
-
-	write_netrc();
-	c = secret_conf("user dave");
-	err[0] = '\0';
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_ptr_null(s);
-	ck_assert_msg(strncmp(err, "t.conf:1: ", 10) == 0, "%s", err);
-	ck_assert_ptr_nonnull(strstr(err, "dave"));
-	ck_assert_ptr_nonnull(strstr(err, "no password, passwordeval or "
-	    "~/.netrc entry"));
-	conf_free(c);
-
-	/* No ~/.netrc at all. */
-	ck_assert_int_eq(setenv("HOME", "/nonexistent", 1), 0);
-	c = secret_conf("user alice");
-	s = conf_secret(find(c, "a"), 1, err, sizeof(err), NULL, 0);
-	ck_assert_ptr_null(s);
-	conf_free(c);
+	ck_assert_str_eq(err, "t.conf:1: account a has user dave but no "
+	    "password, passwordeval or ~/.netrc entry for mail.example.org");
 }
 END_TEST
 
@@ -1526,24 +1161,9 @@ conf_suite(void)
 	tcase_add_test(tc, load_not_a_file);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("secrets");
+	tc = tcase_create("secret");
 	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
-	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, secret_password);
-	tcase_add_test(tc, secret_eval);
-	tcase_add_test(tc, secret_eval_not_run);
-	tcase_add_test(tc, secret_eval_fails);
-	tcase_add_test(tc, secret_eval_background_job);
-	tcase_add_test(tc, secret_eval_limit);
-	tcase_add_test(tc, secret_netrc_limit);
-	tcase_add_test(tc, secret_eval_killed);
-	tcase_add_test(tc, secret_eval_empty);
-	tcase_add_test(tc, secret_eval_long);
-	tcase_add_test(tc, secret_eval_sigchld_ignored);
-	tcase_add_test(tc, secret_netrc);
-	tcase_add_test(tc, secret_netrc_unsafe);
-	tcase_add_test(tc, secret_eval_timeout);
-	tcase_add_test(tc, secret_none);
+	tcase_add_test(tc, secret_of_account);
 	suite_add_tcase(s, tc);
 	return (s);
 }
