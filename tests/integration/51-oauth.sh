@@ -27,13 +27,13 @@ CONF
 id=$$.$RANDOM
 for m in xoauth2 oauthbearer; do
     account "$m" "$m"
-    LD_PRELOAD=$SHIM SUBMITIFY_CONF=$tmp/$m.conf timeout 30 "$TESTBIN/smtpclient" -q \
+    LD_PRELOAD=$SHIM_PRELOAD SUBMITIFY_CONF=$tmp/$m.conf timeout 30 "$TESTBIN/smtpclient" -q \
         -i "$m-$id@test" 192.0.2.29 > "$tmp/$m.out" 2>&1 ||
         fail "$m: $(cat "$tmp/$m.out")"
 done
 # auth on does not pick a token mechanism: the password is not a token.
 account auto on
-LD_PRELOAD=$SHIM SUBMITIFY_CONF=$tmp/auto.conf timeout 30 "$TESTBIN/smtpclient" -q \
+LD_PRELOAD=$SHIM_PRELOAD SUBMITIFY_CONF=$tmp/auto.conf timeout 30 "$TESTBIN/smtpclient" -q \
     -i "auto-$id@test" 192.0.2.29 > "$tmp/auto.out" 2>&1
 [ $? = 1 ] || fail "auth on used a token mechanism"
 assert_contains "$tmp/auto.out" "offers none of the mechanisms submitify speaks"

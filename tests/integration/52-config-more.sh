@@ -27,9 +27,9 @@ user alice
 password pw-a
 CONF
 # 127.0.0.1:25 is "localhost": the second account, by name.
-LD_PRELOAD=$SHIM SUBMITIFY_CONF=$tmp/submit.conf timeout 30 "$TESTBIN/smtpclient" -q \
+LD_PRELOAD=$SHIM_PRELOAD SUBMITIFY_CONF=$tmp/submit.conf timeout 30 "$TESTBIN/smtpclient" -q \
     -i "byname@test" 127.0.0.1 || fail "match by host name"
-LD_PRELOAD=$SHIM SUBMITIFY_CONF=$tmp/submit.conf timeout 30 "$TESTBIN/smtpclient" -q \
+LD_PRELOAD=$SHIM_PRELOAD SUBMITIFY_CONF=$tmp/submit.conf timeout 30 "$TESTBIN/smtpclient" -q \
     -i "byblock@test" 198.51.100.9 || fail "match by block"
 
 # No submit.conf anywhere, but ~/.msmtprc: read, and said once.

@@ -29,12 +29,12 @@ CONF
 }
 account strict
 account legacy "tls_legacy on"
-LD_PRELOAD=$SHIM SUBMITIFY_CONF=$tmp/strict.conf timeout 30 "$TESTBIN/smtpclient" -q \
+LD_PRELOAD=$SHIM_PRELOAD SUBMITIFY_CONF=$tmp/strict.conf timeout 30 "$TESTBIN/smtpclient" -q \
     -i "strict@test" 192.0.2.33 > "$tmp/strict.out" 2>&1
 [ $? = 1 ] || fail "the 1024-bit key was accepted without tls_legacy"
 assert_contains "$tmp/strict.out" "421 4.7.0 submitify: "
 assert_contains "$tmp/strict.out" "tls_legacy on may help"
-LD_PRELOAD=$SHIM SUBMITIFY_CONF=$tmp/legacy.conf timeout 30 "$TESTBIN/smtpclient" -q \
+LD_PRELOAD=$SHIM_PRELOAD SUBMITIFY_CONF=$tmp/legacy.conf timeout 30 "$TESTBIN/smtpclient" -q \
     -i "legacy@test" 192.0.2.33 > "$tmp/legacy.out" 2>&1 ||
     fail "tls_legacy on did not reach the old server: $(cat "$tmp/legacy.out")"
 note "refused by default ($(grep -o 'submitify: .*' "$tmp/strict.out" | head -1)); accepted with tls_legacy on"

@@ -44,7 +44,7 @@ path="$inst/usr/local/bin:/usr/bin:/bin"
 
 # One program.
 before=$(count "X-Mailer: swaks")
-( cd "$tmp" && env -i HOME="$tmp/home" PATH="$path" sh -c "$(example program)" ) \
+( cd "$tmp" && env -i "${SAN_ENV[@]}" HOME="$tmp/home" PATH="$path" sh -c "$(example program)" ) \
     > "$tmp/program.out" 2>&1 || fail "program: $(tail -5 "$tmp/program.out")"
 arrives "X-Mailer: swaks" "$before" || fail "program: not delivered"
 note "one program: delivered"
@@ -55,7 +55,7 @@ envs=$(grep -E '^[A-Z_]+=' "$tmp/crontab")
 cmd=$(grep -vE '^[A-Z_]+=|^#|^$' "$tmp/crontab" | sed -E 's/^([^ ]+ +){5}//')
 before=$(count "nightly report")
 # shellcheck disable=SC2086
-env -i HOME="$tmp/home" PATH=/usr/bin:/bin SHELL=/bin/sh $envs /bin/sh -c "$cmd" \
+env -i "${SAN_ENV[@]}" HOME="$tmp/home" PATH=/usr/bin:/bin SHELL=/bin/sh $envs /bin/sh -c "$cmd" \
     > "$tmp/cron.out" 2>&1 || fail "cron: $(tail -5 "$tmp/cron.out")"
 arrives "nightly report" "$before" || fail "cron: not delivered"
 note "cron: delivered"
@@ -64,14 +64,14 @@ note "cron: delivered"
 rig_account | conf_file "$tmp/legacy.conf"
 mapfile -t unitenv < <(example systemd | sed -n 's/^Environment=//p')
 [ "${#unitenv[@]}" = 2 ] || fail "systemd: expected two Environment= lines"
-env -i PATH=/usr/bin:/bin "${unitenv[@]}" "$TESTBIN/smtpclient" -q \
+env -i "${SAN_ENV[@]}" PATH=/usr/bin:/bin "${unitenv[@]}" "$TESTBIN/smtpclient" -q \
     -i "unit-$id@test" 192.0.2.25 || fail "systemd: not served"
 arrives "unit-$id@test" 0 || fail "systemd: not delivered"
 note "systemd environment: delivered"
 
 # A login session reading ~/.profile.
 example session > "$tmp/home/.profile"
-env -i HOME="$tmp/home" PATH=/usr/bin:/bin bash --login -c \
+env -i "${SAN_ENV[@]}" HOME="$tmp/home" PATH=/usr/bin:/bin bash --login -c \
     "$TESTBIN/smtpclient -q -i session-$id@test 192.0.2.25" ||
     fail "session: not served"
 arrives "session-$id@test" 0 || fail "session: not delivered"
@@ -92,7 +92,7 @@ sed -i -e 's/^host .*/host localhost/' -e 's/^user .*/user alice/' /etc/submitif
 printf 'port %s\ntls_trust_file %s\n' "$RIG_SUB_PORT" "$RIG_CA" >> /etc/submitify/submit.conf
 [ "\$(stat -c %a /etc/submitify/submit.conf)" = 644 ]
 ! grep -q '^password' /etc/submitify/submit.conf
-env -i HOME=$tmp/home2 PATH=/usr/bin:/bin $TESTBIN/smtpclient -q -i machine-$id@test 192.0.2.25
+env -i ${SAN_ENV[*]} HOME=$tmp/home2 PATH=/usr/bin:/bin $TESTBIN/smtpclient -q -i machine-$id@test 192.0.2.25
 SH
 timeout 60 unshare -m sh "$tmp/inside.sh" > "$tmp/machine.out" 2>&1 ||
     fail "machine: $(tail -5 "$tmp/machine.out")"

@@ -59,7 +59,7 @@ done
 
 # A daemon that closed fd 2 and opened a file in its place: the helper's
 # failure line must not land in that file.
-LD_PRELOAD=$SHIM SUBMITIFY_CONF=$tmp/bad.conf python3 - "$tmp/victim" <<'PY'
+LD_PRELOAD=$SHIM_PRELOAD SUBMITIFY_CONF=$tmp/bad.conf python3 - "$tmp/victim" <<'PY'
 import os, smtplib, sys
 os.close(2)
 f = open(sys.argv[1], "w")          # takes fd 2

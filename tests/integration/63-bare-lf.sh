@@ -46,7 +46,7 @@ grep -q "^550" "$tmp/direct.out" || fail "the server did not reject bare LF itse
 note "directly: $(grep '^550' "$tmp/direct.out")"
 
 rig_account | conf_file "$tmp/on.conf"
-LD_PRELOAD=$SHIM SUBMITIFY_CONF=$tmp/on.conf timeout 30 python3 "$tmp/lf.py" \
+LD_PRELOAD=$SHIM_PRELOAD SUBMITIFY_CONF=$tmp/on.conf timeout 30 python3 "$tmp/lf.py" \
     192.0.2.28 25 "repaired-$id@test" > "$tmp/on.out" 2>&1
 grep -q "^250 2.0.0 Ok: queued" "$tmp/on.out" || fail "repair on: $(cat "$tmp/on.out")"
 f=$("$RIG" wait-mail "$rig" bob "repaired-$id@test" 20) || fail "repair on: not delivered"
@@ -54,7 +54,7 @@ grep -q "^line two$" "$f" || fail "the body lost a line"
 note "through submitify: delivered"
 
 rig_account fix_bare_lf off | conf_file "$tmp/off.conf"
-LD_PRELOAD=$SHIM SUBMITIFY_CONF=$tmp/off.conf timeout 30 python3 "$tmp/lf.py" \
+LD_PRELOAD=$SHIM_PRELOAD SUBMITIFY_CONF=$tmp/off.conf timeout 30 python3 "$tmp/lf.py" \
     192.0.2.28 25 "unrepaired-$id@test" > "$tmp/off.out" 2>&1
 grep -q "^421 4.5.0 submitify: bare LF in the message" "$tmp/off.out" ||
     fail "repair off: $(cat "$tmp/off.out")"

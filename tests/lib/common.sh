@@ -23,6 +23,11 @@ TEST_NAME=$(basename "$0" .sh)
 # loaded first.
 SHIM_SAN=$(ldd "$SHIM" 2>/dev/null | awk '$1 ~ /^libasan/ { print $3 }')
 SHIM_PRELOAD=${SHIM_SAN:+$SHIM_SAN:}$SHIM
+# The sanitizer options, for commands that run with an emptied environment
+# (env -i "${SAN_ENV[@]}" ...); empty outside make asan.
+SAN_ENV=()
+[ -z "${ASAN_OPTIONS:-}" ] || SAN_ENV+=("ASAN_OPTIONS=$ASAN_OPTIONS")
+[ -z "${UBSAN_OPTIONS:-}" ] || SAN_ENV+=("UBSAN_OPTIONS=$UBSAN_OPTIONS")
 
 _exit_cmds=()
 _run_exit() {
