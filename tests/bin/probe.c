@@ -34,6 +34,8 @@
  *                                      N sessions from sockets with
  *                                      SO_REUSEADDR / SO_REUSEPORT set:
  *                                      option kept, no SYN retransmitted
+ *   probe fdlimit HOST MSGID           connect() with no descriptor left
+ *   probe closedfds HOST MSGID         fds 0, 1 and 2 closed beforehand
  *   probe siginit                      connect() from a SIGALRM handler
  *                                      during the first connect()
  *
@@ -47,6 +49,7 @@
 #define _GNU_SOURCE
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -753,6 +756,72 @@ setint(int fd, int level, int opt, int v)
 {
 
 	return (setsockopt(fd, level, opt, &v, sizeof(v)));
+}
+
+/*
+ * fdlimit: every descriptor taken when connect() is called.  The shim
+ * needs one for its listener: connect() must fail with an errno that
+ * connect() may give (ECONNREFUSED), no crash; with descriptors free
+ * again, the next connection must work.
+ */
+static int
+cmd_fdlimit(const struct sockaddr_storage *dest, socklen_t dlen,
+    const char *base)
+{
+	struct rlimit rl, low;
+	char id[300];
+	int fd, r, e, n = 0, filler[256];
+
+	msgid(id, sizeof(id), base, "after");
+	if ((fd = socket(dest->ss_family, SOCK_STREAM, 0)) < 0)
+		return (check(0, "fdlimit: socket: %s", strerror(errno)));
+	(void)getrlimit(RLIMIT_NOFILE, &rl);
+	low = rl;
+	low.rlim_cur = (rlim_t)fd + 64 < rl.rlim_cur ? (rlim_t)fd + 64 :
+	    rl.rlim_cur;
+	(void)setrlimit(RLIMIT_NOFILE, &low);
+	while (n < 256 && (filler[n] = open("/dev/null", O_RDONLY)) >= 0)
+		n++;
+	errno = 0;
+	r = connect(fd, (const struct sockaddr *)dest, dlen);
+	e = errno;
+	while (n > 0)
+		(void)close(filler[--n]);
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+	(void)close(fd);
+	check(r == -1 && e == ECONNREFUSED, "fdlimit: with no descriptor "
+	    "left, connect() gave %d/%s (want -1/ECONNREFUSED)", r,
+	    e != 0 ? strerrorname_np(e) : "0");
+	(void)send_one(dest, dlen, id, "fdlimit/after");
+	return (0);
+}
+
+/*
+ * closedfds: the program closed fds 0, 1 and 2 before it connects, so
+ * the socket is fd 0 and the shim's own descriptors take the low numbers
+ * too.  This probe reports through a copy of stdout at a high number.
+ */
+static int
+cmd_closedfds(const struct sockaddr_storage *dest, socklen_t dlen,
+    const char *base)
+{
+	char id[300];
+	FILE *out;
+	int o;
+
+	msgid(id, sizeof(id), base, NULL);
+	(void)fflush(stdout);
+	if ((o = fcntl(1, F_DUPFD_CLOEXEC, 100)) < 0 ||
+	    (out = fdopen(o, "w")) == NULL)
+		return (check(0, "closedfds: cannot keep stdout: %s",
+		    strerror(errno)));
+	(void)setvbuf(out, NULL, _IOLBF, 0);
+	stdout = out;
+	(void)close(0);
+	(void)close(1);
+	(void)close(2);
+	(void)send_one(dest, dlen, id, "closedfds");
+	return (0);
 }
 
 /* Bind fd to the wildcard address of family, port 0. */
@@ -2520,6 +2589,10 @@ main(int argc, char **argv)
 			(void)cmd_fork(&dest, dlen, argv[3]);
 		else if (strcmp(cmd, "fork-lock") == 0 && argc == 4)
 			(void)cmd_fork_lock(&dest, dlen, argv[3]);
+		else if (strcmp(cmd, "fdlimit") == 0 && argc == 4)
+			(void)cmd_fdlimit(&dest, dlen, argv[3]);
+		else if (strcmp(cmd, "closedfds") == 0 && argc == 4)
+			(void)cmd_closedfds(&dest, dlen, argv[3]);
 		else if (strcmp(cmd, "stderr-moved") == 0 && argc == 5)
 			(void)cmd_stderr_moved(&dest, dlen, argv[3], argv[4]);
 		else

@@ -15,6 +15,9 @@
 #   nonblock-stall an account whose server never speaks: connect() still
 #                  returns at once and the host is not blocked.
 #   reuse          close() and reuse of the fd number, dup(), dup2() both ways.
+#   fdlimit        no descriptor left when connect() is called: -1 with
+#                  ECONNREFUSED, no crash; the next connection delivers.
+#   closedfds      fds 0, 1 and 2 closed before connect(): delivered.
 # Every message the probe sends must arrive in bob's mailbox exactly once.
 # shellcheck disable=SC1091 # sourced from the tree
 . "$(dirname "$0")/../lib/common.sh"
@@ -57,6 +60,15 @@ probe_run nonblock-stall "${W[@]}" -c "$tmp/stall.conf" -- "$P" nonblock-stall 1
 # --- reuse: close() and fd reuse, dup(), dup2().
 probe_run reuse "${W[@]}" -c "$conf" -- "$P" reuse 192.0.2.25 "$ID-re"
 expect_mail "$ID-re.first@probe.test" "$ID-re.second@probe.test" "$ID-re.dup@probe.test"
+
+# --- fdlimit: no descriptor left for the shim; closedfds: fds 0-2 closed
+# (docs/SECURITY.md case 26).
+probe_run fdlimit env LD_PRELOAD="$(preload "$SHIM")" SUBMITIFY_CONF="$conf" \
+    "$P" fdlimit 192.0.2.25 "$ID-fdl"
+expect_mail "$ID-fdl.after@probe.test"
+probe_run closedfds env LD_PRELOAD="$(preload "$SHIM")" SUBMITIFY_CONF="$conf" \
+    "$P" closedfds 192.0.2.25 "$ID-cfd"
+expect_mail "$ID-cfd@probe.test"
 
 [ "$bad" = 0 ] || fail "$bad failure(s):$failures"
 echo "PASS: $TEST_NAME"

@@ -971,6 +971,62 @@ START_TEST(load_other_owner)
 }
 END_TEST
 
+/*
+ * CONF_SECURE, for the helper of a setuid or setgid host: an error names
+ * the line and never its text (the caller could not read the file), and
+ * a file not owned by root is refused whatever its mode.
+ */
+START_TEST(load_secure_quotes_nothing)
+{
+	static const char *const bad[] = {
+		"account a\nhost h\nSecret-Marker-1 value\n",
+		"account a\nhost h\nport Secret-Marker-2\n",
+		"account Secret-Marker-3\n",
+		"account a\nhost h\nauth Secret-Marker-4\n",
+	};
+	char err[CONF_ERRLEN], *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = tmp_file("secure.conf", bad[i], 0644);
+		/* The same file, read for an ordinary host, names the text. */
+		ck_assert_ptr_null(conf_load(p, CONF_PERMS, err, sizeof(err)));
+		ck_assert_msg(strstr(err, "Secret-Marker") != NULL ||
+		    i == 2, "case %zu: %s", i, err);
+		if (geteuid() == 0) {
+			ck_assert_ptr_null(conf_load(p, CONF_SECURE, err,
+			    sizeof(err)));
+			ck_assert_msg(strstr(err, "Secret-Marker") == NULL,
+			    "case %zu quotes the file: %s", i, err);
+			ck_assert_msg(strncmp(err, p, strlen(p)) == 0 &&
+			    err[strlen(p)] == ':', "case %zu: %s", i, err);
+		}
+		free(p);
+	}
+}
+END_TEST
+
+START_TEST(load_secure_root_only)
+{
+	char err[CONF_ERRLEN], *p;
+	struct conf *c;
+
+	p = tmp_file("sys.conf", "account a\nhost h\n", 0644);
+	if (geteuid() != 0) {
+		fprintf(stderr, "load_secure_root_only: skipped, not root\n");
+		free(p);
+		return;
+	}
+	c = conf_load(p, CONF_SECURE, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	conf_free(c);
+	ck_assert_int_eq(chown(p, 65534, 65534), 0);
+	ck_assert_ptr_null(conf_load(p, CONF_SECURE, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "not root") != NULL, "%s", err);
+	free(p);
+}
+END_TEST
+
 START_TEST(load_not_a_file)
 {
 	char err[CONF_ERRLEN], *p;
@@ -1159,6 +1215,8 @@ conf_suite(void)
 	tcase_add_test(tc, load_unchecked);
 	tcase_add_test(tc, load_other_owner);
 	tcase_add_test(tc, load_not_a_file);
+	tcase_add_test(tc, load_secure_quotes_nothing);
+	tcase_add_test(tc, load_secure_root_only);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("secret");
