@@ -152,7 +152,9 @@ run_case setgid "$tmp/sgid-client" "$tmp/system.conf"
 [ "$(cat "$tmp/eval/cwd" 2>/dev/null)" = / ] ||
     failed "setgid: passwordeval ran in $(cat "$tmp/eval/cwd" 2>/dev/null), not in /"
 read -r _ _ _ _ soft hard _ < "$tmp/eval/core" 2>/dev/null
-[ "${soft:-}" = 1 ] && [ "${hard:-}" = 1 ] ||
+# (Under make asan, the runtime that ld.so.preload puts in every process
+# lowers the soft limit to 0 by itself.)
+case "${soft:-}/${hard:-}" in 1/1 | 0/1) ;; *) false ;; esac ||
     failed "setgid: passwordeval may dump core: $(cat "$tmp/eval/core" 2>/dev/null)"
 python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["totals"]["sessions"])' \
     "$tmp/evil.record" 2>/dev/null || failed "setgid: a session reached the caller's server"
