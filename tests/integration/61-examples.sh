@@ -64,6 +64,8 @@ note "cron: delivered"
 rig_account | conf_file "$tmp/legacy.conf"
 mapfile -t unitenv < <(example systemd | sed -n 's/^Environment=//p')
 [ "${#unitenv[@]}" = 2 ] || fail "systemd: expected two Environment= lines"
+# make asan: the sanitizer runtime before the shim, as everywhere.
+[ -z "$SHIM_SAN" ] || unitenv=("${unitenv[@]/#LD_PRELOAD=/LD_PRELOAD=$SHIM_SAN:}")
 env -i "${SAN_ENV[@]}" PATH=/usr/bin:/bin "${unitenv[@]}" "$TESTBIN/smtpclient" -q \
     -i "unit-$id@test" 192.0.2.25 || fail "systemd: not served"
 arrives "unit-$id@test" 0 || fail "systemd: not delivered"
