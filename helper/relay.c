@@ -51,8 +51,16 @@ enum pend {
 };
 
 static const char *const pend_names[] = {
-	"local", "command", "MAIL", "DATA", "end of data", "AUTH", "RSET",
-	"QUIT"
+	[P_LOCAL] = "local", [P_CMD] = "command", [P_MAIL] = "MAIL",
+	[P_DATA] = "DATA", [P_DATAEND] = "end of data", [P_AUTH] = "AUTH",
+	[P_DISCARD] = "RSET", [P_QUIT] = "QUIT"
+};
+
+/* The upstream connection, as the relay sees it. */
+enum up_state {
+	UP_OPEN,
+	UP_ENDED,	/* closed: by the server without an error, or by us */
+	UP_LOST		/* reset, a TLS error, or given up on */
 };
 
 struct pending {
@@ -74,7 +82,8 @@ struct relay {
 	int skipline;		/* dropping the rest of an over-long line */
 	int crlf;		/* the program has ended some line in CRLF */
 	int quit_sent, quit_done;
-	int prog_eof, up_eof;
+	int prog_eof;
+	enum up_state up;
 	int closing;		/* flush what the program is owed, then end */
 	int up_rwant, up_wwant;	/* poll events the TLS layer asked for */
 	int up_woke;		/* poll said the server's socket is readable */
@@ -170,7 +179,7 @@ abort_session(struct relay *r)
 	    POUT_SIZE - r->poutlen >= (size_t)n)
 		to_prog(r, line, (size_t)n);
 	session_close_upstream(s, 0);
-	r->up_eof = 1;
+	r->up = UP_ENDED;
 }
 
 static int
@@ -452,7 +461,7 @@ dispatch(struct relay *r, const struct smtp_reply *rep)
 			    "session (421)", s->upstream);
 			r->closing = 1;
 			session_close_upstream(s, 0);
-			r->up_eof = 1;
+			r->up = UP_ENDED;
 			return;
 		}
 		(void)session_fail(s, FAIL_PROTOCOL, "%s sent a reply nobody "
@@ -502,7 +511,7 @@ dispatch(struct relay *r, const struct smtp_reply *rep)
 		    "(421)", s->upstream);
 		r->closing = 1;
 		session_close_upstream(s, 0);
-		r->up_eof = 1;
+		r->up = UP_ENDED;
 	}
 }
 
@@ -572,7 +581,7 @@ io(struct relay *r)
 	}
 	if (r->prog_eof)
 		r->poutlen = 0;
-	if (r->up_eof)
+	if (r->up != UP_OPEN)
 		return;
 	r->up_rwant = r->up_wwant = 0;
 	/* uout -> server. */
@@ -601,7 +610,7 @@ io(struct relay *r)
 			(void)snprintf(r->uperr, sizeof(r->uperr), "lost %s: "
 			    "%s", s->upstream, s->tls != NULL ?
 			    tls_error(s->tls) : strerror(errno));
-			r->up_eof = 2;
+			r->up = UP_LOST;
 			return;
 		}
 	}
@@ -645,7 +654,7 @@ io(struct relay *r)
 				(void)snprintf(r->uperr, sizeof(r->uperr),
 				    "lost %s: %s", s->upstream, s->tls != NULL ?
 				    tls_error(s->tls) : strerror(errno));
-			r->up_eof = k == 0 ? 1 : 2;
+			r->up = k == 0 ? UP_ENDED : UP_LOST;
 		}
 		break;
 	}
@@ -677,7 +686,7 @@ timeouts(struct relay *r)
 		    "replies pending");
 		r->closing = 1;
 		session_close_upstream(s, 0);
-		r->up_eof = 2;
+		r->up = UP_LOST;
 		return;
 	}
 	if (r->qlen > 0 && r->q[r->qhead].kind != P_LOCAL) {
@@ -694,7 +703,7 @@ timeouts(struct relay *r)
 	if (now - r->idle_since >= r->t_idle) {
 		(void)session_fail(s, FAIL_PROGRAM, "the program sent nothing "
 		    "for %d s", secs(r->t_idle));
-		if (!r->data && !r->up_eof && r->qlen == 0) {
+		if (!r->data && r->up == UP_OPEN && r->qlen == 0) {
 			/* Outside a message, nothing pending: end the
 			 * upstream session politely before closing. */
 			s->deadline = now + 5000;
@@ -741,7 +750,7 @@ mark(const struct relay *r, struct mark *m)
 	m->up = r->s->bytes_up;
 	m->down = r->s->bytes_down;
 	m->flags = r->data | r->blocked << 1 | r->prog_eof << 2 |
-	    r->up_eof << 3 | r->closing << 5 | r->quit_done << 6;
+	    r->up << 3 | r->closing << 5 | r->quit_done << 6;
 }
 
 int
@@ -782,7 +791,7 @@ relay_run(struct session *s)
 			mark(r, &m1);
 		} while (memcmp(&m0, &m1, sizeof(m0)) != 0);
 		from_server(r);
-		if (!r->closing && r->up_eof) {
+		if (!r->closing && r->up != UP_OPEN) {
 			/* Whatever was complete has been delivered. */
 			if (WEAKEN_FAKE_250 && r->qlen > 0 &&
 			    r->q[r->qhead].kind == P_DATAEND) {
@@ -827,10 +836,10 @@ relay_run(struct session *s)
 			pfd[0].events |= POLLIN;
 		if (r->poutlen > 0)
 			pfd[0].events |= POLLOUT;
-		pfd[1].fd = r->up_eof ? -1 : s->ufd;
+		pfd[1].fd = r->up != UP_OPEN ? -1 : s->ufd;
 		pfd[1].events = (short)(r->up_rwant | r->up_wwant);
 		to = next_timeout(r);
-		if (!r->up_eof && s->tls != NULL && tls_pending(s->tls) > 0 &&
+		if (r->up == UP_OPEN && s->tls != NULL && tls_pending(s->tls) > 0 &&
 		    POUT_SIZE - r->poutlen >= SMTP_REPLY_MAX)
 			to = 0;
 		if (r->closing && to > T_GONE)
@@ -845,15 +854,15 @@ relay_run(struct session *s)
 		r->up_woke = k > 0 && pfd[1].fd >= 0 &&
 		    (pfd[1].revents & POLLIN) != 0;
 	}
-	clean = r->quit_done || (!r->closing && !r->up_eof);
-	if (!r->up_eof) {
+	clean = r->quit_done || (!r->closing && r->up == UP_OPEN);
+	if (r->up == UP_OPEN) {
 		if (!r->quit_sent && !r->data) {
 			/* The program left without QUIT: end it for him. */
 			s->deadline = now_ms() + 5000;
 			(void)up_write(s, "QUIT\r\n", 6);
 		}
 		session_close_upstream(s, clean);
-	} else if (r->quit_done && r->up_eof == 1)
+	} else if (r->quit_done && r->up == UP_ENDED)
 		/* The server closed first, cleanly: answer its close_notify. */
 		session_close_upstream(s, 1);
 	/* Replies still owed to a program that is gone are not sent. */

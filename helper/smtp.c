@@ -566,7 +566,10 @@ is_from(const char *f, size_t len)
 		f++;
 		len--;
 	}
-	if (len < 4 || strncasecmp(f, "From", 4) != 0)
+	/* All of it within the name ("Fro"): what follows is not here. */
+	if (len < 4)
+		return (len > 0 && strncasecmp(f, "From", len) == 0);
+	if (strncasecmp(f, "From", 4) != 0)
 		return (0);
 	for (i = 4; i < len && (f[i] == ' ' || f[i] == '\t'); i++)
 		;

@@ -1785,6 +1785,45 @@ START_TEST(hdrfix_long_from)
 }
 END_TEST
 
+/*
+ * A field that ends just short of the rewrite's buffer, so that the next
+ * line's first bytes ("Fro", ".Fr") are all the buffer holds of it when
+ * it fills: that line must still be known for a From: field.
+ */
+START_TEST(hdrfix_from_at_buffer_end)
+{
+	static const char *const names[] = {
+		"From: ", ".From: ", "FROM : ", "from\t:", ".from:"
+	};
+	static const size_t steps[] = { 0, 1, 4096 };
+	char first[512], *in, *out;
+	size_t n, pad, i, s, k;
+
+	in = malloc(2 * SMTP_HDR_MAX + 200);
+	ck_assert_ptr_nonnull(in);
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		for (pad = SMTP_HDR_MAX - 24; pad < SMTP_HDR_MAX; pad++) {
+			n = (size_t)sprintf(in, "X-Pad: ");
+			for (i = 0; i < pad - 9; i++)
+				in[n++] = 'a';
+			n += (size_t)sprintf(in + n, "\r\n%s<forged@example.org>"
+			    "\r\nSubject: s\r\n\r\nbody\r\n.\r\n", names[k]);
+			for (s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+				out = hdr_run(1, in, n, steps[s]);
+				ck_assert_msg(strstr(out, "forged") == NULL,
+				    "\"%s\" after a %zu-byte field, steps of "
+				    "%zu: the forged sender got through",
+				    names[k], pad, steps[s]);
+				ck_assert_int_eq(from_fields(out, first,
+				    sizeof(first)), 1);
+				ck_assert_str_eq(first, "From: <" ACCT ">\r\n");
+				free(out);
+			}
+		}
+	free(in);
+}
+END_TEST
+
 /* What the rewrite leaves alone: the body (a From: line after the empty
  * line), dot-stuffing, and in auto mode the program's own From:. */
 START_TEST(hdrfix_keeps)
@@ -1952,6 +1991,7 @@ smtp_suite(void)
 	tcase_add_loop_test(tc, hdrfix_forged_shapes, 0,
 	    (int)(sizeof(forged_headers) / sizeof(forged_headers[0])));
 	tcase_add_test(tc, hdrfix_long_from);
+	tcase_add_test(tc, hdrfix_from_at_buffer_end);
 	tcase_add_test(tc, hdrfix_keeps);
 	tcase_add_test(tc, hdrfix_many_from);
 	tcase_add_test(tc, rewrite_plain);
