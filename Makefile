@@ -49,7 +49,7 @@ WRAP_OBJ   = wrapper/submitify.o wrapper/elfcheck.o
 PROGS = shim/libsubmitify.so helper/submitify-helper wrapper/submitify
 UNITS = tests/unit/check_decide tests/unit/check_smtp tests/unit/check_auth \
         tests/unit/check_conf tests/unit/check_secrets \
-        tests/unit/check_elfcheck tests/unit/check_util
+        tests/unit/check_elfcheck tests/unit/check_util tests/unit/check_sasl
 TESTBIN = tests/bin/smtpclient tests/bin/loadclient tests/bin/probe tests/bin/racer \
           tests/bin/libprobe_ctor.so \
           tests/bin/libprobe_dlsym.so
