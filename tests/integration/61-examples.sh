@@ -73,6 +73,9 @@ note "systemd environment: delivered"
 
 # A login session reading ~/.profile.
 example session > "$tmp/home/.profile"
+# make asan: the sanitizer runtime before the shim, as everywhere.
+[ -z "$SHIM_SAN" ] ||
+    echo "export LD_PRELOAD=\"$SHIM_SAN:\$LD_PRELOAD\"" >> "$tmp/home/.profile"
 env -i "${SAN_ENV[@]}" HOME="$tmp/home" PATH=/usr/bin:/bin bash --login -c \
     "$TESTBIN/smtpclient -q -i session-$id@test 192.0.2.25" ||
     fail "session: not served"
@@ -88,6 +91,7 @@ cat > "$tmp/inside.sh" <<SH
 set -e
 mount --make-rprivate /
 mount -t overlay overlay -o lowerdir=/etc,upperdir=$tmp/upper,workdir=$tmp/work /etc
+${SHIM_SAN:+echo $SHIM_SAN > /etc/ld.so.preload}
 sh -e $tmp/machine.sh
 # The test server, not smtp.example.test:587 with the system's CAs.
 sed -i -e 's/^host .*/host localhost/' -e 's/^user .*/user alice/' /etc/submitify/submit.conf
