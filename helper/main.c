@@ -67,7 +67,7 @@ usage(void)
 	exit(64);
 }
 
-/* A whole decimal number, or -1 (and usage) for anything else. */
+/* A whole decimal number into *out: 0, or -1 for anything else. */
 static int
 parse_num(const char *s, unsigned long long *out)
 {

@@ -18,7 +18,6 @@
 
 #include "shim.h"
 
-
 #ifndef SUBMITIFY_LIBEXECDIR
 #define SUBMITIFY_LIBEXECDIR "/usr/local/libexec/submitify"
 #endif
