@@ -37,7 +37,7 @@ peerid_cookie(int fd, uint64_t *cookie)
 	const struct inet_diag_msg *m;
 	const struct nlmsgerr *e;
 	struct pollfd p;
-	socklen_t len;
+	socklen_t len, from;
 	ssize_t n;
 	int nl, saved, rc = -1;
 
@@ -89,9 +89,13 @@ peerid_cookie(int fd, uint64_t *cookie)
 		errno = ETIMEDOUT;
 		goto out;
 	}
-	if ((n = recv(nl, &resp, sizeof(resp), 0)) < 0)
+	from = sizeof(kernel);
+	if ((n = recvfrom(nl, &resp, sizeof(resp), 0,
+	    (struct sockaddr *)&kernel, &from)) < 0)
 		goto out;
-	if (!NLMSG_OK(&resp.nlh, (size_t)n) || resp.nlh.nlmsg_seq != 1) {
+	/* From the kernel itself, about this request. */
+	if (from != sizeof(kernel) || kernel.nl_pid != 0 ||
+	    !NLMSG_OK(&resp.nlh, (size_t)n) || resp.nlh.nlmsg_seq != 1) {
 		errno = EPROTO;
 		goto out;
 	}

@@ -3,10 +3,11 @@
 # whatever options the program set on its socket (docs/SECURITY.md case 22).
 #
 # tests/bin/racer runs as nobody.  It watches sock_diag, as any user may,
-# for the program's new handoff listeners and bound sockets (the program
-# runs as root here), binds the program's port itself with SO_REUSEADDR,
-# connects to the listener from it and from a port of its own, and counts
-# every 220 it is given.
+# for the program's new handoff listeners and bound sockets, binds the
+# program's port itself with SO_REUSEADDR, connects to the listener from it
+# and from a port of its own, and counts every 220 it is given.  The
+# program (and so its helper) runs as uid VICTIM, which nothing else on the
+# machine uses, so no other listener can be taken for a handoff.
 #   addr, port  ROUNDS sessions from sockets with SO_REUSEADDR, then with
 #               SO_REUSEPORT: no greeting for the racer, every message
 #               delivered, the option still set afterwards (case 14), and
@@ -37,13 +38,29 @@ mkdir -m 1777 "$tmp/out"
 setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$tmp/racer" ||
     fail "nobody cannot run the racer in $tmp"
 
-rig_account logfile "$tmp/helper.log" | conf_file "$tmp/submit.conf"
+# The program's side, as uid VICTIM: its own copies of the probe, the
+# shim, the helper and the gate library, its configuration and its log.
+VICTIM=${HIJACK_VICTIM_UID:-65533}
+if getent passwd "$VICTIM" >/dev/null; then
+    fail "uid $VICTIM is in use here; set HIJACK_VICTIM_UID to a free one"
+fi
+mkdir "$tmp/v"
+cp "$TESTBIN/probe" "$TESTBIN/libprobe_dlsym.so" "$SHIM" "$HELPER" "$tmp/v/"
+chmod 755 "$tmp/v" "$tmp/v"/*
+rig_account logfile "$tmp/v/helper.log" | conf_file "$tmp/v/submit.conf"
+: > "$tmp/v/helper.log"
+chown "$VICTIM:$VICTIM" "$tmp/v/submit.conf" "$tmp/v/helper.log"
+victim() {
+    setpriv --reuid="$VICTIM" --regid="$VICTIM" --clear-groups \
+        env HOME="$tmp/v" SUBMITIFY_CONF="$tmp/v/submit.conf" \
+        SUBMITIFY_HELPER="$tmp/v/submitify-helper" "$@"
+}
 
-# start_racer NAME [GATE]: the racer as nobody, against uid 0, for 200 s
-# at most; RACER_PID, and $tmp/out/NAME its record once stopped.
+# start_racer NAME [GATE]: the racer as nobody, against uid VICTIM, for
+# 200 s at most; RACER_PID, and $tmp/out/NAME its record once stopped.
 start_racer() {
     setpriv --reuid=65534 --regid=65534 --clear-groups \
-        "$tmp/racer" hijack 0 200 "$tmp/out/$1" ${2:+"$2"} \
+        "$tmp/racer" hijack "$VICTIM" 200 "$tmp/out/$1" ${2:+"$2"} \
         </dev/null >"$tmp/racer-$1.err" 2>&1 &
     RACER_PID=$!
     on_exit "kill $RACER_PID 2>/dev/null"
@@ -61,8 +78,8 @@ field() { sed -n "s/.* $2=\\([0-9]*\\).*/\\1/p; s/^$2=\\([0-9]*\\).*/\\1/p" "$tm
 
 for which in addr port; do
     start_racer "$which"
-    env LD_PRELOAD="$SHIM_PRELOAD" SUBMITIFY_CONF="$tmp/submit.conf" \
-        timeout 150 "$TESTBIN/probe" reuseopt 192.0.2.25 "$ID-$which" \
+    victim env LD_PRELOAD="${SHIM_SAN:+$SHIM_SAN:}$tmp/v/libsubmitify.so" \
+        timeout 150 "$tmp/v/probe" reuseopt 192.0.2.25 "$ID-$which" \
         "$which" "$ROUNDS" >"$tmp/$which.out" 2>&1 ||
         failed "$which: the program's checks failed: $(grep -E 'FAIL|reuse' "$tmp/$which.out" | tail -3)"
     stop_racer "$which"
@@ -80,9 +97,9 @@ done
 
 # wild: the racer is first at the listener, from the program's own port.
 start_racer wild "$tmp/out/gate"
-env LD_PRELOAD="${SHIM_SAN:+$SHIM_SAN:}$TESTBIN/libprobe_dlsym.so:$SHIM" \
-    PROBE_GATE="$tmp/out/gate" SUBMITIFY_CONF="$tmp/submit.conf" \
-    timeout 60 "$TESTBIN/probe" reuseopt 192.0.2.25 "$ID-wild" wild 1 \
+victim env LD_PRELOAD="${SHIM_SAN:+$SHIM_SAN:}$tmp/v/libprobe_dlsym.so:$tmp/v/libsubmitify.so" \
+    PROBE_GATE="$tmp/out/gate" \
+    timeout 60 "$tmp/v/probe" reuseopt 192.0.2.25 "$ID-wild" wild 1 \
     >"$tmp/wild.out" 2>&1 ||
     failed "wild: the program's session failed: $(grep -E 'FAIL|reuse' "$tmp/wild.out" | tail -3)"
 stop_racer wild
@@ -95,7 +112,7 @@ stop_racer wild
 "$RIG" wait-mail "$SUBMITIFY_RIG" bob "$ID-wild.1@probe.test" 20 >/dev/null ||
     failed "wild: the program's message did not arrive"
 grep -q "refused .* at the handoff listener: not the program's socket" \
-    "$tmp/helper.log" || failed "wild: no \"refused ... not the program's socket\" in the helper's log"
+    "$tmp/v/helper.log" || failed "wild: no \"refused ... not the program's socket\" in the helper's log"
 
 [ "$bad" = 0 ] || fail "$bad failure(s)$failures"
 echo "PASS: $TEST_NAME"
