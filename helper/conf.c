@@ -156,7 +156,7 @@ parse_match(struct parser *p, struct conf_account *a, const char *v)
 
 	if (strlen(v) >= sizeof(buf))
 		return (perr(p, "match: value too long"));
-	strcpy(buf, v);
+	memcpy(buf, v, strlen(v) + 1);
 	for (tok = strtok_r(buf, " \t,", &save); tok != NULL;
 	    tok = strtok_r(NULL, " \t,", &save)) {
 		memset(&m, 0, sizeof(m));

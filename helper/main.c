@@ -175,7 +175,7 @@ parse_dest(const char *dest, int *family, unsigned char addr[16])
 
 	if (strlen(dest) >= sizeof(buf))
 		return (-1);
-	strcpy(buf, dest);
+	memcpy(buf, dest, strlen(dest) + 1);
 	if (buf[0] == '[') {
 		if ((colon = strstr(buf, "]:")) == NULL)
 			return (-1);

@@ -67,11 +67,16 @@ report(const struct session *s, const char *fmt, ...)
 static void
 report_lines(const struct session *s, char *text)
 {
-	char *line, *save;
+	char *line, *nl;
 
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
-		report(s, "%s", line);
+	for (line = text; *line != '\0'; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (*line != '\0')
+			report(s, "%s", line);
+		if (nl == NULL)
+			break;
+	}
 }
 
 static int

@@ -89,7 +89,7 @@ find_helper(void)
 
 	if (!state.secure && (env = getenv("SUBMITIFY_HELPER")) != NULL &&
 	    *env != '\0' && strlen(env) < sizeof(state.helper)) {
-		strcpy(state.helper, env);
+		memcpy(state.helper, env, strlen(env) + 1);
 		return;
 	}
 	if (dladdr((void *)(uintptr_t)shim_get, &info) != 0 &&
@@ -104,7 +104,10 @@ find_helper(void)
 		    info.dli_fname, dirlen, "/../helper/submitify-helper") == 0)
 			return;
 	}
-	strcpy(state.helper, SUBMITIFY_LIBEXECDIR "/submitify-helper");
+	_Static_assert(sizeof(SUBMITIFY_LIBEXECDIR "/submitify-helper") <=
+	    sizeof(state.helper), "SUBMITIFY_LIBEXECDIR is too long");
+	memcpy(state.helper, SUBMITIFY_LIBEXECDIR "/submitify-helper",
+	    sizeof(SUBMITIFY_LIBEXECDIR "/submitify-helper"));
 }
 
 static void
