@@ -12,29 +12,10 @@ need_cmd unshare setpriv python3
 tmp=$(mktmp)
 chmod 755 "$tmp"
 id=$$.$RANDOM
-inst=$tmp/inst
-make -C "$ROOT" -s install DESTDIR="$inst" PREFIX=/usr/local > "$tmp/install.log" 2>&1 ||
-    fail "make install: $(tail -5 "$tmp/install.log")"
-# A sanitized build (make asan): its runtime first in /etc/ld.so.preload,
-# and the sanitizer options through the emptied environment.
-san=$(ldd "$inst/usr/local/lib/submitify/libsubmitify.so" 2>/dev/null |
-    awk '$1 ~ /^libasan/ { print $3 }')
-sanenv="${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS}"
-
-# The attacker's server records any session that reaches it.
-"$ROOT/tests/rig/certs.sh" "$tmp/certs" > /dev/null || fail "certs"
-chmod 755 "$tmp/certs"
-chmod 644 "$tmp/certs"/*.pem
-scripted_start "$tmp" evil --mode starttls --cert "$tmp/certs/server.pem" \
-    --key "$tmp/certs/server.key" --users evil:evil-pw
-cat > "$tmp/evil.conf" <<CONF
-account evil
-host localhost
-port $SCRIPTED_PORT
-tls_trust_file $tmp/certs/ca.pem
-user evil
-passwordeval "echo evil-pw"
-CONF
+# shellcheck disable=SC1091 # sourced from the tree
+. "$(dirname "$0")/../lib/secure.sh"
+secure_install
+evil_server
 chmod 644 "$tmp/evil.conf"
 cat > "$tmp/evil-helper" <<SH
 #!/bin/sh
@@ -52,14 +33,14 @@ cat > "$tmp/inside.sh" <<SH
 set -e
 mount --make-rprivate /
 mount -t overlay overlay -o lowerdir=/etc,upperdir=$tmp/upper,workdir=$tmp/work /etc
-printf '%s\n' ${san:+$san} $inst/usr/local/lib/submitify/libsubmitify.so > /etc/ld.so.preload
+printf '%s\n' ${SAN:+$SAN} $INST_SHIM > /etc/ld.so.preload
 mkdir -p /etc/submitify
 umask 077
 printf '%s\n' 'account default' 'host localhost' 'port $RIG_SUB_PORT' \
     'tls_trust_file $RIG_CA' 'user alice' 'password $RIG_ALICE_PASS' \
     > /etc/submitify/submit.conf
 setpriv --reuid=65534 --regid=65534 --clear-groups \
-    env -i PATH=/usr/bin:/bin HOME=$tmp SUBMITIFY_CONF=$tmp/evil.conf $sanenv \
+    env -i PATH=/usr/bin:/bin HOME=$tmp SUBMITIFY_CONF=$tmp/evil.conf $SANENV \
     SUBMITIFY_HELPER=$tmp/evil-helper SUBMITIFY_PORTS=2525 \
     SUBMITIFY_ACCOUNT=evil SUBMITIFY_DEBUG=1 \
     $tmp/suid-client -q -i secure-$id@test 192.0.2.32

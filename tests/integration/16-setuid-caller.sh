@@ -29,17 +29,13 @@ need_cmd unshare setpriv python3
 getent group mail >/dev/null || skip "no group mail"
 tmp=$(mktmp)
 id=$$.$RANDOM
-inst=$tmp/inst
 bad=0
 failures=""
 failed() { bad=$((bad + 1)); failures="$failures; $*"; echo "  $TEST_NAME: FAILED: $*"; }
-make -C "$ROOT" -s install DESTDIR="$inst" PREFIX=/usr/local > "$tmp/install.log" 2>&1 ||
-    fail "make install: $(tail -5 "$tmp/install.log")"
-shim=$inst/usr/local/lib/submitify/libsubmitify.so
-# A sanitized build (make asan): its runtime first in /etc/ld.so.preload,
-# and the sanitizer options through the emptied environment.
-san=$(ldd "$shim" 2>/dev/null | awk '$1 ~ /^libasan/ { print $3 }')
-sanenv="${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS}"
+# shellcheck disable=SC1091 # sourced from the tree
+. "$(dirname "$0")/../lib/secure.sh"
+secure_install
+shim=$INST_SHIM san=$SAN sanenv=$SANENV
 
 # A root-only file, as /etc/shadow is.
 SECRET="root:\$6\$Shadow-Marker-$id:19000:0:99999:7:::"
@@ -49,20 +45,7 @@ chmod 600 "$tmp/shadow"
 # The caller's home, with its own configuration.
 home=$tmp/home
 mkdir -p "$home/.config/submitify"
-"$ROOT/tests/rig/certs.sh" "$tmp/certs" > /dev/null || fail "certs"
-chmod 755 "$tmp/certs"
-chmod 644 "$tmp/certs"/*.pem
-scripted_start "$tmp" evil --mode starttls --cert "$tmp/certs/server.pem" \
-    --key "$tmp/certs/server.key" --users evil:evil-pw
-cat > "$tmp/evil.conf" <<CONF
-account evil
-host localhost
-port $SCRIPTED_PORT
-tls_trust_file $tmp/certs/ca.pem
-user evil
-passwordeval "echo evil-pw"
-logfile $tmp/mail-only.log
-CONF
+evil_server "logfile $tmp/mail-only.log"
 # A file group mail may write and nobody may not.
 : > "$tmp/mail-only.log"
 chown root:mail "$tmp/mail-only.log"

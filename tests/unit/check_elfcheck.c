@@ -19,44 +19,8 @@
 #include <unistd.h>
 
 #include "elfcheck.h"
+#include "tmpdir.h"
 #include "util.h"
-
-/*
- * One temporary directory per test case, made and removed by the runner
- * itself (an unchecked fixture), so it goes even when a test fails.
- */
-static char tmpdir[64];
-
-static void
-setup(void)
-{
-
-	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_elfcheck.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		exit(1);
-	}
-}
-
-static int
-remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	if (remove(path) != 0)
-		fprintf(stderr, "could not remove %s: %s\n", path,
-		    strerror(errno));
-	return (0);
-}
-
-static void
-teardown(void)
-{
-
-	(void)nftw(tmpdir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* A path inside the temporary directory. */
 static char *
@@ -585,7 +549,7 @@ elfcheck_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("files");
-	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, tmp_setup, tmp_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, true_is_ok);
 	tcase_add_test(tc, script_not_elf);

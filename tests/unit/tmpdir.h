@@ -55,7 +55,7 @@ tmp_teardown(void)
 }
 
 /* Write text to tmpdir/name with the given mode; returns the path. */
-static char *
+static __attribute__((unused)) char *
 tmp_file(const char *name, const char *text, mode_t mode)
 {
 	char *p;
