@@ -96,7 +96,12 @@ hs_run() {
     local label=$1 helper=$2 out pid s0 t0 i hp
     shift 2
     out=$HS_TMP/$label
-    s0=$("$HS_PY" -S "$HS_RECORDPY" started "${HS_REC:-/nonexistent}")
+    if [ -n "${HS_REC:-}" ] && [ -f "${HS_REC%.record}.pid" ]; then
+        s0=$("$HS_PY" -S "$HS_RECORDPY" started "$HS_REC" 5 \
+            "$(cat "${HS_REC%.record}.pid")")
+    else
+        s0=$("$HS_PY" -S "$HS_RECORDPY" started "${HS_REC:-/nonexistent}")
+    fi
     [ -z "$HS_LOG" ] || rm -f "$HS_LOG"
     if [ ${#HS_PROG[@]} -gt 0 ]; then
         set -- "${HS_PROG[@]}"

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Read the scripted server's record for the hostile-server tests.
 
-    record.py started RECORD            totals.sessions (0 if no record yet)
+    record.py started RECORD [SECONDS PID]
+                                        totals.sessions (0 if no record yet);
+                                        with the server's PID, of a record
+                                        made current and settled first
     record.py settle RECORD SECONDS     wait (bounded) until every session
                                         that started has ended; exit 1 if not
     record.py facts RECORD AFTER_ID [SECONDS [PID]]
@@ -171,7 +174,12 @@ def facts(path, after):
 
 
 def main(argv):
-    if len(argv) == 3 and argv[1] == "started":
+    if len(argv) in (3, 5) and argv[1] == "started":
+        # A stale record would leave out sessions that already ran, and
+        # the next facts would count them as the new one's.
+        if len(argv) == 5 and os.path.exists(argv[2]):
+            refresh(argv[2], int(argv[4]), float(argv[3]))
+            settle(argv[2], float(argv[3]))
         print(started(argv[2]))
         return 0
     if len(argv) == 4 and argv[1] == "settle":

@@ -14,7 +14,7 @@ REF_PORT=$SCRIPTED_PORT
 REF_PID=$SCRIPTED_PID
 ref_sha() {
     local s0 sha
-    s0=$("$HS_PY" -S "$HS_RECORDPY" started "$HS_TMP/ref.record")
+    s0=$("$HS_PY" -S "$HS_RECORDPY" started "$HS_TMP/ref.record" 5 "$REF_PID")
     timeout 30 "$TESTBIN/smtpclient" -q -p "$REF_PORT" -a "alice:$HS_PW" \
         -i "$1" -s "$2" -n "$3" 127.0.0.1 > "$HS_TMP/ref-$1.out" 2>&1 || {
         echo "the reference session failed: $(cat "$HS_TMP/ref-$1.out")"
