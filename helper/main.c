@@ -325,8 +325,8 @@ done:
 	    "auth=%s messages=%d last=%d up=%llu down=%llu ms=%lld%s%s",
 	    prog, pid, dest, s.acct != NULL ? s.acct->name : "-",
 	    s.upstream[0] != '\0' ? s.upstream : "-",
-	    s.tls_up ? tls_version(s.tls) : "none",
-	    s.tls_up ? "/" : "", s.tls_up ? tls_cipher(s.tls) : "",
+	    s.tls_up ? tlsc_version(s.tls) : "none",
+	    s.tls_up ? "/" : "", s.tls_up ? tlsc_cipher(s.tls) : "",
 	    s.mech != NULL ? s.mech : s.acct != NULL && s.acct->user != NULL &&
 	    s.acct->auth != SASL_OFF ? "-" : "program",
 	    s.messages, s.last_code, s.bytes_up, s.bytes_down,

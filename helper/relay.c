@@ -589,13 +589,13 @@ io(struct relay *r)
 	/* uout -> server. */
 	if (r->uoutlen > 0) {
 		if (s->tls != NULL)
-			k = tls_write(s->tls, r->uout, r->uoutlen);
+			k = tlsc_write(s->tls, r->uout, r->uoutlen);
 		else {
 			k = send(s->ufd, r->uout, r->uoutlen, MSG_NOSIGNAL);
 			if (k < 0 && (errno == EAGAIN || errno == EINTR))
-				k = TLS_WANT_WRITE;
+				k = TLSC_WANT_WRITE;
 			else if (k < 0)
-				k = TLS_ERR;
+				k = TLSC_ERR;
 		}
 		if (k > 0) {
 			memmove(r->uout, r->uout + k, r->uoutlen - (size_t)k);
@@ -604,14 +604,14 @@ io(struct relay *r)
 			r->uoutlen -= (size_t)k;
 			if (r->uoutlen > 0)
 				r->up_wwant = POLLOUT;
-		} else if (k == TLS_WANT_READ)
+		} else if (k == TLSC_WANT_READ)
 			r->up_wwant = POLLIN;
-		else if (k == TLS_WANT_WRITE)
+		else if (k == TLSC_WANT_WRITE)
 			r->up_wwant = POLLOUT;
 		else {
 			(void)snprintf(r->uperr, sizeof(r->uperr), "lost %s: "
 			    "%s", s->upstream, s->tls != NULL ?
-			    tls_error(s->tls) : strerror(errno));
+			    tlsc_error(s->tls) : strerror(errno));
 			r->up = UP_LOST;
 			return;
 		}
@@ -622,19 +622,19 @@ io(struct relay *r)
 		if (n == 0)
 			break;
 		if (s->tls != NULL) {
-			k = tls_read(s->tls, space, n);
+			k = tlsc_read(s->tls, space, n);
 			/* A readable socket may hold only part of a record, or
 			 * a record that is not data (a ticket, a KeyUpdate). */
 			if (WEAKEN_TLS_WANT && r->up_woke &&
-			    k == TLS_WANT_READ)
+			    k == TLSC_WANT_READ)
 				k = 0;
 			r->up_woke = 0;
 		} else {
 			k = recv(s->ufd, space, n, 0);
 			if (k < 0 && (errno == EAGAIN || errno == EINTR))
-				k = TLS_WANT_READ;
+				k = TLSC_WANT_READ;
 			else if (k < 0)
-				k = TLS_ERR;
+				k = TLSC_ERR;
 		}
 		if (k > 0) {
 			smtp_rp_commit(s->rp, (size_t)k);
@@ -644,9 +644,9 @@ io(struct relay *r)
 				break;
 			continue;
 		}
-		if (k == TLS_WANT_READ)
+		if (k == TLSC_WANT_READ)
 			r->up_rwant = POLLIN;
-		else if (k == TLS_WANT_WRITE)
+		else if (k == TLSC_WANT_WRITE)
 			r->up_rwant = POLLOUT;
 		else {
 			if (k == 0)
@@ -655,7 +655,7 @@ io(struct relay *r)
 			else
 				(void)snprintf(r->uperr, sizeof(r->uperr),
 				    "lost %s: %s", s->upstream, s->tls != NULL ?
-				    tls_error(s->tls) : strerror(errno));
+				    tlsc_error(s->tls) : strerror(errno));
 			r->up = k == 0 ? UP_ENDED : UP_LOST;
 		}
 		break;
@@ -841,7 +841,7 @@ relay_run(struct session *s)
 		pfd[1].fd = r->up != UP_OPEN ? -1 : s->ufd;
 		pfd[1].events = (short)(r->up_rwant | r->up_wwant);
 		to = next_timeout(r);
-		if (r->up == UP_OPEN && s->tls != NULL && tls_pending(s->tls) > 0 &&
+		if (r->up == UP_OPEN && s->tls != NULL && tlsc_pending(s->tls) > 0 &&
 		    POUT_SIZE - r->poutlen >= SMTP_REPLY_MAX)
 			to = 0;
 		if (r->closing && to > T_GONE)

@@ -117,16 +117,16 @@ up_write(struct session *s, const void *vbuf, size_t len)
 
 	while (len > 0) {
 		if (s->tls != NULL) {
-			r = tls_write(s->tls, buf, len);
-			if (r == TLS_WANT_READ || r == TLS_WANT_WRITE) {
-				if (up_wait(s, r == TLS_WANT_READ ? POLLIN :
+			r = tlsc_write(s->tls, buf, len);
+			if (r == TLSC_WANT_READ || r == TLSC_WANT_WRITE) {
+				if (up_wait(s, r == TLSC_WANT_READ ? POLLIN :
 				    POLLOUT) != 0)
 					return (-1);
 				continue;
 			}
 			if (r <= 0)
 				return (session_fail(s, FAIL_CONNECT, "%s: %s",
-				    s->upstream, tls_error(s->tls)));
+				    s->upstream, tlsc_error(s->tls)));
 		} else {
 			r = send(s->ufd, buf, len, MSG_NOSIGNAL);
 			if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -165,9 +165,9 @@ up_reply(struct session *s, struct smtp_reply *r)
 			    "reply: %s", s->upstream, s->rp->err));
 		space = smtp_rp_space(s->rp, &n);
 		if (s->tls != NULL) {
-			got = tls_read(s->tls, space, n);
-			if (got == TLS_WANT_READ || got == TLS_WANT_WRITE) {
-				if (up_wait(s, got == TLS_WANT_READ ? POLLIN :
+			got = tlsc_read(s->tls, space, n);
+			if (got == TLSC_WANT_READ || got == TLSC_WANT_WRITE) {
+				if (up_wait(s, got == TLSC_WANT_READ ? POLLIN :
 				    POLLOUT) != 0)
 					return (-1);
 				continue;
@@ -177,7 +177,7 @@ up_reply(struct session *s, struct smtp_reply *r)
 				    "closed the connection", s->upstream));
 			if (got < 0)
 				return (session_fail(s, FAIL_CONNECT, "%s: %s",
-				    s->upstream, tls_error(s->tls)));
+				    s->upstream, tlsc_error(s->tls)));
 		} else {
 			got = recv(s->ufd, space, n, 0);
 			if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -271,7 +271,7 @@ up_connect(struct session *s)
 }
 
 static void
-tls_opts_of(const struct conf_account *a, struct tls_opts *o)
+tls_opts_of(const struct conf_account *a, struct tlsc_opts *o)
 {
 
 	memset(o, 0, sizeof(*o));
@@ -286,7 +286,7 @@ static int
 start_tls(struct session *s)
 {
 	const struct conf_account *a = s->acct;
-	struct tls_opts o;
+	struct tlsc_opts o;
 	char err[400], desc[1200];
 	int r;
 
@@ -294,24 +294,24 @@ start_tls(struct session *s)
 	if (!a->certcheck && !a->has_fingerprint)
 		log_warn("account %s: tls_certcheck off: the server's "
 		    "certificate is not checked", a->name);
-	if ((s->tls = tls_prepare(&o, err, sizeof(err))) == NULL)
+	if ((s->tls = tlsc_prepare(&o, err, sizeof(err))) == NULL)
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
-	if (tls_start(s->tls, s->ufd, a->host, err, sizeof(err)) != 0)
+	if (tlsc_start(s->tls, s->ufd, a->host, err, sizeof(err)) != 0)
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
 	for (;;) {
-		r = tls_handshake(s->tls, err, sizeof(err));
+		r = tlsc_handshake(s->tls, err, sizeof(err));
 		if (r == 0)
 			break;
-		if (r == TLS_WANT_READ || r == TLS_WANT_WRITE) {
-			if (up_wait(s, r == TLS_WANT_READ ? POLLIN : POLLOUT))
+		if (r == TLSC_WANT_READ || r == TLSC_WANT_WRITE) {
+			if (up_wait(s, r == TLSC_WANT_READ ? POLLIN : POLLOUT))
 				return (-1);
 			continue;
 		}
 		if (s->report != NULL) {
-			tls_describe_peer(s->tls, desc, sizeof(desc));
+			tlsc_describe_peer(s->tls, desc, sizeof(desc));
 			report_lines(s, desc);
 			if (a->certcheck && !a->has_fingerprint)
-				report(s, "trust: %s", tls_trust(s->tls));
+				report(s, "trust: %s", tlsc_trust(s->tls));
 			report(s, "verification: FAILED: %s", err);
 		}
 		return (session_fail(s, strstr(err, "certificate") != NULL ?
@@ -319,15 +319,15 @@ start_tls(struct session *s)
 	}
 	s->tls_up = 1;
 	if (s->verbose || log_debugging())
-		log_debug("TLS: %s %s", tls_version(s->tls),
-		    tls_cipher(s->tls));
+		log_debug("TLS: %s %s", tlsc_version(s->tls),
+		    tlsc_cipher(s->tls));
 	if (s->report != NULL) {
-		report(s, "TLS: %s, cipher %s", tls_version(s->tls),
-		    tls_cipher(s->tls));
-		tls_describe_peer(s->tls, desc, sizeof(desc));
+		report(s, "TLS: %s, cipher %s", tlsc_version(s->tls),
+		    tlsc_cipher(s->tls));
+		tlsc_describe_peer(s->tls, desc, sizeof(desc));
 		report_lines(s, desc);
 		if (a->certcheck && !a->has_fingerprint)
-			report(s, "trust: %s", tls_trust(s->tls));
+			report(s, "trust: %s", tlsc_trust(s->tls));
 		report(s, "verification: %s", a->has_fingerprint ?
 		    "ok: the certificate matches tls_fingerprint" :
 		    !a->certcheck ? "NOT CHECKED (tls_certcheck off)" :
@@ -545,7 +545,7 @@ session_close_upstream(struct session *s, int clean)
 {
 
 	if (s->tls != NULL && clean)
-		tls_close(s->tls);
+		tlsc_close(s->tls);
 	if (s->ufd >= 0) {
 		(void)close(s->ufd);
 		s->ufd = -1;
@@ -556,7 +556,7 @@ void
 session_free(struct session *s)
 {
 
-	tls_free(s->tls);
+	tlsc_free(s->tls);
 	s->tls = NULL;
 	free(s->rp);
 	s->rp = NULL;

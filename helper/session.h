@@ -13,7 +13,7 @@
 #include "conf.h"
 #include "smtp.h"
 
-struct tls;
+struct tlsc;
 
 /* Why a session failed; picks the wording and the wrapper's exit code. */
 enum fail_class {
@@ -32,7 +32,7 @@ struct session {
 	const struct conf_account *acct;
 	int cfd;			/* the program's connection, or -1 */
 	int ufd;			/* the upstream socket */
-	struct tls *tls;		/* NULL until TLS is started */
+	struct tlsc *tls;		/* NULL until TLS is started */
 	int tls_up;			/* the handshake succeeded */
 	struct smtp_rparser *rp;	/* upstream replies */
 	long long deadline;		/* for the blocking setup steps */

@@ -16,7 +16,7 @@
 #include "tls.h"
 #include "weaken.h"
 
-struct tls {
+struct tlsc {
 	SSL_CTX *ctx;
 	SSL *ssl;
 	int certcheck;
@@ -33,7 +33,7 @@ keep_leaf(int ok, X509_STORE_CTX *xs)
 {
 	SSL *ssl = X509_STORE_CTX_get_ex_data(xs,
 	    SSL_get_ex_data_X509_STORE_CTX_idx());
-	struct tls *t = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+	struct tlsc *t = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
 	X509 *cert = X509_STORE_CTX_get_current_cert(xs);
 
 	if (t != NULL && t->leaf == NULL && cert != NULL &&
@@ -111,7 +111,7 @@ has_hash_links(const char *dir)
  * process running with privileges it was not started with.
  */
 static int
-load_system_store(struct tls *t)
+load_system_store(struct tlsc *t)
 {
 	const char *file, *dir, *ddir = X509_get_default_cert_dir();
 
@@ -128,10 +128,10 @@ load_system_store(struct tls *t)
 	return (SSL_CTX_set_default_verify_paths(t->ctx));
 }
 
-struct tls *
-tls_prepare(const struct tls_opts *o, char *err, size_t errlen)
+struct tlsc *
+tlsc_prepare(const struct tlsc_opts *o, char *err, size_t errlen)
 {
-	struct tls *t;
+	struct tlsc *t;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
@@ -171,12 +171,12 @@ tls_prepare(const struct tls_opts *o, char *err, size_t errlen)
 ossl:
 	ssl_reason(err, errlen, "TLS setup failed");
 fail:
-	tls_free(t);
+	tlsc_free(t);
 	return (NULL);
 }
 
 int
-tls_start(struct tls *t, int fd, const char *host, char *err, size_t errlen)
+tlsc_start(struct tlsc *t, int fd, const char *host, char *err, size_t errlen)
 {
 	struct in6_addr a6;
 	int ip;
@@ -202,7 +202,7 @@ ossl:
 }
 
 static int
-check_pin(struct tls *t, char *err, size_t errlen)
+check_pin(struct tlsc *t, char *err, size_t errlen)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -225,7 +225,7 @@ check_pin(struct tls *t, char *err, size_t errlen)
 }
 
 int
-tls_handshake(struct tls *t, char *err, size_t errlen)
+tlsc_handshake(struct tlsc *t, char *err, size_t errlen)
 {
 	char why[200];
 	long v;
@@ -240,9 +240,9 @@ tls_handshake(struct tls *t, char *err, size_t errlen)
 	}
 	e = SSL_get_error(t->ssl, r);
 	if (e == SSL_ERROR_WANT_READ)
-		return (TLS_WANT_READ);
+		return (TLSC_WANT_READ);
 	if (e == SSL_ERROR_WANT_WRITE)
-		return (TLS_WANT_WRITE);
+		return (TLSC_WANT_WRITE);
 	v = SSL_get_verify_result(t->ssl);
 	if (v != X509_V_OK && t->certcheck && !t->pinned) {
 		(void)snprintf(err, errlen, "TLS certificate not trusted: %s%s",
@@ -252,7 +252,7 @@ tls_handshake(struct tls *t, char *err, size_t errlen)
 		    v == X509_V_ERR_CA_MD_TOO_WEAK ?
 		    "; if this server is old, tls_legacy on may help" : "");
 		ERR_clear_error();
-		return (TLS_ERR);
+		return (TLSC_ERR);
 	}
 	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
 		(void)snprintf(why, sizeof(why), "TLS handshake failed: the "
@@ -261,19 +261,19 @@ tls_handshake(struct tls *t, char *err, size_t errlen)
 		ssl_reason(why, sizeof(why), "TLS handshake failed");
 	(void)snprintf(err, errlen, "%s%s", why, legacy_hint(why) ?
 	    "; if this server is old, tls_legacy on may help" : "");
-	return (TLS_ERR);
+	return (TLSC_ERR);
 }
 
 static long
-io_result(struct tls *t, int r, const char *what)
+io_result(struct tlsc *t, int r, const char *what)
 {
 	int e = SSL_get_error(t->ssl, r);
 
 	switch (e) {
 	case SSL_ERROR_WANT_READ:
-		return (TLS_WANT_READ);
+		return (TLSC_WANT_READ);
 	case SSL_ERROR_WANT_WRITE:
-		return (TLS_WANT_WRITE);
+		return (TLSC_WANT_WRITE);
 	case SSL_ERROR_ZERO_RETURN:
 		return (0);
 	case SSL_ERROR_SYSCALL:
@@ -281,17 +281,17 @@ io_result(struct tls *t, int r, const char *what)
 			(void)snprintf(t->err, sizeof(t->err), "%s: the "
 			    "connection was closed without TLS close_notify",
 			    what);
-			return (TLS_ERR);
+			return (TLSC_ERR);
 		}
 		/* FALLTHROUGH */
 	default:
 		ssl_reason(t->err, sizeof(t->err), what);
-		return (TLS_ERR);
+		return (TLSC_ERR);
 	}
 }
 
 long
-tls_read(struct tls *t, void *buf, size_t n)
+tlsc_read(struct tlsc *t, void *buf, size_t n)
 {
 	size_t got = 0;
 
@@ -302,7 +302,7 @@ tls_read(struct tls *t, void *buf, size_t n)
 }
 
 long
-tls_write(struct tls *t, const void *buf, size_t n)
+tlsc_write(struct tlsc *t, const void *buf, size_t n)
 {
 	size_t put = 0;
 
@@ -313,14 +313,14 @@ tls_write(struct tls *t, const void *buf, size_t n)
 }
 
 int
-tls_pending(const struct tls *t)
+tlsc_pending(const struct tlsc *t)
 {
 
 	return (SSL_pending(t->ssl));
 }
 
 void
-tls_close(struct tls *t)
+tlsc_close(struct tlsc *t)
 {
 
 	ERR_clear_error();
@@ -329,28 +329,28 @@ tls_close(struct tls *t)
 }
 
 const char *
-tls_error(const struct tls *t)
+tlsc_error(const struct tlsc *t)
 {
 
 	return (t->err);
 }
 
 const char *
-tls_version(const struct tls *t)
+tlsc_version(const struct tlsc *t)
 {
 
 	return (SSL_get_version(t->ssl));
 }
 
 const char *
-tls_trust(const struct tls *t)
+tlsc_trust(const struct tlsc *t)
 {
 
 	return (t->trust);
 }
 
 const char *
-tls_cipher(const struct tls *t)
+tlsc_cipher(const struct tlsc *t)
 {
 
 	return (SSL_get_cipher_name(t->ssl));
@@ -372,7 +372,7 @@ put_time(char *buf, size_t len, const ASN1_TIME *tm)
 }
 
 void
-tls_describe_peer(const struct tls *t, char *buf, size_t len)
+tlsc_describe_peer(const struct tlsc *t, char *buf, size_t len)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
@@ -401,7 +401,7 @@ tls_describe_peer(const struct tls *t, char *buf, size_t len)
 }
 
 void
-tls_free(struct tls *t)
+tlsc_free(struct tlsc *t)
 {
 
 	if (t == NULL)
@@ -413,7 +413,7 @@ tls_free(struct tls *t)
 }
 
 const char *
-tls_library_version(void)
+tlsc_library_version(void)
 {
 
 	return (OpenSSL_version(OPENSSL_VERSION));

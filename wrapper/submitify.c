@@ -351,7 +351,7 @@ main(int argc, char **argv)
 		case O_FORCE: force = 1; break;
 		case O_VERSION:
 			printf("submitify %s (%s)\n", SUBMITIFY_VERSION,
-			    tls_library_version());
+			    tlsc_library_version());
 			return (EX_OK);
 		case 'h':
 		case O_HELP:
