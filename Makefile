@@ -40,7 +40,8 @@ SHIM_SRC   = shim/init.c shim/connect.c shim/getpeername.c shim/handoff.c \
 SHIM_OBJ   = $(SHIM_SRC:.c=.pic.o) $(COMMON_SRC:.c=.pic.o)
 CORE_SRC   = helper/conf.c helper/secrets.c helper/util.c helper/log.c \
              helper/smtp.c helper/auth.c helper/crypto.c helper/tls.c \
-             helper/session.c helper/relay.c helper/peerid.c helper/sasl.c
+             helper/upstream.c helper/session.c helper/relay.c \
+             helper/peerid.c helper/sasl.c
 CORE_OBJ   = $(CORE_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 CORE_LIB   = helper/libcore.a
 HELPER_OBJ = helper/main.o
@@ -168,7 +169,7 @@ WEAKNESSES = STARTTLS_BUFFER STARTTLS_OPTIONAL PRETLS_CAPS NO_VERIFY \
 weak: helper/weak/.built
 
 WEAK_SRC  = helper/main.c helper/conf.c helper/smtp.c helper/tls.c \
-            helper/session.c helper/relay.c helper/sasl.c
+            helper/upstream.c helper/session.c helper/relay.c helper/sasl.c
 WEAK_OBJ  = helper/secrets.o helper/util.o helper/log.o helper/auth.o \
             helper/crypto.o helper/peerid.o common/decide.o common/addr.o
 

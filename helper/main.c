@@ -260,7 +260,7 @@ main(int argc, char **argv)
 	(void)signal(SIGPIPE, SIG_IGN);
 	log_init(prog, pid);
 	memset(&s, 0, sizeof(s));
-	s.ufd = -1;
+	s.up.fd = -1;
 	(void)snprintf(s.dest, sizeof(s.dest), "%s", dest);
 
 	s.cfd = accept_program(HELPER_LISTEN_FD, cookie, refused,
@@ -325,8 +325,8 @@ done:
 	    "auth=%s messages=%d last=%d up=%llu down=%llu ms=%lld%s%s",
 	    prog, pid, dest, s.acct != NULL ? s.acct->name : "-",
 	    s.upstream[0] != '\0' ? s.upstream : "-",
-	    s.tls_up ? tlsc_version(s.tls) : "none",
-	    s.tls_up ? "/" : "", s.tls_up ? tlsc_cipher(s.tls) : "",
+	    s.tls_up ? tlsc_version(s.up.tls) : "none",
+	    s.tls_up ? "/" : "", s.tls_up ? tlsc_cipher(s.up.tls) : "",
 	    s.mech != NULL ? s.mech : s.acct != NULL && s.acct->user != NULL &&
 	    s.acct->auth != SASL_OFF ? "-" : "program",
 	    s.messages, s.last_code, s.bytes_up, s.bytes_down,

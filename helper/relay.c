@@ -24,7 +24,7 @@
 #include "sasl.h"
 #include "session.h"
 #include "smtp.h"
-#include "tls.h"
+#include "upstream.h"
 #include "util.h"
 #include "weaken.h"
 
@@ -258,7 +258,7 @@ command(struct relay *r, char *line, size_t len)
 			reply_local(r, sasl_local_auth(&r->local, arg));
 			return (1);
 		}
-		if (s->tls == NULL) {
+		if (s->up.tls == NULL) {
 			reply_local(r, "454 4.7.0 submitify: AUTH is not "
 			    "relayed without TLS");
 			return (1);
@@ -588,15 +588,7 @@ io(struct relay *r)
 	r->up_rwant = r->up_wwant = 0;
 	/* uout -> server. */
 	if (r->uoutlen > 0) {
-		if (s->tls != NULL)
-			k = tlsc_write(s->tls, r->uout, r->uoutlen);
-		else {
-			k = send(s->ufd, r->uout, r->uoutlen, MSG_NOSIGNAL);
-			if (k < 0 && (errno == EAGAIN || errno == EINTR))
-				k = TLSC_WANT_WRITE;
-			else if (k < 0)
-				k = TLSC_ERR;
-		}
+		k = upstream_write(&s->up, r->uout, r->uoutlen);
 		if (k > 0) {
 			memmove(r->uout, r->uout + k, r->uoutlen - (size_t)k);
 			/* What was sent may hold the program's own AUTH. */
@@ -604,14 +596,13 @@ io(struct relay *r)
 			r->uoutlen -= (size_t)k;
 			if (r->uoutlen > 0)
 				r->up_wwant = POLLOUT;
-		} else if (k == TLSC_WANT_READ)
+		} else if (k == UPSTREAM_WANT_READ)
 			r->up_wwant = POLLIN;
-		else if (k == TLSC_WANT_WRITE)
+		else if (k == UPSTREAM_WANT_WRITE)
 			r->up_wwant = POLLOUT;
 		else {
 			(void)snprintf(r->uperr, sizeof(r->uperr), "lost %s: "
-			    "%s", s->upstream, s->tls != NULL ?
-			    tlsc_error(s->tls) : strerror(errno));
+			    "%s", s->upstream, s->up.err);
 			r->up = UP_LOST;
 			return;
 		}
@@ -621,20 +612,14 @@ io(struct relay *r)
 		space = smtp_rp_space(s->rp, &n);
 		if (n == 0)
 			break;
-		if (s->tls != NULL) {
-			k = tlsc_read(s->tls, space, n);
+		k = upstream_read(&s->up, space, n);
+		if (s->up.tls != NULL) {
 			/* A readable socket may hold only part of a record, or
 			 * a record that is not data (a ticket, a KeyUpdate). */
 			if (WEAKEN_TLS_WANT && r->up_woke &&
-			    k == TLSC_WANT_READ)
+			    k == UPSTREAM_WANT_READ)
 				k = 0;
 			r->up_woke = 0;
-		} else {
-			k = recv(s->ufd, space, n, 0);
-			if (k < 0 && (errno == EAGAIN || errno == EINTR))
-				k = TLSC_WANT_READ;
-			else if (k < 0)
-				k = TLSC_ERR;
 		}
 		if (k > 0) {
 			smtp_rp_commit(s->rp, (size_t)k);
@@ -644,9 +629,9 @@ io(struct relay *r)
 				break;
 			continue;
 		}
-		if (k == TLSC_WANT_READ)
+		if (k == UPSTREAM_WANT_READ)
 			r->up_rwant = POLLIN;
-		else if (k == TLSC_WANT_WRITE)
+		else if (k == UPSTREAM_WANT_WRITE)
 			r->up_rwant = POLLOUT;
 		else {
 			if (k == 0)
@@ -654,8 +639,7 @@ io(struct relay *r)
 				    "%s closed the connection", s->upstream);
 			else
 				(void)snprintf(r->uperr, sizeof(r->uperr),
-				    "lost %s: %s", s->upstream, s->tls != NULL ?
-				    tlsc_error(s->tls) : strerror(errno));
+				    "lost %s: %s", s->upstream, s->up.err);
 			r->up = k == 0 ? UP_ENDED : UP_LOST;
 		}
 		break;
@@ -774,8 +758,8 @@ relay_run(struct session *s)
 	r->idle_since = now_ms();
 	if ((fl = fcntl(s->cfd, F_GETFL)) >= 0)
 		(void)fcntl(s->cfd, F_SETFL, fl | O_NONBLOCK);
-	if (s->ufd >= 0 && (fl = fcntl(s->ufd, F_GETFL)) >= 0)
-		(void)fcntl(s->ufd, F_SETFL, fl | O_NONBLOCK);
+	if (s->up.fd >= 0 && (fl = fcntl(s->up.fd, F_GETFL)) >= 0)
+		(void)fcntl(s->up.fd, F_SETFL, fl | O_NONBLOCK);
 	n = snprintf(greet, sizeof(greet), "220 %s ESMTP submitify\r\n",
 	    s->name);
 	if (!WEAKEN_GREET_EARLY)
@@ -838,10 +822,10 @@ relay_run(struct session *s)
 			pfd[0].events |= POLLIN;
 		if (r->poutlen > 0)
 			pfd[0].events |= POLLOUT;
-		pfd[1].fd = r->up != UP_OPEN ? -1 : s->ufd;
+		pfd[1].fd = r->up != UP_OPEN ? -1 : s->up.fd;
 		pfd[1].events = (short)(r->up_rwant | r->up_wwant);
 		to = next_timeout(r);
-		if (r->up == UP_OPEN && s->tls != NULL && tlsc_pending(s->tls) > 0 &&
+		if (r->up == UP_OPEN && upstream_pending(&s->up) > 0 &&
 		    POUT_SIZE - r->poutlen >= SMTP_REPLY_MAX)
 			to = 0;
 		if (r->closing && to > T_GONE)

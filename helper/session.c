@@ -19,6 +19,7 @@
 #include "sasl.h"
 #include "session.h"
 #include "tls.h"
+#include "upstream.h"
 #include "util.h"
 #include "weaken.h"
 
@@ -79,70 +80,49 @@ report_lines(const struct session *s, char *text)
 	}
 }
 
+/*
+ * What the transport reported, as this session's failure: the wording the
+ * program's 421 and the log line have always had.
+ */
 static int
-remaining(const struct session *s)
+up_fail(struct session *s, long k)
 {
-	long long left = s->deadline - now_ms();
 
-	return (left <= 0 ? 0 : left > 0x7fffffff ? 0x7fffffff : (int)left);
+	switch (k) {
+	case UPSTREAM_TIMEOUT:
+		return (session_fail(s, FAIL_TIMEOUT, "no answer from %s in "
+		    "time", s->upstream));
+	case UPSTREAM_WAIT_ERR:
+		return (session_fail(s, FAIL_CONNECT, "%s", s->up.err));
+	case 0:
+		return (session_fail(s, FAIL_CONNECT, "%s closed the "
+		    "connection", s->upstream));
+	default:
+		return (session_fail(s, FAIL_CONNECT, "%s: %s", s->upstream,
+		    s->up.err));
+	}
 }
 
 /* Wait until the upstream socket is ready for ev, before the deadline. */
 static int
 up_wait(struct session *s, short ev)
 {
-	struct pollfd p;
-	int r;
+	int k;
 
-	p.fd = s->ufd;
-	p.events = ev;
-	for (;;) {
-		r = poll(&p, 1, WEAKEN_NO_TIMEOUT ? -1 : remaining(s));
-		if (r > 0)
-			return (0);
-		if (r == 0)
-			return (session_fail(s, FAIL_TIMEOUT, "no answer from "
-			    "%s in time", s->upstream));
-		if (errno != EINTR)
-			return (session_fail(s, FAIL_CONNECT, "poll: %s",
-			    strerror(errno)));
-	}
+	if ((k = upstream_wait(&s->up, ev, s->deadline)) != 0)
+		return (up_fail(s, k));
+	return (0);
 }
 
 int
-up_write(struct session *s, const void *vbuf, size_t len)
+up_write(struct session *s, const void *buf, size_t len)
 {
-	const char *buf = vbuf;
-	long r;
+	size_t sent;
+	int k;
 
-	while (len > 0) {
-		if (s->tls != NULL) {
-			r = tlsc_write(s->tls, buf, len);
-			if (r == TLSC_WANT_READ || r == TLSC_WANT_WRITE) {
-				if (up_wait(s, r == TLSC_WANT_READ ? POLLIN :
-				    POLLOUT) != 0)
-					return (-1);
-				continue;
-			}
-			if (r <= 0)
-				return (session_fail(s, FAIL_CONNECT, "%s: %s",
-				    s->upstream, tlsc_error(s->tls)));
-		} else {
-			r = send(s->ufd, buf, len, MSG_NOSIGNAL);
-			if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
-				if (up_wait(s, POLLOUT) != 0)
-					return (-1);
-				continue;
-			}
-			if (r < 0)
-				return (session_fail(s, FAIL_CONNECT, "%s: %s",
-				    s->upstream, strerror(errno)));
-		}
-		buf += r;
-		len -= (size_t)r;
-		s->bytes_up += (unsigned long long)r;
-	}
-	return (0);
+	k = upstream_write_all(&s->up, buf, len, s->deadline, &sent);
+	s->bytes_up += sent;
+	return (k == 0 ? 0 : up_fail(s, k));
 }
 
 int
@@ -164,34 +144,9 @@ up_reply(struct session *s, struct smtp_reply *r)
 			return (session_fail(s, FAIL_PROTOCOL, "%s sent a bad "
 			    "reply: %s", s->upstream, s->rp->err));
 		space = smtp_rp_space(s->rp, &n);
-		if (s->tls != NULL) {
-			got = tlsc_read(s->tls, space, n);
-			if (got == TLSC_WANT_READ || got == TLSC_WANT_WRITE) {
-				if (up_wait(s, got == TLSC_WANT_READ ? POLLIN :
-				    POLLOUT) != 0)
-					return (-1);
-				continue;
-			}
-			if (got == 0)
-				return (session_fail(s, FAIL_CONNECT, "%s "
-				    "closed the connection", s->upstream));
-			if (got < 0)
-				return (session_fail(s, FAIL_CONNECT, "%s: %s",
-				    s->upstream, tlsc_error(s->tls)));
-		} else {
-			got = recv(s->ufd, space, n, 0);
-			if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
-				if (up_wait(s, POLLIN) != 0)
-					return (-1);
-				continue;
-			}
-			if (got == 0)
-				return (session_fail(s, FAIL_CONNECT, "%s "
-				    "closed the connection", s->upstream));
-			if (got < 0)
-				return (session_fail(s, FAIL_CONNECT, "%s: %s",
-				    s->upstream, strerror(errno)));
-		}
+		if ((got = upstream_read_some(&s->up, space, n,
+		    s->deadline)) <= 0)
+			return (up_fail(s, got));
 		smtp_rp_commit(s->rp, (size_t)got);
 		s->bytes_down += (unsigned long long)got;
 	}
@@ -241,7 +196,7 @@ up_connect(struct session *s)
 			e = errno;
 			continue;
 		}
-		s->ufd = fd;
+		s->up.fd = fd;
 		/* The system call itself: with the shim preloaded machine-wide
 		 * (/etc/ld.so.preload) it is in this process too, and must not
 		 * take the helper's own connection (intercept_ports may name
@@ -260,7 +215,7 @@ up_connect(struct session *s)
 		} else
 			e = errno;
 		(void)close(fd);
-		s->ufd = fd = -1;
+		s->up.fd = fd = -1;
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
@@ -294,12 +249,12 @@ start_tls(struct session *s)
 	if (!a->certcheck && !a->has_fingerprint)
 		log_warn("account %s: tls_certcheck off: the server's "
 		    "certificate is not checked", a->name);
-	if ((s->tls = tlsc_prepare(&o, err, sizeof(err))) == NULL)
+	if ((s->up.tls = tlsc_prepare(&o, err, sizeof(err))) == NULL)
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
-	if (tlsc_start(s->tls, s->ufd, a->host, err, sizeof(err)) != 0)
+	if (tlsc_start(s->up.tls, s->up.fd, a->host, err, sizeof(err)) != 0)
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
 	for (;;) {
-		r = tlsc_handshake(s->tls, err, sizeof(err));
+		r = tlsc_handshake(s->up.tls, err, sizeof(err));
 		if (r == 0)
 			break;
 		if (r == TLSC_WANT_READ || r == TLSC_WANT_WRITE) {
@@ -308,10 +263,10 @@ start_tls(struct session *s)
 			continue;
 		}
 		if (s->report != NULL) {
-			tlsc_describe_peer(s->tls, desc, sizeof(desc));
+			tlsc_describe_peer(s->up.tls, desc, sizeof(desc));
 			report_lines(s, desc);
 			if (a->certcheck && !a->has_fingerprint)
-				report(s, "trust: %s", tlsc_trust(s->tls));
+				report(s, "trust: %s", tlsc_trust(s->up.tls));
 			report(s, "verification: FAILED: %s", err);
 		}
 		return (session_fail(s, strstr(err, "certificate") != NULL ?
@@ -319,15 +274,15 @@ start_tls(struct session *s)
 	}
 	s->tls_up = 1;
 	if (s->verbose || log_debugging())
-		log_debug("TLS: %s %s", tlsc_version(s->tls),
-		    tlsc_cipher(s->tls));
+		log_debug("TLS: %s %s", tlsc_version(s->up.tls),
+		    tlsc_cipher(s->up.tls));
 	if (s->report != NULL) {
-		report(s, "TLS: %s, cipher %s", tlsc_version(s->tls),
-		    tlsc_cipher(s->tls));
-		tlsc_describe_peer(s->tls, desc, sizeof(desc));
+		report(s, "TLS: %s, cipher %s", tlsc_version(s->up.tls),
+		    tlsc_cipher(s->up.tls));
+		tlsc_describe_peer(s->up.tls, desc, sizeof(desc));
 		report_lines(s, desc);
 		if (a->certcheck && !a->has_fingerprint)
-			report(s, "trust: %s", tlsc_trust(s->tls));
+			report(s, "trust: %s", tlsc_trust(s->up.tls));
 		report(s, "verification: %s", a->has_fingerprint ?
 		    "ok: the certificate matches tls_fingerprint" :
 		    !a->certcheck ? "NOT CHECKED (tls_certcheck off)" :
@@ -346,7 +301,7 @@ ehlo(struct session *s, struct smtp_reply *r)
 	if (up_cmd(s, line, 0) != 0 || up_reply(s, r) != 0)
 		return (-1);
 	if (r->code != 250)
-		return (session_fail(s, s->tls == NULL && s->acct->tls ?
+		return (session_fail(s, s->up.tls == NULL && s->acct->tls ?
 		    FAIL_TLS : FAIL_PROTOCOL, "%s refused EHLO: %.*s",
 		    s->upstream, (int)(r->len > 2 ? r->len - 2 : 0), r->raw));
 	return (0);
@@ -459,7 +414,7 @@ session_setup(struct session *s, int budget_ms)
 	char *pre = NULL;
 
 	s->deadline = now_ms() + budget_ms;
-	s->ufd = -1;
+	s->up.fd = -1;
 	(void)snprintf(s->upstream, sizeof(s->upstream), "%s:%d", a->host,
 	    conf_port(a));
 	if ((s->rp = malloc(sizeof(*s->rp))) == NULL)
@@ -529,7 +484,7 @@ plain:
 		return (session_fail(s, FAIL_CONFIG, "out of memory"));
 	/* Without TLS the program may not send its own AUTH either. */
 	mode = a->user != NULL && a->auth != SASL_OFF ? CAPS_INJECT :
-	    s->tls != NULL ? CAPS_KEEP : CAPS_DROP;
+	    s->up.tls != NULL ? CAPS_KEEP : CAPS_DROP;
 	s->capslen = smtp_caps_filter(&r, mode, s->caps, SMTP_REPLY_MAX);
 	if (s->capslen < 0)
 		return (session_fail(s, FAIL_PROTOCOL, "EHLO reply too long"));
@@ -544,20 +499,14 @@ void
 session_close_upstream(struct session *s, int clean)
 {
 
-	if (s->tls != NULL && clean)
-		tlsc_close(s->tls);
-	if (s->ufd >= 0) {
-		(void)close(s->ufd);
-		s->ufd = -1;
-	}
+	upstream_close(&s->up, clean);
 }
 
 void
 session_free(struct session *s)
 {
 
-	tlsc_free(s->tls);
-	s->tls = NULL;
+	upstream_free(&s->up);
 	free(s->rp);
 	s->rp = NULL;
 	free(s->caps);

@@ -12,8 +12,7 @@
 
 #include "conf.h"
 #include "smtp.h"
-
-struct tlsc;
+#include "upstream.h"
 
 /* Why a session failed; picks the wording and the wrapper's exit code. */
 enum fail_class {
@@ -31,8 +30,7 @@ enum fail_class {
 struct session {
 	const struct conf_account *acct;
 	int cfd;			/* the program's connection, or -1 */
-	int ufd;			/* the upstream socket */
-	struct tlsc *tls;		/* NULL until TLS is started */
+	struct upstream up;		/* the server: socket, TLS once started */
 	int tls_up;			/* the handshake succeeded */
 	struct smtp_rparser *rp;	/* upstream replies */
 	long long deadline;		/* for the blocking setup steps */

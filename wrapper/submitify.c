@@ -287,7 +287,7 @@ check_account(const struct conf *c, const char *acct, int verbose)
 
 	memset(&s, 0, sizeof(s));
 	s.cfd = -1;
-	s.ufd = -1;
+	s.up.fd = -1;
 	s.acct = conf_choose(c, acct, 0, NULL, err, sizeof(err));
 	if (s.acct == NULL) {
 		fprintf(stderr, "%s: %s\n", progname, err);
