@@ -41,7 +41,7 @@ SHIM_OBJ   = $(SHIM_SRC:.c=.pic.o) $(COMMON_SRC:.c=.pic.o)
 CORE_SRC   = helper/conf.c helper/secrets.c helper/util.c helper/log.c \
              helper/smtp.c helper/auth.c helper/crypto.c helper/tls.c \
              helper/upstream.c helper/session.c helper/relay.c \
-             helper/peerid.c helper/sasl.c
+             helper/peerid.c helper/sasl.c helper/dial.c
 CORE_OBJ   = $(CORE_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 CORE_LIB   = helper/libcore.a
 HELPER_OBJ = helper/main.o
@@ -50,7 +50,8 @@ WRAP_OBJ   = wrapper/submitify.o wrapper/elfcheck.o
 PROGS = shim/libsubmitify.so helper/submitify-helper wrapper/submitify
 UNITS = tests/unit/check_decide tests/unit/check_smtp tests/unit/check_auth \
         tests/unit/check_conf tests/unit/check_secrets \
-        tests/unit/check_elfcheck tests/unit/check_util tests/unit/check_sasl
+        tests/unit/check_elfcheck tests/unit/check_util tests/unit/check_sasl \
+        tests/unit/check_dial
 TESTBIN = tests/bin/smtpclient tests/bin/loadclient tests/bin/probe tests/bin/racer \
           tests/bin/libprobe_ctor.so \
           tests/bin/libprobe_dlsym.so
@@ -171,7 +172,8 @@ weak: helper/weak/.built
 WEAK_SRC  = helper/main.c helper/conf.c helper/smtp.c helper/tls.c \
             helper/upstream.c helper/session.c helper/relay.c helper/sasl.c
 WEAK_OBJ  = helper/secrets.o helper/util.o helper/log.o helper/auth.o \
-            helper/crypto.o helper/peerid.o common/decide.o common/addr.o
+            helper/crypto.o helper/peerid.o helper/dial.o common/decide.o \
+            common/addr.o
 
 helper/weak/.built: $(WEAK_OBJ) helper/*.c helper/*.h common/*.h
 	@mkdir -p helper/weak

@@ -1,13 +1,11 @@
 #define _GNU_SOURCE
 #include <sys/socket.h>
-#include <sys/syscall.h>
 
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dial.h"
 #include "log.h"
 #include "sasl.h"
 #include "session.h"
@@ -177,10 +176,9 @@ static int
 up_connect(struct session *s)
 {
 	const struct conf_account *a = s->acct;
-	struct addrinfo hints, *res, *ai;
+	struct addrinfo hints, *res;
 	char port[8];
-	socklen_t elen;
-	int fd = -1, e, one = 1, r;
+	int fd, e, one = 1, r;
 
 	(void)snprintf(port, sizeof(port), "%d", conf_port(a));
 	memset(&hints, 0, sizeof(hints));
@@ -188,39 +186,15 @@ up_connect(struct session *s)
 	if ((r = getaddrinfo(a->host, port, &hints, &res)) != 0)
 		return (session_fail(s, FAIL_CONNECT, "cannot resolve %s: %s",
 		    a->host, gai_strerror(r)));
-	e = 0;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0) {
-			e = errno;
-			continue;
-		}
-		s->up.fd = fd;
-		/* The system call itself: with the shim preloaded machine-wide
-		 * (/etc/ld.so.preload) it is in this process too, and must not
-		 * take the helper's own connection (intercept_ports may name
-		 * the submission port). */
-		if (syscall(SYS_connect, fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		if (errno == EINPROGRESS) {
-			if (up_wait(s, POLLOUT) != 0) {
-				freeaddrinfo(res);
-				return (-1);
-			}
-			elen = sizeof(e);
-			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e,
-			    &elen) == 0 && e == 0)
-				break;
-		} else
-			e = errno;
-		(void)close(fd);
-		s->up.fd = fd = -1;
-	}
+	fd = dial(res, s->deadline, DIAL_DELAY_MS, &e);
+	s->up.fd = fd;
 	freeaddrinfo(res);
+	if (fd < 0 && e == ETIMEDOUT)
+		return (session_fail(s, FAIL_TIMEOUT, "no answer from %s in "
+		    "time", s->upstream));
 	if (fd < 0)
 		return (session_fail(s, FAIL_CONNECT, "cannot connect to %s: "
-		    "%s", s->upstream, strerror(e != 0 ? e : ECONNREFUSED)));
+		    "%s", s->upstream, strerror(e)));
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return (0);
 }
