@@ -346,8 +346,10 @@ scram_verify(struct scram *sc, const char *b64, size_t len)
 	if (!sc->have_sig || (n = b64_decode(b64, len, &sf)) <= 0)
 		goto out;
 	if ((v = attr((const char *)sf, 'v', &vlen)) == NULL) {
-		if (sf[0] == 'e' && sf[1] == '=')
+		if (sf[0] == 'e' && sf[1] == '=') {
 			sc->err = "the server reported a SCRAM error";
+			sc->server_error = 1;
+		}
 		goto out;
 	}
 	if ((k = b64_decode(v, vlen, &sig)) != 32)

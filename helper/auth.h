@@ -47,6 +47,7 @@ struct scram {
 	unsigned char server_sig[32];
 	int have_sig;
 	const char *err;	/* why the last step failed */
+	int server_error;	/* scram_verify: the server sent "e=" */
 };
 
 #define SCRAM_MIN_ITER	4096

@@ -58,6 +58,17 @@ sasl_mech_name(enum sasl_mech m)
 	return (i < NMECHS ? mechs[i].name : NULL);
 }
 
+const char *
+sasl_name_word(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NMECHS; i++)
+		if (mechs[i].name != NULL && strcmp(mechs[i].name, name) == 0)
+			return (mechs[i].word);
+	return ("?");
+}
+
 int
 sasl_mech_parse(const char *word, enum sasl_mech *m)
 {
@@ -77,16 +88,18 @@ sasl_mech_parse(const char *word, enum sasl_mech *m)
 
 /* ---- the choice ---- */
 
-const char *
-sasl_choose(enum sasl_mech want, const char *offered, const char *user,
-    const char *secret, const char *peer, char *why, size_t whylen)
+int
+sasl_plan(enum sasl_mech want, const char *offered, const char *user,
+    const char *secret, const char *peer, const char *plan[SASL_MAX_TRY],
+    char *why, size_t whylen)
 {
-	/* SCRAM keeps the password from the server; CRAM-MD5 is last. */
-	static const char *const order[] = {
-		"SCRAM-SHA-256", "PLAIN", "LOGIN", "CRAM-MD5", NULL
+	/* msmtp's order over TLS (1.8.23, with GNU SASL). */
+	static const char *const order[SASL_MAX_TRY] = {
+		"PLAIN", "SCRAM-SHA-256", "CRAM-MD5", "LOGIN"
 	};
 	const char *name;
 	size_t i;
+	int n = 0;
 
 	if (want != SASL_AUTO) {
 		name = sasl_mech_name(want);
@@ -94,25 +107,27 @@ sasl_choose(enum sasl_mech want, const char *offered, const char *user,
 			(void)snprintf(why, whylen, "%s does not offer AUTH %s "
 			    "(it offers: %s)", peer, name != NULL ? name : "?",
 			    offered[0] != '\0' ? offered : "nothing");
-			return (NULL);
+			return (0);
 		}
-		return (name);
+		plan[0] = name;
+		return (1);
 	}
 	if (offered[0] == '\0') {
 		(void)snprintf(why, whylen, "%s offers no AUTH after TLS",
 		    peer);
-		return (NULL);
+		return (0);
 	}
-	for (i = 0; order[i] != NULL; i++) {
-		if (i == 0 && (!auth_sasl_ready(user) ||
-		    !auth_sasl_ready(secret)))
+	for (i = 0; i < SASL_MAX_TRY; i++) {
+		if (strcmp(order[i], "SCRAM-SHA-256") == 0 &&
+		    (!auth_sasl_ready(user) || !auth_sasl_ready(secret)))
 			continue;
 		if (smtp_mech_in(offered, order[i]))
-			return (order[i]);
+			plan[n++] = order[i];
 	}
-	(void)snprintf(why, whylen, "%s offers none of the mechanisms "
-	    "submitify speaks (it offers: %s)", peer, offered);
-	return (NULL);
+	if (n == 0)
+		(void)snprintf(why, whylen, "%s offers none of the mechanisms "
+		    "submitify speaks (it offers: %s)", peer, offered);
+	return (n);
 }
 
 /* ---- the exchanges ---- */
@@ -165,6 +180,7 @@ struct xchg {
 	struct sasl_end *end;
 	struct smtp_reply r;	/* the last reply */
 	int broken;
+	int forged;		/* the server did not prove itself */
 };
 
 static int broke(struct xchg *, const char *, ...)
@@ -313,6 +329,7 @@ login_scram(struct xchg *x, const char *user, const char *secret)
 		    (size_t)(first_len(&x->r) - 4)) != 0)) {
 			(void)broke(x, "SCRAM-SHA-256 with %s: %s", x->peer,
 			    sc.err);
+			x->forged = !sc.server_error;
 			goto out;
 		}
 		if (ask(x, "", 0) != 0)
@@ -320,12 +337,40 @@ login_scram(struct xchg *x, const char *user, const char *secret)
 	} else if (x->r.code == 235) {
 		(void)broke(x, "SCRAM-SHA-256 with %s: success without the "
 		    "server's signature", x->peer);
+		x->forged = 1;
 		goto out;
 	}
 	rc = 0;
 out:
 	scram_free(&sc);
 	return (rc);
+}
+
+/* Does a final reply with this code leave the session open for another
+ * AUTH?  A refusal does (RFC 4954); 421 closes the connection. */
+static int
+over(int code)
+{
+
+	return (code >= 400 && code < 600 && code != 421);
+}
+
+/*
+ * After the exchange broke: end it at the server when it is still open
+ * (the last reply was a challenge) with "*", which the server must refuse.
+ * Returns 1 when the session can take another AUTH.
+ */
+static int
+cancel(struct xchg *x)
+{
+
+	if (x->r.code == 0)		/* nothing was sent */
+		return (1);
+	if (x->r.code != 334)
+		return (over(x->r.code));
+	if (ask(x, "*", 0) != 0)
+		return (0);
+	return (over(x->r.code));
 }
 
 enum sasl_result
@@ -353,11 +398,18 @@ sasl_login(const struct sasl_io *io, const char *mech, const char *user,
 		rc = login_scram(&x, user, secret);
 	else
 		rc = broke(&x, "AUTH %s is not available", mech);
-	if (rc != 0)
-		return (x.broken ? SASL_BROKEN : SASL_IO);
+	if (rc != 0 && x.forged)
+		return (SASL_FORGED);
+	if (rc != 0 && !x.broken)
+		return (SASL_IO);
+	if (rc != 0) {
+		end->again = cancel(&x);
+		return (SASL_BROKEN);
+	}
 	end->code = x.r.code;
 	(void)snprintf(end->text, sizeof(end->text), "%.*s",
 	    first_len(&x.r), x.r.raw);
+	end->again = over(x.r.code);
 	return (x.r.code == 235 ? SASL_DONE : SASL_REFUSED);
 }
 

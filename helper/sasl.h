@@ -40,16 +40,21 @@ int sasl_mech_parse(const char *word, enum sasl_mech *m);
 #define SASL_MECH_WORDS	"on, off or one of plain, login, cram-md5, " \
 			"scram-sha-256, xoauth2, oauthbearer"
 
+/* The most mechanisms one session tries. */
+#define SASL_MAX_TRY	4
+
 /*
- * Choose the mechanism for want among offered (the server's post-TLS AUTH
- * list, upper-case, space-separated).  With SASL_AUTO: SCRAM-SHA-256 when
- * user and secret need no SASLprep, then PLAIN, LOGIN, and CRAM-MD5 only
- * when nothing else is offered.  Returns the server's name for it, or
- * NULL with the reason in why (naming peer, the server).
+ * The mechanisms to try for want among offered (the server's post-TLS
+ * AUTH list, upper-case, space-separated), in order, into plan.  With
+ * SASL_AUTO every offered one of msmtp's order over TLS among those
+ * submitify speaks: PLAIN, SCRAM-SHA-256 (not when user or secret needs
+ * SASLprep), CRAM-MD5, LOGIN; the caller tries the next when one fails.
+ * A mechanism the account names is the only one.  Returns how many, or 0
+ * with the reason in why (naming peer, the server).
  */
-const char *sasl_choose(enum sasl_mech want, const char *offered,
-    const char *user, const char *secret, const char *peer, char *why,
-    size_t whylen);
+int sasl_plan(enum sasl_mech want, const char *offered, const char *user,
+    const char *secret, const char *peer, const char *plan[SASL_MAX_TRY],
+    char *why, size_t whylen);
 
 /* How the exchange with the server goes on: the caller's I/O. */
 struct sasl_io {
@@ -68,6 +73,8 @@ enum sasl_result {
 	SASL_DONE,		/* 235: authenticated */
 	SASL_REFUSED,		/* the server's final reply was not 235 */
 	SASL_BROKEN,		/* the server broke the exchange (why) */
+	SASL_FORGED,		/* the server did not prove it knows the
+				   password (SCRAM): an attack (why) */
 	SASL_IO			/* send or reply failed */
 };
 
@@ -75,13 +82,16 @@ enum sasl_result {
 struct sasl_end {
 	int code;		/* the server's last reply code, 0 if none */
 	char text[320];		/* its first line, without CRLF */
-	char why[320];		/* SASL_BROKEN: what was wrong */
+	char why[320];		/* SASL_BROKEN, SASL_FORGED: what was wrong */
+	int again;		/* REFUSED, BROKEN: the exchange is over and
+				   the session can take another AUTH */
 };
 
 /*
- * Authenticate as user with secret using mech (a name sasl_choose()
- * returned, or an account's own), naming peer in messages.  Every line
- * holding credentials is wiped after it was sent.
+ * Authenticate as user with secret using mech (a name sasl_plan()
+ * returned), naming peer in messages.  Every line holding credentials is
+ * wiped after it was sent.  An exchange the server broke while it was
+ * still open is cancelled ("*", RFC 4954) so that another may follow.
  */
 enum sasl_result sasl_login(const struct sasl_io *io, const char *mech,
     const char *user, const char *secret, const char *peer,
@@ -89,6 +99,10 @@ enum sasl_result sasl_login(const struct sasl_io *io, const char *mech,
 
 /* The server's name for m (SASL_PLAIN: "PLAIN"); NULL for AUTO and OFF. */
 const char *sasl_mech_name(enum sasl_mech m);
+
+/* The submit.conf word for a server's name ("PLAIN": "plain"); "?" for
+ * one submitify does not speak. */
+const char *sasl_name_word(const char *name);
 
 /*
  * The program's own AUTH, when submitify holds the credentials: answered

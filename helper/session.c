@@ -305,15 +305,93 @@ io_reply(void *arg, struct smtp_reply *r)
 	return (up_reply(arg, r));
 }
 
+/* What each mechanism tried got, for the 421: "LOGIN: 535 ...; ...". */
+static void
+note_try(char *tried, size_t len, const char *mech, const char *what)
+{
+	size_t used = strlen(tried);
+
+	(void)snprintf(tried + used, len - used, "%s%s: %.100s",
+	    used > 0 ? "; " : "", mech, what);
+}
+
+/*
+ * Is this the end of the plan?  Only when the server can take another
+ * AUTH is there a next; and a 535 to PLAIN or LOGIN, which hand over the
+ * password itself, says the password is wrong, which no other mechanism
+ * mends (servers ban after failed logins, so none is spent on it).
+ */
 static int
-authenticate(struct session *s)
+plan_over(const char *mech, enum sasl_result res, const struct sasl_end *end)
+{
+
+	if (!end->again)
+		return (1);
+	return (res == SASL_REFUSED && end->code == 535 &&
+	    (strcmp(mech, "PLAIN") == 0 || strcmp(mech, "LOGIN") == 0));
+}
+
+/*
+ * AUTH with each mechanism of the plan in turn until one works.  The next
+ * is tried only after a refusal or an exchange that broke and was ended
+ * cleanly, never after a server that failed to prove itself (SCRAM) or a
+ * lost connection; a plan of the account's own mechanism has one.
+ */
+static int
+try_plan(struct session *s, const char *const *plan, int n,
+    const char *secret)
 {
 	const struct conf_account *a = s->acct;
 	struct sasl_io io = { s, io_send, io_reply };
 	struct sasl_end end;
+	enum sasl_result res;
+	char tried[400] = "";
+	const char *what;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		report(s, "AUTH chosen: %s as %s", plan[i], a->user);
+		res = sasl_login(&io, plan[i], a->user, secret, s->upstream,
+		    &end);
+		if (res == SASL_IO)
+			return (-1);
+		if (res == SASL_FORGED)
+			return (session_fail(s, FAIL_AUTH, "%s", end.why));
+		if (res != SASL_BROKEN)
+			report(s, "AUTH result: %s", end.text);
+		if (res == SASL_DONE) {
+			s->mech = plan[i];
+			if (i > 0) {
+				log_warn("AUTH %s worked after %s", plan[i],
+				    tried);
+				report(s, "AUTH: %s worked after %s; to use "
+				    "it directly: auth %s", plan[i], tried,
+				    sasl_name_word(plan[i]));
+			}
+			return (0);
+		}
+		what = res == SASL_REFUSED ? end.text : end.why;
+		if (i == 0 && (i + 1 == n || plan_over(plan[i], res, &end)))
+			return (res == SASL_BROKEN ?
+			    session_fail(s, FAIL_AUTH, "%s", what) :
+			    session_fail(s, FAIL_AUTH, "authentication as %s "
+			    "with %s failed: %s", a->user, plan[i], what));
+		note_try(tried, sizeof(tried), plan[i], what);
+		if (plan_over(plan[i], res, &end))
+			break;
+	}
+	return (session_fail(s, FAIL_AUTH, "authentication as %s failed: %s",
+	    a->user, tried));
+}
+
+static int
+authenticate(struct session *s)
+{
+	const struct conf_account *a = s->acct;
+	const char *plan[SASL_MAX_TRY];
 	char err[512], detail[256];
 	char *secret;
-	int rc = -1;
+	int n, rc;
 
 	report(s, "AUTH offered after TLS: %s", s->mechs[0] != '\0' ?
 	    s->mechs : "(none)");
@@ -336,30 +414,11 @@ authenticate(struct session *s)
 		}
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
 	}
-	if ((s->mech = sasl_choose(a->auth, s->mechs, a->user, secret,
-	    s->upstream, err, sizeof(err))) == NULL) {
-		(void)session_fail(s, FAIL_AUTH, "%s", err);
-		goto out;
-	}
-	report(s, "AUTH chosen: %s as %s", s->mech, a->user);
-	switch (sasl_login(&io, s->mech, a->user, secret, s->upstream,
-	    &end)) {
-	case SASL_DONE:
-		report(s, "AUTH result: %s", end.text);
-		rc = 0;
-		break;
-	case SASL_REFUSED:
-		report(s, "AUTH result: %s", end.text);
-		(void)session_fail(s, FAIL_AUTH, "authentication as %s with "
-		    "%s failed: %s", a->user, s->mech, end.text);
-		break;
-	case SASL_BROKEN:
-		(void)session_fail(s, FAIL_AUTH, "%s", end.why);
-		break;
-	case SASL_IO:
-		break;
-	}
-out:
+	if ((n = sasl_plan(a->auth, s->mechs, a->user, secret, s->upstream,
+	    plan, err, sizeof(err))) == 0)
+		rc = session_fail(s, FAIL_AUTH, "%s", err);
+	else
+		rc = try_plan(s, plan, n, secret);
 	wipe_free(secret);
 	return (rc);
 }

@@ -17,7 +17,7 @@ timeout 30 "$SUBMITIFY" -c "$tmp/submit.conf" -- "$TESTBIN/smtpclient" \
     -i "wrong-$id@test" 192.0.2.10 > "$tmp/out" 2> "$tmp/err"
 rc=$?
 [ $rc = 1 ] || fail "client exit $rc, expected 1 (refused): $(cat "$tmp/out" "$tmp/err")"
-assert_contains "$tmp/out" "<- 421 4.7.0 submitify: authentication as alice with SCRAM-SHA-256 failed: 535"
+assert_contains "$tmp/out" "<- 421 4.7.0 submitify: authentication as alice with PLAIN failed: 535"
 assert_not_contains "$tmp/out" "<- 220"
 # The helper's one line, on the stderr the program started with.
 assert_contains "$tmp/err" "error=authentication as alice"

@@ -35,7 +35,8 @@ for m in PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256; do
 done
 note "PLAIN, LOGIN, CRAM-MD5 and SCRAM-SHA-256 accepted by Dovecot"
 
-# auth on picks SCRAM-SHA-256, but not for a password that needs SASLprep.
+# auth on takes PLAIN first over TLS (msmtp's order), also for a password that
+# would need SASLprep (SCRAM is skipped for those).
 conf_file "$tmp/carol.conf" <<CONF
 account c
 $base

@@ -12,6 +12,8 @@
 #   RIG_SMTP_PORT [10025] plain MX: takes mail for example.test from anyone, no AUTH, no TLS
 #   RIG_SUB_PORT [10587]  submission: STARTTLS required, then AUTH required
 #   RIG_SUBS_PORT [10465] submissions: implicit TLS, then AUTH required
+#   RIG_SUBNP_PORT [RIG_SUB_PORT+1]
+#                         submission as RIG_SUB_PORT, but AUTH PLAIN is not offered
 #   RIG_CERT, RIG_KEY     server certificate and key [DIR/certs/server.pem, .key, made by
 #                         certs.sh when missing]
 #   RIG_CA                CA that signed RIG_CERT [ca.pem next to RIG_CERT]
@@ -20,7 +22,9 @@
 #   RIG_AUTH_DELAY [0]    Dovecot auth_failure_delay in seconds (Dovecot's own default is 2)
 #
 # Users (login name / password, address NAME@example.test):
-#   alice / alice-secret-1, bob / bob-secret-2, carol / p@ss wörd "quoted"
+#   alice / alice-secret-1, bob / bob-secret-2, carol / p@ss wörd "quoted",
+#   dave / dave-secret-4 (stored as a SHA512-CRYPT hash: Dovecot offers SCRAM and
+#   CRAM-MD5, but cannot do them for dave)
 # start writes DIR/rig.env with all of the above for tests to source.
 # Logs: DIR/maillog (Postfix), DIR/dovecot.log (Dovecot, failed logins included).
 # DIR and its parents must be traversable by other users (mktemp -d under /tmp is fine):
@@ -44,12 +48,16 @@ usage() {
 START_TIMEOUT=20
 STOP_TIMEOUT=10
 
-USERS="alice bob carol"
+USERS="alice bob carol dave"
 declare -A PASS=(
     [alice]='alice-secret-1'
     [bob]='bob-secret-2'
     [carol]='p@ss wörd "quoted"'
+    [dave]='dave-secret-4'
 )
+# Users whose passdb entry is a hash: only mechanisms that send the password
+# itself (PLAIN, LOGIN) can work for them.
+HASHED="dave"
 
 # Quotes a value for a shell assignment: single quotes, embedded ones escaped.
 shquote() {
@@ -164,7 +172,7 @@ mailbox_size_limit = 0
 virtual_mailbox_limit = 0
 virtual_mailbox_domains = example.test
 virtual_mailbox_base = $dir/mail
-virtual_mailbox_maps = inline:{ alice@example.test=alice/, bob@example.test=bob/, carol@example.test=carol/ }
+virtual_mailbox_maps = inline:{ alice@example.test=alice/, bob@example.test=bob/, carol@example.test=carol/, dave@example.test=dave/ }
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
 
@@ -206,6 +214,14 @@ $svc:$subs_port inet n - n - - smtpd
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_client_restrictions=permit_sasl_authenticated,reject
   -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+$svc:$subnp_port inet n - n - - smtpd
+  -o syslog_name=postfix-rig/submission-noplain
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_mechanism_filter=!plain,static:all
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
 CF
 }
 
@@ -216,7 +232,13 @@ write_dovecot_config() {
     mkdir -p "$d/run" "$d/state"
     : >"$d/passwd"
     for u in $USERS; do
-        printf '%s:{PLAIN}%s::::::\n' "$u" "${PASS[$u]}" >>"$d/passwd"
+        case " $HASHED " in
+        *" $u "*)
+            printf '%s:{SHA512-CRYPT}%s::::::\n' "$u" \
+                "$(openssl passwd -6 -stdin <<<"${PASS[$u]}")" >>"$d/passwd"
+            ;;
+        *) printf '%s:{PLAIN}%s::::::\n' "$u" "${PASS[$u]}" >>"$d/passwd" ;;
+        esac
     done
     chmod 644 "$d/passwd"
 
@@ -263,6 +285,7 @@ write_env() {
         echo "RIG_SMTP_PORT=$smtp_port"
         echo "RIG_SUB_PORT=$sub_port"
         echo "RIG_SUBS_PORT=$subs_port"
+        echo "RIG_SUBNP_PORT=$subnp_port"
         echo "RIG_HOSTNAME=mail.test"
         echo "RIG_DOMAIN=example.test"
         echo "RIG_CA=$(shquote "$ca")"
@@ -302,6 +325,7 @@ cmd_start() {
     smtp_port=${RIG_SMTP_PORT:-10025}
     sub_port=${RIG_SUB_PORT:-10587}
     subs_port=${RIG_SUBS_PORT:-10465}
+    subnp_port=${RIG_SUBNP_PORT:-$((sub_port + 1))}
     procs=${RIG_PROCS:-250}
     bare_lf=${RIG_BARE_LF:-no}
     auth_delay=${RIG_AUTH_DELAY:-0}
@@ -325,7 +349,7 @@ cmd_start() {
     fi
     chmod 755 "$dir"
     local port
-    for port in "$smtp_port" "$sub_port" "$subs_port"; do
+    for port in "$smtp_port" "$sub_port" "$subs_port" "$subnp_port"; do
         [ "$(listeners "$port")" -eq 0 ] || die "something already listens on $addr port $port"
     done
 
@@ -394,7 +418,7 @@ cmd_start() {
     local waiting
     while :; do
         waiting=""
-        for port in "$smtp_port" "$sub_port" "$subs_port"; do
+        for port in "$smtp_port" "$sub_port" "$subs_port" "$subnp_port"; do
             port_open "$port" || waiting="$waiting $port"
         done
         [ -z "$waiting" ] && break
@@ -402,7 +426,7 @@ cmd_start() {
         sleep 0.1
     done
     [ -z "$waiting" ] || start_failed "ports not accepting connections on $addr:$waiting"
-    for port in "$smtp_port" "$sub_port" "$subs_port"; do
+    for port in "$smtp_port" "$sub_port" "$subs_port" "$subnp_port"; do
         [ "$(listeners "$port")" -eq 1 ] || start_failed "another server also took port $port"
     done
 }

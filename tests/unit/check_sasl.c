@@ -4,6 +4,7 @@
  * side of struct sasl_io), and the local answer to the program's AUTH.
  */
 #include <check.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,44 +38,65 @@ START_TEST(words_round_trip)
 }
 END_TEST
 
-/* ---- the choice ---- */
+/* ---- the plan ---- */
 
-START_TEST(choose_auto_order)
+/* The plan for want among offered, joined with spaces ("" for none). */
+static const char *
+plan_of(enum sasl_mech want, const char *offered, const char *secret,
+    char *why, size_t whylen)
+{
+	static char out[128];
+	const char *plan[SASL_MAX_TRY];
+	int i, n;
+
+	n = sasl_plan(want, offered, "u", secret, "srv", plan, why, whylen);
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		(void)snprintf(out + strlen(out), sizeof(out) - strlen(out),
+		    "%s%s", i > 0 ? " " : "", plan[i]);
+	return (out);
+}
+
+START_TEST(plan_auto_order)
 {
 	char why[300];
 
-	ck_assert_str_eq(sasl_choose(SASL_AUTO, "PLAIN LOGIN CRAM-MD5 "
-	    "SCRAM-SHA-256", "u", "p", "srv", why, sizeof(why)),
-	    "SCRAM-SHA-256");
-	ck_assert_str_eq(sasl_choose(SASL_AUTO, "CRAM-MD5 LOGIN PLAIN", "u",
-	    "p", "srv", why, sizeof(why)), "PLAIN");
-	ck_assert_str_eq(sasl_choose(SASL_AUTO, "CRAM-MD5 LOGIN", "u", "p",
-	    "srv", why, sizeof(why)), "LOGIN");
-	ck_assert_str_eq(sasl_choose(SASL_AUTO, "CRAM-MD5", "u", "p", "srv",
-	    why, sizeof(why)), "CRAM-MD5");
+	/* msmtp 1.8.23's order over TLS, whatever order the server's. */
+	ck_assert_str_eq(plan_of(SASL_AUTO, "LOGIN CRAM-MD5 SCRAM-SHA-1 "
+	    "SCRAM-SHA-256 PLAIN", "p", why, sizeof(why)),
+	    "PLAIN SCRAM-SHA-256 CRAM-MD5 LOGIN");
+	ck_assert_str_eq(plan_of(SASL_AUTO, "CRAM-MD5 LOGIN SCRAM-SHA-256",
+	    "p", why, sizeof(why)), "SCRAM-SHA-256 CRAM-MD5 LOGIN");
+	ck_assert_str_eq(plan_of(SASL_AUTO, "LOGIN CRAM-MD5", "p", why,
+	    sizeof(why)), "CRAM-MD5 LOGIN");
+	/* Tokens are never guessed at: OAuth only when named. */
+	ck_assert_str_eq(plan_of(SASL_AUTO, "XOAUTH2 OAUTHBEARER LOGIN", "p",
+	    why, sizeof(why)), "LOGIN");
 	/* Non-ASCII credentials would need SASLprep: not SCRAM. */
-	ck_assert_str_eq(sasl_choose(SASL_AUTO, "SCRAM-SHA-256 PLAIN", "u",
-	    "p\xc3\xa4", "srv", why, sizeof(why)), "PLAIN");
+	ck_assert_str_eq(plan_of(SASL_AUTO, "SCRAM-SHA-256 LOGIN",
+	    "p\xc3\xa4", why, sizeof(why)), "LOGIN");
 }
 END_TEST
 
-START_TEST(choose_refusals)
+START_TEST(plan_refusals)
 {
 	char why[300];
 
-	ck_assert_ptr_null(sasl_choose(SASL_AUTO, "", "u", "p", "srv", why,
-	    sizeof(why)));
+	ck_assert_str_eq(plan_of(SASL_AUTO, "", "p", why, sizeof(why)), "");
 	ck_assert_str_eq(why, "srv offers no AUTH after TLS");
-	ck_assert_ptr_null(sasl_choose(SASL_AUTO, "GSSAPI NTLM", "u", "p",
-	    "srv", why, sizeof(why)));
+	ck_assert_str_eq(plan_of(SASL_AUTO, "GSSAPI NTLM", "p", why,
+	    sizeof(why)), "");
 	ck_assert_ptr_nonnull(strstr(why, "offers none of the mechanisms"));
-	/* A mechanism the account names is never replaced by another. */
-	ck_assert_ptr_null(sasl_choose(SASL_SCRAM_SHA_256, "PLAIN LOGIN", "u",
-	    "p", "srv", why, sizeof(why)));
+	/* A mechanism the account names is never replaced by another... */
+	ck_assert_str_eq(plan_of(SASL_SCRAM_SHA_256, "PLAIN LOGIN", "p", why,
+	    sizeof(why)), "");
 	ck_assert_str_eq(why, "srv does not offer AUTH SCRAM-SHA-256 (it "
 	    "offers: PLAIN LOGIN)");
-	ck_assert_str_eq(sasl_choose(SASL_LOGIN, "PLAIN LOGIN", "u", "p",
-	    "srv", why, sizeof(why)), "LOGIN");
+	/* ...nor joined by one. */
+	ck_assert_str_eq(plan_of(SASL_LOGIN, "PLAIN LOGIN", "p", why,
+	    sizeof(why)), "LOGIN");
+	ck_assert_str_eq(sasl_name_word("CRAM-MD5"), "cram-md5");
+	ck_assert_str_eq(sasl_name_word("GSSAPI"), "?");
 }
 END_TEST
 
@@ -88,6 +110,9 @@ struct script {
 	size_t nsent;
 	struct smtp_rparser rp;
 	int fail_send;			/* send fails at this line (1-based) */
+	/* A reply made from what was sent (replies[i] is "@"), or NULL. */
+	const char *(*make)(struct script *, char *, size_t);
+	char made[512];
 };
 
 static int
@@ -114,6 +139,8 @@ s_reply(void *arg, struct smtp_reply *r)
 	if (sc->replies[sc->next] == NULL)
 		return (-1);
 	t = sc->replies[sc->next++];
+	if (strcmp(t, "@") == 0)
+		t = sc->make(sc, sc->made, sizeof(sc->made));
 	space = smtp_rp_space(&sc->rp, &n);
 	ck_assert_uint_ge(n, strlen(t));
 	memcpy(space, t, strlen(t));
@@ -177,8 +204,11 @@ START_TEST(login_login_bad_challenge)
 	sc->replies = r;
 	ck_assert_int_eq(run(sc, "LOGIN", &end), SASL_BROKEN);
 	ck_assert_str_eq(end.why, "srv sent a malformed AUTH LOGIN challenge");
-	/* Nothing of the credentials went out. */
-	ck_assert_uint_eq(sc->nsent, 1);
+	/* Nothing of the credentials went out: the exchange was cancelled,
+	 * and with no reply to that, no other AUTH may follow. */
+	ck_assert_uint_eq(sc->nsent, 2);
+	ck_assert_str_eq(sc->sent[1], "*");
+	ck_assert_int_eq(end.again, 0);
 	free(sc);
 }
 END_TEST
@@ -192,7 +222,8 @@ START_TEST(login_cram_empty_challenge)
 	sc->replies = r;
 	ck_assert_int_eq(run(sc, "CRAM-MD5", &end), SASL_BROKEN);
 	ck_assert_ptr_nonnull(strstr(end.why, "malformed CRAM-MD5"));
-	ck_assert_uint_eq(sc->nsent, 1);
+	ck_assert_uint_eq(sc->nsent, 2);
+	ck_assert_str_eq(sc->sent[1], "*");
 	free(sc);
 }
 END_TEST
@@ -209,8 +240,130 @@ START_TEST(login_scram_no_signature)
 	 * proof is sent. */
 	sc->replies = r;
 	ck_assert_int_eq(run(sc, "SCRAM-SHA-256", &end), SASL_BROKEN);
-	ck_assert_uint_eq(sc->nsent, 1);
+	ck_assert_uint_eq(sc->nsent, 2);
+	ck_assert_str_eq(sc->sent[1], "*");
 	ck_assert_ptr_nonnull(strstr(end.why, "SCRAM-SHA-256 with srv"));
+	free(sc);
+}
+END_TEST
+
+START_TEST(login_cancel_then_again)
+{
+	static const char *const r[] = { "334 not*base64!\r\n",
+	    "501 5.7.0 cancelled\r\n", NULL };
+	struct script *sc = calloc(1, sizeof(*sc));
+	struct sasl_end end;
+
+	/* A broken exchange the server ended on "*": another may follow. */
+	sc->replies = r;
+	ck_assert_int_eq(run(sc, "LOGIN", &end), SASL_BROKEN);
+	ck_assert_str_eq(sc->sent[1], "*");
+	ck_assert_int_eq(end.again, 1);
+	free(sc);
+}
+END_TEST
+
+START_TEST(login_refusals_and_again)
+{
+	static const char *const r535[] = { "535 5.7.8 no\r\n", NULL };
+	static const char *const r454[] = { "454 4.7.0 later\r\n", NULL };
+	static const char *const r421[] = { "421 4.7.0 bye\r\n", NULL };
+	static const char *const r334[] = { "334 \r\n", NULL };
+	struct script *sc = calloc(1, sizeof(*sc));
+	struct sasl_end end;
+
+	sc->replies = r535;
+	ck_assert_int_eq(run(sc, "PLAIN", &end), SASL_REFUSED);
+	ck_assert_int_eq(end.again, 1);
+	memset(sc, 0, sizeof(*sc));
+	sc->replies = r454;
+	ck_assert_int_eq(run(sc, "PLAIN", &end), SASL_REFUSED);
+	ck_assert_int_eq(end.again, 1);
+	/* 421 closes the connection. */
+	memset(sc, 0, sizeof(*sc));
+	sc->replies = r421;
+	ck_assert_int_eq(run(sc, "PLAIN", &end), SASL_REFUSED);
+	ck_assert_int_eq(end.again, 0);
+	/* A challenge to a complete PLAIN leaves the exchange open. */
+	memset(sc, 0, sizeof(*sc));
+	sc->replies = r334;
+	ck_assert_int_eq(run(sc, "PLAIN", &end), SASL_REFUSED);
+	ck_assert_int_eq(end.again, 0);
+	free(sc);
+}
+END_TEST
+
+/* A SCRAM server that knows no password: its first message extends the
+ * client's nonce, then the last reply is given by scram_last. */
+static const char *scram_last;
+
+static const char *
+scram_server(struct script *sc, char *buf, size_t len)
+{
+	const char *b64 = sc->sent[sc->nsent - 1] + strlen("AUTH SCRAM-SHA-256 ");
+	unsigned char first[256], msg[256];
+	const char *nonce;
+	int n;
+
+	if (sc->nsent > 1) {
+		/* Base64 of the server-final message scram_last. */
+		n = EVP_EncodeBlock((unsigned char *)buf + 4,
+		    (const unsigned char *)scram_last, (int)strlen(scram_last));
+		memcpy(buf, "334 ", 4);
+		(void)snprintf(buf + 4 + n, len - 4 - (size_t)n, "\r\n");
+		return (buf);
+	}
+	n = EVP_DecodeBlock(first, (const unsigned char *)b64,
+	    (int)strlen(b64));
+	ck_assert_int_gt(n, 0);
+	first[n] = '\0';
+	nonce = strstr((const char *)first, ",r=");
+	ck_assert_ptr_nonnull(nonce);
+	n = snprintf((char *)msg, sizeof(msg), "r=%sSRV,s=c2FsdA==,i=4096",
+	    nonce + 3);
+	n = EVP_EncodeBlock((unsigned char *)buf + 4, msg, n);
+	memcpy(buf, "334 ", 4);
+	(void)snprintf(buf + 4 + n, len - 4 - (size_t)n, "\r\n");
+	return (buf);
+}
+
+START_TEST(login_scram_forged)
+{
+	static const char *const sig[] = { "@", "@", NULL };
+	static const char *const ok[] = { "@", "235 2.7.0 ok\r\n", NULL };
+	struct script *sc = calloc(1, sizeof(*sc));
+	struct sasl_end end;
+
+	/* A signature that does not verify: an attack, never a refusal. */
+	sc->replies = sig;
+	sc->make = scram_server;
+	scram_last = "v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	ck_assert_int_eq(run(sc, "SCRAM-SHA-256", &end), SASL_FORGED);
+	ck_assert_ptr_nonnull(strstr(end.why, "does not verify"));
+	/* Success without a signature: the same. */
+	memset(sc, 0, sizeof(*sc));
+	sc->replies = ok;
+	sc->make = scram_server;
+	ck_assert_int_eq(run(sc, "SCRAM-SHA-256", &end), SASL_FORGED);
+	ck_assert_ptr_nonnull(strstr(end.why, "without the server's"));
+	free(sc);
+}
+END_TEST
+
+START_TEST(login_scram_server_error)
+{
+	static const char *const r[] = { "@", "@", "501 5.7.0 x\r\n", NULL };
+	struct script *sc = calloc(1, sizeof(*sc));
+	struct sasl_end end;
+
+	/* "e=" is the server saying no, not failing to prove itself: the
+	 * exchange is cancelled and another may follow. */
+	sc->replies = r;
+	sc->make = scram_server;
+	scram_last = "e=invalid-proof";
+	ck_assert_int_eq(run(sc, "SCRAM-SHA-256", &end), SASL_BROKEN);
+	ck_assert_str_eq(sc->sent[sc->nsent - 1], "*");
+	ck_assert_int_eq(end.again, 1);
 	free(sc);
 }
 END_TEST
@@ -297,13 +450,17 @@ suite(void)
 	TCase *tc = tcase_create("all");
 
 	tcase_add_test(tc, words_round_trip);
-	tcase_add_test(tc, choose_auto_order);
-	tcase_add_test(tc, choose_refusals);
+	tcase_add_test(tc, plan_auto_order);
+	tcase_add_test(tc, plan_refusals);
 	tcase_add_test(tc, login_plain_done);
 	tcase_add_test(tc, login_login_refused);
 	tcase_add_test(tc, login_login_bad_challenge);
 	tcase_add_test(tc, login_cram_empty_challenge);
 	tcase_add_test(tc, login_scram_no_signature);
+	tcase_add_test(tc, login_cancel_then_again);
+	tcase_add_test(tc, login_refusals_and_again);
+	tcase_add_test(tc, login_scram_forged);
+	tcase_add_test(tc, login_scram_server_error);
 	tcase_add_test(tc, login_io_failure);
 	tcase_add_test(tc, login_unknown);
 	tcase_add_test(tc, local_plain_and_login);
