@@ -355,22 +355,16 @@ over(int code)
 	return (code >= 400 && code < 600 && code != 421);
 }
 
-/*
- * After the exchange broke: end it at the server when it is still open
- * (the last reply was a challenge) with "*", which the server must refuse.
- * Returns 1 when the session can take another AUTH.
- */
-static int
-cancel(struct xchg *x)
+int
+sasl_cancel(const struct sasl_io *io, struct sasl_end *end)
 {
+	struct smtp_reply r;
 
-	if (x->r.code == 0)		/* nothing was sent */
-		return (1);
-	if (x->r.code != 334)
-		return (over(x->r.code));
-	if (ask(x, "*", 0) != 0)
-		return (0);
-	return (over(x->r.code));
+	if (io->send(io->arg, "*", 0) != 0 || io->reply(io->arg, &r) != 0)
+		return (-1);
+	end->open = 0;
+	end->again = over(r.code);
+	return (0);
 }
 
 enum sasl_result
@@ -403,7 +397,9 @@ sasl_login(const struct sasl_io *io, const char *mech, const char *user,
 	if (rc != 0 && !x.broken)
 		return (SASL_IO);
 	if (rc != 0) {
-		end->again = cancel(&x);
+		/* Nothing sent yet, or the last reply ended the exchange. */
+		end->open = x.r.code == 334;
+		end->again = x.r.code == 0 || over(x.r.code);
 		return (SASL_BROKEN);
 	}
 	end->code = x.r.code;

@@ -85,17 +85,26 @@ struct sasl_end {
 	char why[320];		/* SASL_BROKEN, SASL_FORGED: what was wrong */
 	int again;		/* REFUSED, BROKEN: the exchange is over and
 				   the session can take another AUTH */
+	int open;		/* BROKEN: the server still waits for an
+				   answer: sasl_cancel() ends the exchange */
 };
 
 /*
  * Authenticate as user with secret using mech (a name sasl_plan()
  * returned), naming peer in messages.  Every line holding credentials is
- * wiped after it was sent.  An exchange the server broke while it was
- * still open is cancelled ("*", RFC 4954) so that another may follow.
+ * wiped after it was sent.  An exchange the server broke is left as it
+ * is: nothing more is sent unless the caller cancels it.
  */
 enum sasl_result sasl_login(const struct sasl_io *io, const char *mech,
     const char *user, const char *secret, const char *peer,
     struct sasl_end *end);
+
+/*
+ * End an exchange that broke while open (end->open) with "*" (RFC 4954),
+ * for another AUTH to follow.  Returns 0 and sets end->again when the
+ * server's answer ended it; -1 when send or reply failed.
+ */
+int sasl_cancel(const struct sasl_io *io, struct sasl_end *end);
 
 /* The server's name for m (SASL_PLAIN: "PLAIN"); NULL for AUTO and OFF. */
 const char *sasl_mech_name(enum sasl_mech m);

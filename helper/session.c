@@ -370,6 +370,11 @@ try_plan(struct session *s, const char *const *plan, int n,
 			}
 			return (0);
 		}
+		/* An exchange the server broke and still holds open: "*"
+		 * ends it, when there is another mechanism to try. */
+		if (res == SASL_BROKEN && end.open && i + 1 < n &&
+		    sasl_cancel(&io, &end) != 0)
+			return (-1);
 		what = res == SASL_REFUSED ? end.text : end.why;
 		if (i == 0 && (i + 1 == n || plan_over(plan[i], res, &end)))
 			return (res == SASL_BROKEN ?

@@ -60,11 +60,19 @@ real check_tls_failure hsclosed
 weak greet-early check_tls_failure hsclosed
 
 # AUTH refused with 535, 454, 534 or 538: the reply is named, nothing else
-# is sent (the credentials went over TLS only, once).
+# is sent (the credentials went over TLS only).  535 to PLAIN says the
+# password is wrong: no other mechanism is tried.  After the others, the
+# next mechanism offered (LOGIN) is, and the 421 names both replies.
 check_auth_refused() {
-    refused_with "$1" "$2" 4.7.0 \
-        "authentication as alice with PLAIN failed: $3" \
-        auth=1 auth_plain=0 auth_ok=0 mail=0 data=0 messages=0
+    if [ "$3" = 535 ]; then
+        refused_with "$1" "$2" 4.7.0 \
+            "authentication as alice with PLAIN failed: $3" \
+            auth=1 auth_plain=0 auth_ok=0 mail=0 data=0 messages=0
+    else
+        refused_with "$1" "$2" 4.7.0 \
+            "authentication as alice failed: PLAIN: $3" \
+            auth=2 auth_plain=0 auth_ok=0 mail=0 data=0 messages=0
+    fi
 }
 for code in 535 454 534 538; do
     hs_server "auth$code" "$CASES/08-auth-$code.json"
