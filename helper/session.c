@@ -43,40 +43,31 @@ session_fail(struct session *s, enum fail_class c, const char *fmt, ...)
 	return (-1);
 }
 
-/* One line of --check output, when checking; escaped (esc_text), since it
- * quotes the server. */
-static void report(const struct session *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
+/* Tell the observer, if there is one, of a step. */
 static void
-report(const struct session *s, const char *fmt, ...)
+note(const struct session *s, enum session_event ev, const char *text,
+    const char *more)
 {
-	char line[2048];
-	va_list ap;
 
-	if (s->report == NULL)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	esc_line(s->report, "%s", line);
+	if (s->observer != NULL)
+		s->observer->event(s->observer->arg, ev, text, more);
 }
 
-/* The certificate's description (lines of "key: value"), one report line
- * each. */
+/* The certificate, the trust store it was judged by, and the verdict. */
 static void
-report_lines(const struct session *s, char *text)
+note_peer(const struct session *s, enum session_event verdict,
+    const char *why)
 {
-	char *line, *nl;
+	const struct conf_account *a = s->acct;
+	char desc[1200];
 
-	for (line = text; *line != '\0'; line = nl + 1) {
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl = '\0';
-		if (*line != '\0')
-			report(s, "%s", line);
-		if (nl == NULL)
-			break;
-	}
+	if (s->observer == NULL)
+		return;
+	tls_describe_peer(s->tls, desc, sizeof(desc));
+	note(s, SEV_CERT, desc, NULL);
+	if (a->certcheck && !a->has_fingerprint)
+		note(s, SEV_TRUST, tls_trust(s->tls), NULL);
+	note(s, verdict, why, NULL);
 }
 
 static int
@@ -287,7 +278,7 @@ start_tls(struct session *s)
 {
 	const struct conf_account *a = s->acct;
 	struct tls_opts o;
-	char err[400], desc[1200];
+	char err[400];
 	int r;
 
 	tls_opts_of(a, &o);
@@ -307,13 +298,7 @@ start_tls(struct session *s)
 				return (-1);
 			continue;
 		}
-		if (s->report != NULL) {
-			tls_describe_peer(s->tls, desc, sizeof(desc));
-			report_lines(s, desc);
-			if (a->certcheck && !a->has_fingerprint)
-				report(s, "trust: %s", tls_trust(s->tls));
-			report(s, "verification: FAILED: %s", err);
-		}
+		note_peer(s, SEV_VERIFY_FAILED, err);
 		return (session_fail(s, strstr(err, "certificate") != NULL ?
 		    FAIL_CERT : FAIL_TLS, "%s: %s", s->upstream, err));
 	}
@@ -321,18 +306,9 @@ start_tls(struct session *s)
 	if (s->verbose || log_debugging())
 		log_debug("TLS: %s %s", tls_version(s->tls),
 		    tls_cipher(s->tls));
-	if (s->report != NULL) {
-		report(s, "TLS: %s, cipher %s", tls_version(s->tls),
-		    tls_cipher(s->tls));
-		tls_describe_peer(s->tls, desc, sizeof(desc));
-		report_lines(s, desc);
-		if (a->certcheck && !a->has_fingerprint)
-			report(s, "trust: %s", tls_trust(s->tls));
-		report(s, "verification: %s", a->has_fingerprint ?
-		    "ok: the certificate matches tls_fingerprint" :
-		    !a->certcheck ? "NOT CHECKED (tls_certcheck off)" :
-		    "ok: chain trusted and host name matches");
-	}
+	note(s, SEV_TLS, tls_version(s->tls), tls_cipher(s->tls));
+	note_peer(s, a->has_fingerprint ? SEV_VERIFY_PINNED : !a->certcheck ?
+	    SEV_VERIFY_OFF : SEV_VERIFY_OK, NULL);
 	return (0);
 }
 
@@ -386,11 +362,10 @@ authenticate(struct session *s)
 	char *secret;
 	int rc = -1;
 
-	report(s, "AUTH offered after TLS: %s", s->mechs[0] != '\0' ?
-	    s->mechs : "(none)");
+	note(s, SEV_AUTH_OFFERED, s->mechs, NULL);
 	if (a->auth == SASL_OFF || a->user == NULL) {
-		report(s, "AUTH: none injected (%s)", a->user == NULL ?
-		    "no user: the program's own AUTH is relayed" : "auth off");
+		note(s, a->user == NULL ? SEV_AUTH_RELAYED : SEV_AUTH_OFF,
+		    NULL, NULL);
 		return (0);
 	}
 	s->inject = 1;
@@ -402,7 +377,7 @@ authenticate(struct session *s)
 		 * host: helper/main.c), not the 421 or the log line.
 		 */
 		if (detail[0] != '\0') {
-			report(s, "passwordeval said: %s", detail);
+			note(s, SEV_PASSWORDEVAL, detail, NULL);
 			log_debug("passwordeval said: %s", detail);
 		}
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
@@ -412,15 +387,15 @@ authenticate(struct session *s)
 		(void)session_fail(s, FAIL_AUTH, "%s", err);
 		goto out;
 	}
-	report(s, "AUTH chosen: %s as %s", s->mech, a->user);
+	note(s, SEV_AUTH_CHOSEN, s->mech, a->user);
 	switch (sasl_login(&io, s->mech, a->user, secret, s->upstream,
 	    &end)) {
 	case SASL_DONE:
-		report(s, "AUTH result: %s", end.text);
+		note(s, SEV_AUTH_RESULT, end.text, NULL);
 		rc = 0;
 		break;
 	case SASL_REFUSED:
-		report(s, "AUTH result: %s", end.text);
+		note(s, SEV_AUTH_RESULT, end.text, NULL);
 		(void)session_fail(s, FAIL_AUTH, "authentication as %s with "
 		    "%s failed: %s", a->user, s->mech, end.text);
 		break;
@@ -450,6 +425,22 @@ early_relay(struct session *s)
 #define early_relay(s)	((void)0)
 #endif
 
+/* The greeting's first line, for the observer.  0, or -1 (s->why set). */
+static int
+note_greeting(struct session *s, const struct smtp_reply *r)
+{
+	char *line;
+
+	if (s->observer == NULL)
+		return (0);
+	/* A reply holds no NUL byte (smtp_rp_next): all of it is copied. */
+	if ((line = strndup(r->raw, (size_t)first_len(r))) == NULL)
+		return (session_fail(s, FAIL_CONFIG, "out of memory"));
+	note(s, SEV_GREETING, line, NULL);
+	free(line);
+	return (0);
+}
+
 int
 session_setup(struct session *s, int budget_ms)
 {
@@ -467,12 +458,13 @@ session_setup(struct session *s, int budget_ms)
 	smtp_rp_init(s->rp);
 	if (up_connect(s) != 0)
 		return (-1);
-	report(s, "connected: %s", s->upstream);
+	note(s, SEV_CONNECTED, s->upstream, NULL);
 	if (implicit && start_tls(s) != 0)
 		return (-1);
 	if (up_reply(s, &r) != 0)
 		return (-1);
-	report(s, "greeting: %.*s", first_len(&r), r.raw);
+	if (note_greeting(s, &r) != 0)
+		return (-1);
 	if (r.code != 220)
 		return (session_fail(s, FAIL_PROTOCOL, "%s greeted with: %.*s",
 		    s->upstream, first_len(&r), r.raw));
