@@ -323,15 +323,18 @@ command(struct relay *r, char *line, size_t len)
 	}
 }
 
-/* Feed the program's bytes: commands, or message data after a 354. */
-static void
+/*
+ * Feed the program's bytes: commands, or message data after a 354.
+ * Returns 1 if it took any or ended the session, 0 if nothing could move.
+ */
+static int
 from_program(struct relay *r)
 {
 	struct session *s = r->s;
 	char *line, *nl;
 	size_t n, outn, room;
 	long k;
-	int end, t;
+	int end, t, moved = 0;
 
 	while (r->pinlen > 0 && !r->closing && !r->quit_sent) {
 		line = r->pin + r->pinoff;
@@ -340,7 +343,7 @@ from_program(struct relay *r)
 			if (r->hf.inhdr) {
 				/* Through the From: rewrite while in headers. */
 				if (room < sizeof(r->hdr) + SMTP_HDR_MAX + 300)
-					return;
+					return (moved);
 				n = r->pinlen < sizeof(r->hdr) / 2 ?
 				    r->pinlen : sizeof(r->hdr) / 2;
 				k = smtp_data_feed(&r->dd, line, n, r->hdr,
@@ -352,7 +355,7 @@ from_program(struct relay *r)
 					log_debug("%s", r->hf.note);
 			} else {
 				if (room < 2)
-					return;
+					return (moved);
 				n = r->pinlen < room / 2 ? r->pinlen :
 				    room / 2;
 				k = smtp_data_feed(&r->dd, line, n, r->uout +
@@ -362,7 +365,7 @@ from_program(struct relay *r)
 				(void)session_fail(s, FAIL_PROGRAM, "%s; the "
 				    "message was not sent", r->dd.err);
 				abort_session(r);
-				return;
+				return (1);
 			}
 			r->uoutlen += outn;
 			s->bytes_up += outn;
@@ -374,13 +377,14 @@ from_program(struct relay *r)
 				r->data = 0;
 				(void)push(r, P_DATAEND);
 			}
+			moved = 1;
 			continue;
 		}
 		if (r->blocked)
-			return;
+			return (moved);
 		/* Room for a local reply, which every line may need. */
 		if (r->qlen + 2 > QMAX)
-			return;
+			return (moved);
 		nl = memchr(line, '\n', r->pinlen);
 		if (nl == NULL) {
 			if (r->pinlen > SMTP_LINE_MAX) {
@@ -391,14 +395,16 @@ from_program(struct relay *r)
 				r->skipline = 1;
 				explicit_bzero(line, r->pinlen);
 				r->pinlen = 0;
+				return (1);
 			}
-			return;
+			return (moved);
 		}
 		n = (size_t)(nl - line);
 		if (r->skipline) {
 			r->skipline = 0;
 			r->pinoff += n + 1;
 			r->pinlen -= n + 1;
+			moved = 1;
 			continue;
 		}
 		if (n > 0 && line[n - 1] == '\r') {
@@ -418,32 +424,37 @@ from_program(struct relay *r)
 			t = command(r, r->cmd, n);
 			explicit_bzero(r->cmd, n);
 			if (t == 0)
-				return;
+				return (moved);
 		}
 		/* Lines may hold the program's AUTH secrets: wipe them. */
 		explicit_bzero(line, (size_t)(nl + 1 - line));
 		r->pinoff += (size_t)(nl + 1 - line);
 		r->pinlen -= (size_t)(nl + 1 - line);
+		moved = 1;
 		if (t < 0) {
 			abort_session(r);
-			return;
+			return (1);
 		}
 	}
+	return (moved);
 }
 
-/* Deliver the local replies at the head of the queue. */
-static void
+/* Deliver the local replies at the head of the queue.  1 if any went. */
+static int
 locals(struct relay *r)
 {
 	struct pending *p;
+	int moved = 0;
 
 	while (r->qlen > 0) {
 		p = &r->q[r->qhead];
 		if (p->kind != P_LOCAL || POUT_SIZE - r->poutlen < p->len)
-			return;
+			break;
 		to_prog(r, p->text, p->len);
 		pop(r);
+		moved = 1;
 	}
+	return (moved);
 }
 
 /* One complete reply from the server, matched to the head of the queue. */
@@ -517,37 +528,46 @@ dispatch(struct relay *r, const struct smtp_reply *rep)
 	}
 }
 
-static void
+/*
+ * The server's complete replies, each to its place in the queue, and the
+ * local replies they let through.  1 if any went or the session ended.
+ */
+static int
 from_server(struct relay *r)
 {
 	struct smtp_reply rep;
-	int k;
+	int k, moved = 0;
 
 	for (;;) {
-		locals(r);
+		moved |= locals(r);
 		if (r->closing || POUT_SIZE - r->poutlen < SMTP_REPLY_MAX)
-			return;
+			return (moved);
 		k = smtp_rp_next(r->s->rp, &rep);
 		if (k == 0)
-			return;
+			return (moved);
 		if (k < 0) {
 			(void)session_fail(r->s, FAIL_PROTOCOL, "%s sent a bad "
 			    "reply: %s", r->s->upstream, r->s->rp->err);
 			abort_session(r);
-			return;
+			return (1);
 		}
 		dispatch(r, &rep);
+		moved = 1;
 	}
 }
 
-/* Move bytes between the sockets without blocking. */
-static void
+/*
+ * Move bytes between the sockets without blocking.  1 if any moved or a
+ * side ended, 0 if every socket would block.
+ */
+static int
 io(struct relay *r)
 {
 	struct session *s = r->s;
 	char *space;
 	size_t n;
 	long k;
+	int moved = 0;
 
 	/* Program -> pin. */
 	if (!r->prog_eof && !r->closing) {
@@ -562,10 +582,12 @@ io(struct relay *r)
 			if (k > 0) {
 				r->pinlen += (size_t)k;
 				r->idle_since = now_ms();
+				moved = 1;
 			} else if (k == 0 || (errno != EAGAIN &&
 			    errno != EINTR)) {
 				r->prog_eof = 1;
 				r->eof_at = now_ms();
+				moved = 1;
 			}
 		}
 	}
@@ -575,16 +597,18 @@ io(struct relay *r)
 		if (k > 0) {
 			memmove(r->pout, r->pout + k, r->poutlen - (size_t)k);
 			r->poutlen -= (size_t)k;
+			moved = 1;
 		} else if (k < 0 && errno != EAGAIN && errno != EINTR) {
 			r->prog_eof = 1;
 			r->eof_at = now_ms();
 			r->poutlen = 0;
+			moved = 1;
 		}
 	}
 	if (r->prog_eof)
 		r->poutlen = 0;
 	if (r->up != UP_OPEN)
-		return;
+		return (moved);
 	r->up_rwant = r->up_wwant = 0;
 	/* uout -> server. */
 	if (r->uoutlen > 0) {
@@ -602,6 +626,7 @@ io(struct relay *r)
 			/* What was sent may hold the program's own AUTH. */
 			explicit_bzero(r->uout + r->uoutlen - k, (size_t)k);
 			r->uoutlen -= (size_t)k;
+			moved = 1;
 			if (r->uoutlen > 0)
 				r->up_wwant = POLLOUT;
 		} else if (k == TLS_WANT_READ)
@@ -613,7 +638,7 @@ io(struct relay *r)
 			    "%s", s->upstream, s->tls != NULL ?
 			    tls_error(s->tls) : strerror(errno));
 			r->up = UP_LOST;
-			return;
+			return (1);
 		}
 	}
 	/* server -> reply parser, draining what TLS holds. */
@@ -639,6 +664,7 @@ io(struct relay *r)
 		if (k > 0) {
 			smtp_rp_commit(s->rp, (size_t)k);
 			s->bytes_down += (unsigned long long)k;
+			moved = 1;
 			/* Let the parser release what it can first. */
 			if (smtp_rp_pending(s->rp) >= SMTP_REPLY_MAX / 2)
 				break;
@@ -657,9 +683,11 @@ io(struct relay *r)
 				    "lost %s: %s", s->upstream, s->tls != NULL ?
 				    tls_error(s->tls) : strerror(errno));
 			r->up = k == 0 ? UP_ENDED : UP_LOST;
+			moved = 1;
 		}
 		break;
 	}
+	return (moved);
 }
 
 /* Seconds, for messages. */
@@ -731,38 +759,13 @@ next_timeout(const struct relay *r)
 	return (until - now > 60000 ? 60000 : (int)(until - now));
 }
 
-/* What changes when the loop makes progress. */
-struct mark {
-	size_t pin, uout, pout, qhead, qlen, rp;
-	unsigned long long up, down;
-	int flags;
-};
-
-static void
-mark(const struct relay *r, struct mark *m)
-{
-
-	memset(m, 0, sizeof(*m));
-	m->pin = r->pinoff + r->pinlen * 7;
-	m->uout = r->uoutlen;
-	m->pout = r->poutlen;
-	m->qhead = r->qhead;
-	m->qlen = r->qlen;
-	m->rp = smtp_rp_pending(r->s->rp);
-	m->up = r->s->bytes_up;
-	m->down = r->s->bytes_down;
-	m->flags = r->data | r->blocked << 1 | r->prog_eof << 2 |
-	    r->up << 3 | r->closing << 5 | r->quit_done << 6;
-}
-
 int
 relay_run(struct session *s)
 {
-	struct mark m0, m1;
 	struct relay *r;
 	struct pollfd pfd[2];
 	char greet[400];
-	int n, clean, to, fl, k;
+	int n, clean, to, fl, k, moved;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (session_fail(s, FAIL_CONFIG, "out of memory"));
@@ -782,17 +785,15 @@ relay_run(struct session *s)
 		to_prog(r, greet, (size_t)n);
 
 	for (;;) {
-		/* Move and process until nothing changes, then wait. */
-		mark(r, &m1);
+		/* Move and process while any step makes progress, then
+		 * wait.  Every step runs each round. */
 		do {
-			m0 = m1;
-			io(r);
-			from_server(r);
-			from_program(r);
-			locals(r);
-			mark(r, &m1);
-		} while (memcmp(&m0, &m1, sizeof(m0)) != 0);
-		from_server(r);
+			moved = io(r);
+			moved |= from_server(r);
+			moved |= from_program(r);
+			moved |= locals(r);
+		} while (moved);
+		(void)from_server(r);
 		if (!r->closing && r->up != UP_OPEN) {
 			/* Whatever was complete has been delivered. */
 			if (WEAKEN_FAKE_250 && r->qlen > 0 &&
@@ -807,8 +808,8 @@ relay_run(struct session *s)
 				abort_session(r);
 			}
 		}
-		from_program(r);
-		locals(r);
+		(void)from_program(r);
+		(void)locals(r);
 		if (r->prog_eof && !r->closing) {
 			if (r->data) {
 				(void)session_fail(s, FAIL_PROGRAM, "the "
