@@ -132,10 +132,15 @@ static void
 reply_local(struct relay *r, const char *line)
 {
 	struct pending *p = push(r, P_LOCAL);
+	int n;
 
-	(void)snprintf(p->own, sizeof(p->own), "%s\r\n", line);
+	/* Our own texts, and "250 <name>" with a name of at most 255 bytes:
+	 * a reply cut short here would be a bug. */
+	n = snprintf(p->own, sizeof(p->own), "%s\r\n", line);
+	if (n < 0 || (size_t)n >= sizeof(p->own))
+		abort();
 	p->text = p->own;
-	p->len = strlen(p->own);
+	p->len = (size_t)n;
 }
 
 static void
@@ -175,10 +180,12 @@ abort_session(struct relay *r)
 	if (r->closing)
 		return;
 	r->closing = 1;
+	/* s->why is shorter than line by more than the rest. */
 	n = snprintf(line, sizeof(line), "421 %s submitify: %s\r\n",
 	    session_status(s->fail), s->why);
-	if (n > 0 && (size_t)n < sizeof(line) &&
-	    POUT_SIZE - r->poutlen >= (size_t)n)
+	if (n < 0 || (size_t)n >= sizeof(line))
+		abort();
+	if (POUT_SIZE - r->poutlen >= (size_t)n)
 		to_prog(r, line, (size_t)n);
 	session_close_upstream(s, 0);
 	r->up = UP_ENDED;
@@ -195,16 +202,23 @@ static void
 up_line(struct relay *r, const char *line, size_t len)
 {
 
+	/* Every caller made room first (up_room). */
+	if (len + 2 > UOUT_SIZE - r->uoutlen)
+		abort();
 	memcpy(r->uout + r->uoutlen, line, len);
 	memcpy(r->uout + r->uoutlen + len, "\r\n", 2);
 	r->uoutlen += len + 2;
 }
 
-/*
- * One command line from the program (without its line end).  Returns 1 if
- * it was taken, 0 if it must wait (no room upstream), -1 to end.
- */
-static int
+/* What became of a command line. */
+enum cmd_result {
+	CMD_TAKEN,	/* sent upstream, or answered in the queue */
+	CMD_WAIT,	/* no room upstream or in the queue yet: try again */
+	CMD_END		/* the session ends (s->why set) */
+};
+
+/* One command line from the program (without its line end). */
+static enum cmd_result
 command(struct relay *r, char *line, size_t len)
 {
 	struct session *s = r->s;
@@ -213,17 +227,17 @@ command(struct relay *r, char *line, size_t len)
 	enum smtp_verb v;
 
 	if (!up_room(r, len + 512) || r->qlen + 2 > QMAX)
-		return (0);
+		return (CMD_WAIT);
 	if (memchr(line, '\r', len) != NULL || memchr(line, '\0', len) !=
 	    NULL) {
 		reply_local(r, "500 5.5.2 submitify: CR or NUL inside a "
 		    "command line");
-		return (1);
+		return (CMD_TAKEN);
 	}
 	if (r->local.step != SASL_LOCAL_IDLE) {
 		/* Read and dropped: submitify holds the credentials. */
 		reply_local(r, sasl_local_line(&r->local, line, len));
-		return (1);
+		return (CMD_TAKEN);
 	}
 	if (r->authcont) {
 		/* The program's answer to the server's 334: a secret. */
@@ -231,7 +245,7 @@ command(struct relay *r, char *line, size_t len)
 		up_line(r, line, len);
 		(void)push(r, P_AUTH);
 		r->blocked = 1;
-		return (1);
+		return (CMD_TAKEN);
 	}
 	v = smtp_verb(line, len, &arg);
 	if (log_debugging())
@@ -252,35 +266,35 @@ command(struct relay *r, char *line, size_t len)
 			(void)snprintf(rew, sizeof(rew), "250 %s", s->name);
 			reply_local(r, rew);
 		}
-		return (1);
+		return (CMD_TAKEN);
 	case V_AUTH:
 		if (s->inject) {
 			reply_local(r, sasl_local_auth(&r->local, arg));
-			return (1);
+			return (CMD_TAKEN);
 		}
 		if (s->tls == NULL) {
 			reply_local(r, "454 4.7.0 submitify: AUTH is not "
 			    "relayed without TLS");
-			return (1);
+			return (CMD_TAKEN);
 		}
 		up_line(r, line, len);
 		(void)push(r, P_AUTH);
 		r->blocked = 1;
-		return (1);
+		return (CMD_TAKEN);
 	case V_STARTTLS:
 		reply_local(r, "454 4.7.0 submitify: TLS to the server is "
 		    "done by submitify; carry on without STARTTLS");
-		return (1);
+		return (CMD_TAKEN);
 	case V_BDAT:
 		(void)session_fail(s, FAIL_PROGRAM, "BDAT was not offered; "
 		    "use DATA");
-		return (-1);
+		return (CMD_END);
 	case V_MAIL:
 		if (s->acct->from == NULL) {
 			up_line(r, line, len);
 			(void)push(r, P_MAIL);
 			r->txn = 1;
-			return (1);
+			return (CMD_TAKEN);
 		}
 		/* The line sent is built anew around our sender: a MAIL
 		 * that cannot be parsed is answered here, never passed. */
@@ -291,35 +305,35 @@ command(struct relay *r, char *line, size_t len)
 		case -1:
 			reply_local(r, "501 5.5.4 submitify: MAIL FROM syntax "
 			    "not understood; use MAIL FROM:<address>");
-			return (1);
+			return (CMD_TAKEN);
 		default:
 			reply_local(r, "500 5.5.2 submitify: MAIL command too "
 			    "long with the account's sender");
-			return (1);
+			return (CMD_TAKEN);
 		}
 		if (!up_room(r, strlen(rew) + 2))
-			return (0);
+			return (CMD_WAIT);
 		up_line(r, rew, strlen(rew));
 		(void)push(r, P_MAIL);
 		r->txn = 1;
-		return (1);
+		return (CMD_TAKEN);
 	case V_DATA:
 		up_line(r, line, len);
 		(void)push(r, P_DATA);
 		r->blocked = 1;
-		return (1);
+		return (CMD_TAKEN);
 	case V_QUIT:
 		up_line(r, line, len);
 		(void)push(r, P_QUIT);
 		r->quit_sent = 1;
-		return (1);
+		return (CMD_TAKEN);
 	case V_RSET:
 		r->txn = 0;
 		/* FALLTHROUGH */
 	default:
 		up_line(r, line, len);
 		(void)push(r, P_CMD);
-		return (1);
+		return (CMD_TAKEN);
 	}
 }
 
@@ -334,7 +348,8 @@ from_program(struct relay *r)
 	char *line, *nl;
 	size_t n, outn, room;
 	long k;
-	int end, t, moved = 0;
+	enum cmd_result t;
+	int end, moved = 0;
 
 	while (r->pinlen > 0 && !r->closing && !r->quit_sent) {
 		line = r->pin + r->pinoff;
@@ -416,14 +431,14 @@ from_program(struct relay *r)
 		if (n > SMTP_LINE_MAX) {
 			reply_local(r, "500 5.5.2 submitify: command line too "
 			    "long");
-			t = 1;
+			t = CMD_TAKEN;
 		} else {
 			/* The parsers want a terminated string. */
 			memcpy(r->cmd, line, n);
 			r->cmd[n] = '\0';
 			t = command(r, r->cmd, n);
 			explicit_bzero(r->cmd, n);
-			if (t == 0)
+			if (t == CMD_WAIT)
 				return (moved);
 		}
 		/* Lines may hold the program's AUTH secrets: wipe them. */
@@ -431,7 +446,7 @@ from_program(struct relay *r)
 		r->pinoff += (size_t)(nl + 1 - line);
 		r->pinlen -= (size_t)(nl + 1 - line);
 		moved = 1;
-		if (t < 0) {
+		if (t == CMD_END) {
 			abort_session(r);
 			return (1);
 		}
@@ -497,10 +512,10 @@ dispatch(struct relay *r, const struct smtp_reply *rep)
 		if (rep->code == 354) {
 			r->data = 1;
 			smtp_data_init(&r->dd, s->acct->fix_bare_lf, r->crlf);
-			smtp_hdrfix_init(&r->hf, s->acct->from == NULL ? 0 :
-			    s->acct->from_header == FROMHDR_ON ? 1 :
-			    s->acct->from_header == FROMHDR_AUTO ? 2 : 0,
-			    s->acct->from);
+			smtp_hdrfix_init(&r->hf, s->acct->from == NULL ?
+			    HDRFIX_OFF : s->acct->from_header == FROMHDR_ON ?
+			    HDRFIX_SET : s->acct->from_header == FROMHDR_AUTO ?
+			    HDRFIX_ADD : HDRFIX_OFF, s->acct->from);
 		}
 		break;
 	case P_DATAEND:
@@ -781,6 +796,9 @@ relay_run(struct session *s)
 		(void)fcntl(s->ufd, F_SETFL, fl | O_NONBLOCK);
 	n = snprintf(greet, sizeof(greet), "220 %s ESMTP submitify\r\n",
 	    s->name);
+	/* The name is at most 255 bytes. */
+	if (n < 0 || (size_t)n >= sizeof(greet))
+		abort();
 	if (!WEAKEN_GREET_EARLY)
 		to_prog(r, greet, (size_t)n);
 

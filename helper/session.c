@@ -446,7 +446,8 @@ session_setup(struct session *s, int budget_ms)
 {
 	const struct conf_account *a = s->acct;
 	struct smtp_reply r, prer;
-	int implicit = a->tls && !a->starttls, mode, rc;
+	enum caps_mode mode;
+	int implicit = a->tls && !a->starttls, rc;
 	char *pre = NULL;
 
 	s->deadline = now_ms() + budget_ms;
@@ -578,9 +579,11 @@ session_refuse(struct session *s)
 
 	if (s->cfd < 0)
 		return;
+	/* s->why is shorter than line by more than the rest: a 421 cut
+	 * short (without its CRLF) would be a bug. */
 	n = snprintf(line, sizeof(line), "421 %s submitify: %s\r\n",
 	    session_status(s->fail), s->why);
-	if (n > 0)
-		(void)send(s->cfd, line, (size_t)n < sizeof(line) ? (size_t)n :
-		    sizeof(line) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		abort();
+	(void)send(s->cfd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
