@@ -132,10 +132,15 @@ static void
 reply_local(struct relay *r, const char *line)
 {
 	struct pending *p = push(r, P_LOCAL);
+	int n;
 
-	(void)snprintf(p->own, sizeof(p->own), "%s\r\n", line);
+	/* Our own texts, and "250 <name>" with a name of at most 255 bytes:
+	 * a reply cut short here would be a bug. */
+	n = snprintf(p->own, sizeof(p->own), "%s\r\n", line);
+	if (n < 0 || (size_t)n >= sizeof(p->own))
+		abort();
 	p->text = p->own;
-	p->len = strlen(p->own);
+	p->len = (size_t)n;
 }
 
 static void
@@ -175,10 +180,12 @@ abort_session(struct relay *r)
 	if (r->closing)
 		return;
 	r->closing = 1;
+	/* s->why is shorter than line by more than the rest. */
 	n = snprintf(line, sizeof(line), "421 %s submitify: %s\r\n",
 	    session_status(s->fail), s->why);
-	if (n > 0 && (size_t)n < sizeof(line) &&
-	    POUT_SIZE - r->poutlen >= (size_t)n)
+	if (n < 0 || (size_t)n >= sizeof(line))
+		abort();
+	if (POUT_SIZE - r->poutlen >= (size_t)n)
 		to_prog(r, line, (size_t)n);
 	session_close_upstream(s, 0);
 	r->up = UP_ENDED;
@@ -195,16 +202,23 @@ static void
 up_line(struct relay *r, const char *line, size_t len)
 {
 
+	/* Every caller made room first (up_room). */
+	if (len + 2 > UOUT_SIZE - r->uoutlen)
+		abort();
 	memcpy(r->uout + r->uoutlen, line, len);
 	memcpy(r->uout + r->uoutlen + len, "\r\n", 2);
 	r->uoutlen += len + 2;
 }
 
-/*
- * One command line from the program (without its line end).  Returns 1 if
- * it was taken, 0 if it must wait (no room upstream), -1 to end.
- */
-static int
+/* What became of a command line. */
+enum cmd_result {
+	CMD_TAKEN,	/* sent upstream, or answered in the queue */
+	CMD_WAIT,	/* no room upstream or in the queue yet: try again */
+	CMD_END		/* the session ends (s->why set) */
+};
+
+/* One command line from the program (without its line end). */
+static enum cmd_result
 command(struct relay *r, char *line, size_t len)
 {
 	struct session *s = r->s;
@@ -213,17 +227,17 @@ command(struct relay *r, char *line, size_t len)
 	enum smtp_verb v;
 
 	if (!up_room(r, len + 512) || r->qlen + 2 > QMAX)
-		return (0);
+		return (CMD_WAIT);
 	if (memchr(line, '\r', len) != NULL || memchr(line, '\0', len) !=
 	    NULL) {
 		reply_local(r, "500 5.5.2 submitify: CR or NUL inside a "
 		    "command line");
-		return (1);
+		return (CMD_TAKEN);
 	}
 	if (r->local.step != SASL_LOCAL_IDLE) {
 		/* Read and dropped: submitify holds the credentials. */
 		reply_local(r, sasl_local_line(&r->local, line, len));
-		return (1);
+		return (CMD_TAKEN);
 	}
 	if (r->authcont) {
 		/* The program's answer to the server's 334: a secret. */
@@ -231,7 +245,7 @@ command(struct relay *r, char *line, size_t len)
 		up_line(r, line, len);
 		(void)push(r, P_AUTH);
 		r->blocked = 1;
-		return (1);
+		return (CMD_TAKEN);
 	}
 	v = smtp_verb(line, len, &arg);
 	if (log_debugging())
@@ -252,35 +266,35 @@ command(struct relay *r, char *line, size_t len)
 			(void)snprintf(rew, sizeof(rew), "250 %s", s->name);
 			reply_local(r, rew);
 		}
-		return (1);
+		return (CMD_TAKEN);
 	case V_AUTH:
 		if (s->inject) {
 			reply_local(r, sasl_local_auth(&r->local, arg));
-			return (1);
+			return (CMD_TAKEN);
 		}
 		if (s->up.tls == NULL) {
 			reply_local(r, "454 4.7.0 submitify: AUTH is not "
 			    "relayed without TLS");
-			return (1);
+			return (CMD_TAKEN);
 		}
 		up_line(r, line, len);
 		(void)push(r, P_AUTH);
 		r->blocked = 1;
-		return (1);
+		return (CMD_TAKEN);
 	case V_STARTTLS:
 		reply_local(r, "454 4.7.0 submitify: TLS to the server is "
 		    "done by submitify; carry on without STARTTLS");
-		return (1);
+		return (CMD_TAKEN);
 	case V_BDAT:
 		(void)session_fail(s, FAIL_PROGRAM, "BDAT was not offered; "
 		    "use DATA");
-		return (-1);
+		return (CMD_END);
 	case V_MAIL:
 		if (s->acct->from == NULL) {
 			up_line(r, line, len);
 			(void)push(r, P_MAIL);
 			r->txn = 1;
-			return (1);
+			return (CMD_TAKEN);
 		}
 		/* The line sent is built anew around our sender: a MAIL
 		 * that cannot be parsed is answered here, never passed. */
@@ -291,47 +305,51 @@ command(struct relay *r, char *line, size_t len)
 		case -1:
 			reply_local(r, "501 5.5.4 submitify: MAIL FROM syntax "
 			    "not understood; use MAIL FROM:<address>");
-			return (1);
+			return (CMD_TAKEN);
 		default:
 			reply_local(r, "500 5.5.2 submitify: MAIL command too "
 			    "long with the account's sender");
-			return (1);
+			return (CMD_TAKEN);
 		}
 		if (!up_room(r, strlen(rew) + 2))
-			return (0);
+			return (CMD_WAIT);
 		up_line(r, rew, strlen(rew));
 		(void)push(r, P_MAIL);
 		r->txn = 1;
-		return (1);
+		return (CMD_TAKEN);
 	case V_DATA:
 		up_line(r, line, len);
 		(void)push(r, P_DATA);
 		r->blocked = 1;
-		return (1);
+		return (CMD_TAKEN);
 	case V_QUIT:
 		up_line(r, line, len);
 		(void)push(r, P_QUIT);
 		r->quit_sent = 1;
-		return (1);
+		return (CMD_TAKEN);
 	case V_RSET:
 		r->txn = 0;
 		/* FALLTHROUGH */
 	default:
 		up_line(r, line, len);
 		(void)push(r, P_CMD);
-		return (1);
+		return (CMD_TAKEN);
 	}
 }
 
-/* Feed the program's bytes: commands, or message data after a 354. */
-static void
+/*
+ * Feed the program's bytes: commands, or message data after a 354.
+ * Returns 1 if it took any or ended the session, 0 if nothing could move.
+ */
+static int
 from_program(struct relay *r)
 {
 	struct session *s = r->s;
 	char *line, *nl;
 	size_t n, outn, room;
 	long k;
-	int end, t;
+	enum cmd_result t;
+	int end, moved = 0;
 
 	while (r->pinlen > 0 && !r->closing && !r->quit_sent) {
 		line = r->pin + r->pinoff;
@@ -340,7 +358,7 @@ from_program(struct relay *r)
 			if (r->hf.inhdr) {
 				/* Through the From: rewrite while in headers. */
 				if (room < sizeof(r->hdr) + SMTP_HDR_MAX + 300)
-					return;
+					return (moved);
 				n = r->pinlen < sizeof(r->hdr) / 2 ?
 				    r->pinlen : sizeof(r->hdr) / 2;
 				k = smtp_data_feed(&r->dd, line, n, r->hdr,
@@ -352,7 +370,7 @@ from_program(struct relay *r)
 					log_debug("%s", r->hf.note);
 			} else {
 				if (room < 2)
-					return;
+					return (moved);
 				n = r->pinlen < room / 2 ? r->pinlen :
 				    room / 2;
 				k = smtp_data_feed(&r->dd, line, n, r->uout +
@@ -362,7 +380,7 @@ from_program(struct relay *r)
 				(void)session_fail(s, FAIL_PROGRAM, "%s; the "
 				    "message was not sent", r->dd.err);
 				abort_session(r);
-				return;
+				return (1);
 			}
 			r->uoutlen += outn;
 			s->bytes_up += outn;
@@ -374,13 +392,14 @@ from_program(struct relay *r)
 				r->data = 0;
 				(void)push(r, P_DATAEND);
 			}
+			moved = 1;
 			continue;
 		}
 		if (r->blocked)
-			return;
+			return (moved);
 		/* Room for a local reply, which every line may need. */
 		if (r->qlen + 2 > QMAX)
-			return;
+			return (moved);
 		nl = memchr(line, '\n', r->pinlen);
 		if (nl == NULL) {
 			if (r->pinlen > SMTP_LINE_MAX) {
@@ -391,14 +410,16 @@ from_program(struct relay *r)
 				r->skipline = 1;
 				explicit_bzero(line, r->pinlen);
 				r->pinlen = 0;
+				return (1);
 			}
-			return;
+			return (moved);
 		}
 		n = (size_t)(nl - line);
 		if (r->skipline) {
 			r->skipline = 0;
 			r->pinoff += n + 1;
 			r->pinlen -= n + 1;
+			moved = 1;
 			continue;
 		}
 		if (n > 0 && line[n - 1] == '\r') {
@@ -410,40 +431,45 @@ from_program(struct relay *r)
 		if (n > SMTP_LINE_MAX) {
 			reply_local(r, "500 5.5.2 submitify: command line too "
 			    "long");
-			t = 1;
+			t = CMD_TAKEN;
 		} else {
 			/* The parsers want a terminated string. */
 			memcpy(r->cmd, line, n);
 			r->cmd[n] = '\0';
 			t = command(r, r->cmd, n);
 			explicit_bzero(r->cmd, n);
-			if (t == 0)
-				return;
+			if (t == CMD_WAIT)
+				return (moved);
 		}
 		/* Lines may hold the program's AUTH secrets: wipe them. */
 		explicit_bzero(line, (size_t)(nl + 1 - line));
 		r->pinoff += (size_t)(nl + 1 - line);
 		r->pinlen -= (size_t)(nl + 1 - line);
-		if (t < 0) {
+		moved = 1;
+		if (t == CMD_END) {
 			abort_session(r);
-			return;
+			return (1);
 		}
 	}
+	return (moved);
 }
 
-/* Deliver the local replies at the head of the queue. */
-static void
+/* Deliver the local replies at the head of the queue.  1 if any went. */
+static int
 locals(struct relay *r)
 {
 	struct pending *p;
+	int moved = 0;
 
 	while (r->qlen > 0) {
 		p = &r->q[r->qhead];
 		if (p->kind != P_LOCAL || POUT_SIZE - r->poutlen < p->len)
-			return;
+			break;
 		to_prog(r, p->text, p->len);
 		pop(r);
+		moved = 1;
 	}
+	return (moved);
 }
 
 /* One complete reply from the server, matched to the head of the queue. */
@@ -486,10 +512,10 @@ dispatch(struct relay *r, const struct smtp_reply *rep)
 		if (rep->code == 354) {
 			r->data = 1;
 			smtp_data_init(&r->dd, s->acct->fix_bare_lf, r->crlf);
-			smtp_hdrfix_init(&r->hf, s->acct->from == NULL ? 0 :
-			    s->acct->from_header == FROMHDR_ON ? 1 :
-			    s->acct->from_header == FROMHDR_AUTO ? 2 : 0,
-			    s->acct->from);
+			smtp_hdrfix_init(&r->hf, s->acct->from == NULL ?
+			    HDRFIX_OFF : s->acct->from_header == FROMHDR_ON ?
+			    HDRFIX_SET : s->acct->from_header == FROMHDR_AUTO ?
+			    HDRFIX_ADD : HDRFIX_OFF, s->acct->from);
 		}
 		break;
 	case P_DATAEND:
@@ -517,37 +543,46 @@ dispatch(struct relay *r, const struct smtp_reply *rep)
 	}
 }
 
-static void
+/*
+ * The server's complete replies, each to its place in the queue, and the
+ * local replies they let through.  1 if any went or the session ended.
+ */
+static int
 from_server(struct relay *r)
 {
 	struct smtp_reply rep;
-	int k;
+	int k, moved = 0;
 
 	for (;;) {
-		locals(r);
+		moved |= locals(r);
 		if (r->closing || POUT_SIZE - r->poutlen < SMTP_REPLY_MAX)
-			return;
+			return (moved);
 		k = smtp_rp_next(r->s->rp, &rep);
 		if (k == 0)
-			return;
+			return (moved);
 		if (k < 0) {
 			(void)session_fail(r->s, FAIL_PROTOCOL, "%s sent a bad "
 			    "reply: %s", r->s->upstream, r->s->rp->err);
 			abort_session(r);
-			return;
+			return (1);
 		}
 		dispatch(r, &rep);
+		moved = 1;
 	}
 }
 
-/* Move bytes between the sockets without blocking. */
-static void
+/*
+ * Move bytes between the sockets without blocking.  1 if any moved or a
+ * side ended, 0 if every socket would block.
+ */
+static int
 io(struct relay *r)
 {
 	struct session *s = r->s;
 	char *space;
 	size_t n;
 	long k;
+	int moved = 0;
 
 	/* Program -> pin. */
 	if (!r->prog_eof && !r->closing) {
@@ -562,10 +597,12 @@ io(struct relay *r)
 			if (k > 0) {
 				r->pinlen += (size_t)k;
 				r->idle_since = now_ms();
+				moved = 1;
 			} else if (k == 0 || (errno != EAGAIN &&
 			    errno != EINTR)) {
 				r->prog_eof = 1;
 				r->eof_at = now_ms();
+				moved = 1;
 			}
 		}
 	}
@@ -575,16 +612,18 @@ io(struct relay *r)
 		if (k > 0) {
 			memmove(r->pout, r->pout + k, r->poutlen - (size_t)k);
 			r->poutlen -= (size_t)k;
+			moved = 1;
 		} else if (k < 0 && errno != EAGAIN && errno != EINTR) {
 			r->prog_eof = 1;
 			r->eof_at = now_ms();
 			r->poutlen = 0;
+			moved = 1;
 		}
 	}
 	if (r->prog_eof)
 		r->poutlen = 0;
 	if (r->up != UP_OPEN)
-		return;
+		return (moved);
 	r->up_rwant = r->up_wwant = 0;
 	/* uout -> server. */
 	if (r->uoutlen > 0) {
@@ -594,6 +633,7 @@ io(struct relay *r)
 			/* What was sent may hold the program's own AUTH. */
 			explicit_bzero(r->uout + r->uoutlen - k, (size_t)k);
 			r->uoutlen -= (size_t)k;
+			moved = 1;
 			if (r->uoutlen > 0)
 				r->up_wwant = POLLOUT;
 		} else if (k == UPSTREAM_WANT_READ)
@@ -604,7 +644,7 @@ io(struct relay *r)
 			(void)snprintf(r->uperr, sizeof(r->uperr), "lost %s: "
 			    "%s", s->upstream, s->up.err);
 			r->up = UP_LOST;
-			return;
+			return (1);
 		}
 	}
 	/* server -> reply parser, draining what TLS holds. */
@@ -624,6 +664,7 @@ io(struct relay *r)
 		if (k > 0) {
 			smtp_rp_commit(s->rp, (size_t)k);
 			s->bytes_down += (unsigned long long)k;
+			moved = 1;
 			/* Let the parser release what it can first. */
 			if (smtp_rp_pending(s->rp) >= SMTP_REPLY_MAX / 2)
 				break;
@@ -641,9 +682,11 @@ io(struct relay *r)
 				(void)snprintf(r->uperr, sizeof(r->uperr),
 				    "lost %s: %s", s->upstream, s->up.err);
 			r->up = k == 0 ? UP_ENDED : UP_LOST;
+			moved = 1;
 		}
 		break;
 	}
+	return (moved);
 }
 
 /* Seconds, for messages. */
@@ -715,38 +758,13 @@ next_timeout(const struct relay *r)
 	return (until - now > 60000 ? 60000 : (int)(until - now));
 }
 
-/* What changes when the loop makes progress. */
-struct mark {
-	size_t pin, uout, pout, qhead, qlen, rp;
-	unsigned long long up, down;
-	int flags;
-};
-
-static void
-mark(const struct relay *r, struct mark *m)
-{
-
-	memset(m, 0, sizeof(*m));
-	m->pin = r->pinoff + r->pinlen * 7;
-	m->uout = r->uoutlen;
-	m->pout = r->poutlen;
-	m->qhead = r->qhead;
-	m->qlen = r->qlen;
-	m->rp = smtp_rp_pending(r->s->rp);
-	m->up = r->s->bytes_up;
-	m->down = r->s->bytes_down;
-	m->flags = r->data | r->blocked << 1 | r->prog_eof << 2 |
-	    r->up << 3 | r->closing << 5 | r->quit_done << 6;
-}
-
 int
 relay_run(struct session *s)
 {
-	struct mark m0, m1;
 	struct relay *r;
 	struct pollfd pfd[2];
 	char greet[400];
-	int n, clean, to, fl, k;
+	int n, clean, to, fl, k, moved;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (session_fail(s, FAIL_CONFIG, "out of memory"));
@@ -762,21 +780,22 @@ relay_run(struct session *s)
 		(void)fcntl(s->up.fd, F_SETFL, fl | O_NONBLOCK);
 	n = snprintf(greet, sizeof(greet), "220 %s ESMTP submitify\r\n",
 	    s->name);
+	/* The name is at most 255 bytes. */
+	if (n < 0 || (size_t)n >= sizeof(greet))
+		abort();
 	if (!WEAKEN_GREET_EARLY)
 		to_prog(r, greet, (size_t)n);
 
 	for (;;) {
-		/* Move and process until nothing changes, then wait. */
-		mark(r, &m1);
+		/* Move and process while any step makes progress, then
+		 * wait.  Every step runs each round. */
 		do {
-			m0 = m1;
-			io(r);
-			from_server(r);
-			from_program(r);
-			locals(r);
-			mark(r, &m1);
-		} while (memcmp(&m0, &m1, sizeof(m0)) != 0);
-		from_server(r);
+			moved = io(r);
+			moved |= from_server(r);
+			moved |= from_program(r);
+			moved |= locals(r);
+		} while (moved);
+		(void)from_server(r);
 		if (!r->closing && r->up != UP_OPEN) {
 			/* Whatever was complete has been delivered. */
 			if (WEAKEN_FAKE_250 && r->qlen > 0 &&
@@ -791,8 +810,8 @@ relay_run(struct session *s)
 				abort_session(r);
 			}
 		}
-		from_program(r);
-		locals(r);
+		(void)from_program(r);
+		(void)locals(r);
 		if (r->prog_eof && !r->closing) {
 			if (r->data) {
 				(void)session_fail(s, FAIL_PROGRAM, "the "

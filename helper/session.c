@@ -43,40 +43,31 @@ session_fail(struct session *s, enum fail_class c, const char *fmt, ...)
 	return (-1);
 }
 
-/* One line of --check output, when checking; escaped (esc_text), since it
- * quotes the server. */
-static void report(const struct session *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
+/* Tell the observer, if there is one, of a step. */
 static void
-report(const struct session *s, const char *fmt, ...)
+note(const struct session *s, enum session_event ev, const char *text,
+    const char *more)
 {
-	char line[2048];
-	va_list ap;
 
-	if (s->report == NULL)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	esc_line(s->report, "%s", line);
+	if (s->observer != NULL)
+		s->observer->event(s->observer->arg, ev, text, more);
 }
 
-/* The certificate's description (lines of "key: value"), one report line
- * each. */
+/* The certificate, the trust store it was judged by, and the verdict. */
 static void
-report_lines(const struct session *s, char *text)
+note_peer(const struct session *s, enum session_event verdict,
+    const char *why)
 {
-	char *line, *nl;
+	const struct conf_account *a = s->acct;
+	char desc[1200];
 
-	for (line = text; *line != '\0'; line = nl + 1) {
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl = '\0';
-		if (*line != '\0')
-			report(s, "%s", line);
-		if (nl == NULL)
-			break;
-	}
+	if (s->observer == NULL)
+		return;
+	tlsc_describe_peer(s->up.tls, desc, sizeof(desc));
+	note(s, SEV_CERT, desc, NULL);
+	if (a->certcheck && !a->has_fingerprint)
+		note(s, SEV_TRUST, tlsc_trust(s->up.tls), NULL);
+	note(s, verdict, why, NULL);
 }
 
 /*
@@ -216,7 +207,7 @@ start_tls(struct session *s)
 {
 	const struct conf_account *a = s->acct;
 	struct tlsc_opts o;
-	char err[400], desc[1200];
+	char err[400];
 	int r;
 
 	tls_opts_of(a, &o);
@@ -236,13 +227,7 @@ start_tls(struct session *s)
 				return (-1);
 			continue;
 		}
-		if (s->report != NULL) {
-			tlsc_describe_peer(s->up.tls, desc, sizeof(desc));
-			report_lines(s, desc);
-			if (a->certcheck && !a->has_fingerprint)
-				report(s, "trust: %s", tlsc_trust(s->up.tls));
-			report(s, "verification: FAILED: %s", err);
-		}
+		note_peer(s, SEV_VERIFY_FAILED, err);
 		return (session_fail(s, strstr(err, "certificate") != NULL ?
 		    FAIL_CERT : FAIL_TLS, "%s: %s", s->upstream, err));
 	}
@@ -250,18 +235,9 @@ start_tls(struct session *s)
 	if (s->verbose || log_debugging())
 		log_debug("TLS: %s %s", tlsc_version(s->up.tls),
 		    tlsc_cipher(s->up.tls));
-	if (s->report != NULL) {
-		report(s, "TLS: %s, cipher %s", tlsc_version(s->up.tls),
-		    tlsc_cipher(s->up.tls));
-		tlsc_describe_peer(s->up.tls, desc, sizeof(desc));
-		report_lines(s, desc);
-		if (a->certcheck && !a->has_fingerprint)
-			report(s, "trust: %s", tlsc_trust(s->up.tls));
-		report(s, "verification: %s", a->has_fingerprint ?
-		    "ok: the certificate matches tls_fingerprint" :
-		    !a->certcheck ? "NOT CHECKED (tls_certcheck off)" :
-		    "ok: chain trusted and host name matches");
-	}
+	note(s, SEV_TLS, tlsc_version(s->up.tls), tlsc_cipher(s->up.tls));
+	note_peer(s, a->has_fingerprint ? SEV_VERIFY_PINNED : !a->certcheck ?
+	    SEV_VERIFY_OFF : SEV_VERIFY_OK, NULL);
 	return (0);
 }
 
@@ -350,7 +326,7 @@ try_plan(struct session *s, const char *const *plan, int n,
 	int i;
 
 	for (i = 0; i < n; i++) {
-		report(s, "AUTH chosen: %s as %s", plan[i], a->user);
+		note(s, SEV_AUTH_CHOSEN, plan[i], a->user);
 		res = sasl_login(&io, plan[i], a->user, secret, s->upstream,
 		    &end);
 		if (res == SASL_IO)
@@ -358,15 +334,13 @@ try_plan(struct session *s, const char *const *plan, int n,
 		if (res == SASL_FORGED)
 			return (session_fail(s, FAIL_AUTH, "%s", end.why));
 		if (res != SASL_BROKEN)
-			report(s, "AUTH result: %s", end.text);
+			note(s, SEV_AUTH_RESULT, end.text, NULL);
 		if (res == SASL_DONE) {
 			s->mech = plan[i];
 			if (i > 0) {
 				log_warn("AUTH %s worked after %s", plan[i],
 				    tried);
-				report(s, "AUTH: %s worked after %s; to use "
-				    "it directly: auth %s", plan[i], tried,
-				    sasl_name_word(plan[i]));
+				note(s, SEV_AUTH_FALLBACK, plan[i], tried);
 			}
 			return (0);
 		}
@@ -398,11 +372,10 @@ authenticate(struct session *s)
 	char *secret;
 	int n, rc;
 
-	report(s, "AUTH offered after TLS: %s", s->mechs[0] != '\0' ?
-	    s->mechs : "(none)");
+	note(s, SEV_AUTH_OFFERED, s->mechs, NULL);
 	if (a->auth == SASL_OFF || a->user == NULL) {
-		report(s, "AUTH: none injected (%s)", a->user == NULL ?
-		    "no user: the program's own AUTH is relayed" : "auth off");
+		note(s, a->user == NULL ? SEV_AUTH_RELAYED : SEV_AUTH_OFF,
+		    NULL, NULL);
 		return (0);
 	}
 	s->inject = 1;
@@ -414,7 +387,7 @@ authenticate(struct session *s)
 		 * host: helper/main.c), not the 421 or the log line.
 		 */
 		if (detail[0] != '\0') {
-			report(s, "passwordeval said: %s", detail);
+			note(s, SEV_PASSWORDEVAL, detail, NULL);
 			log_debug("passwordeval said: %s", detail);
 		}
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
@@ -443,12 +416,29 @@ early_relay(struct session *s)
 #define early_relay(s)	((void)0)
 #endif
 
+/* The greeting's first line, for the observer.  0, or -1 (s->why set). */
+static int
+note_greeting(struct session *s, const struct smtp_reply *r)
+{
+	char *line;
+
+	if (s->observer == NULL)
+		return (0);
+	/* A reply holds no NUL byte (smtp_rp_next): all of it is copied. */
+	if ((line = strndup(r->raw, (size_t)first_len(r))) == NULL)
+		return (session_fail(s, FAIL_CONFIG, "out of memory"));
+	note(s, SEV_GREETING, line, NULL);
+	free(line);
+	return (0);
+}
+
 int
 session_setup(struct session *s, int budget_ms)
 {
 	const struct conf_account *a = s->acct;
 	struct smtp_reply r, prer;
-	int implicit = a->tls && !a->starttls, mode, rc;
+	enum caps_mode mode;
+	int implicit = a->tls && !a->starttls, rc;
 	char *pre = NULL;
 
 	s->deadline = now_ms() + budget_ms;
@@ -460,12 +450,13 @@ session_setup(struct session *s, int budget_ms)
 	smtp_rp_init(s->rp);
 	if (up_connect(s) != 0)
 		return (-1);
-	report(s, "connected: %s", s->upstream);
+	note(s, SEV_CONNECTED, s->upstream, NULL);
 	if (implicit && start_tls(s) != 0)
 		return (-1);
 	if (up_reply(s, &r) != 0)
 		return (-1);
-	report(s, "greeting: %.*s", first_len(&r), r.raw);
+	if (note_greeting(s, &r) != 0)
+		return (-1);
 	if (r.code != 220)
 		return (session_fail(s, FAIL_PROTOCOL, "%s greeted with: %.*s",
 		    s->upstream, first_len(&r), r.raw));
@@ -573,9 +564,11 @@ session_refuse(struct session *s)
 
 	if (s->cfd < 0)
 		return;
+	/* s->why is shorter than line by more than the rest: a 421 cut
+	 * short (without its CRLF) would be a bug. */
 	n = snprintf(line, sizeof(line), "421 %s submitify: %s\r\n",
 	    session_status(s->fail), s->why);
-	if (n > 0)
-		(void)send(s->cfd, line, (size_t)n < sizeof(line) ? (size_t)n :
-		    sizeof(line) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		abort();
+	(void)send(s->cfd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 }

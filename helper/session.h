@@ -27,6 +27,42 @@ enum fail_class {
 	FAIL_PROGRAM		/* the program broke SMTP */
 };
 
+/*
+ * The steps of session_setup(), in the order they happen, for whoever
+ * watches them (submitify --check prints them).  text and more are
+ * NUL-terminated and last for the call only; (server) marks text that
+ * quotes the server and must be escaped before it reaches a terminal.
+ */
+enum session_event {
+	SEV_CONNECTED,		/* text: host:port */
+	SEV_GREETING,		/* text: the greeting's first line (server) */
+	SEV_TLS,		/* text: the version; more: the cipher suite */
+	SEV_CERT,		/* text: the certificate, "label: value" lines
+				 * (server) */
+	SEV_TRUST,		/* text: where the trusted CAs come from */
+	SEV_VERIFY_OK,		/* chain trusted and host name matches */
+	SEV_VERIFY_PINNED,	/* the certificate matches tls_fingerprint */
+	SEV_VERIFY_OFF,		/* not checked: tls_certcheck off */
+	SEV_VERIFY_FAILED,	/* text: why (server) */
+	SEV_AUTH_OFFERED,	/* text: the mechanisms after TLS, "" for none
+				 * (server) */
+	SEV_AUTH_RELAYED,	/* no user: the program's own AUTH is relayed */
+	SEV_AUTH_OFF,		/* auth off: no AUTH at all */
+	SEV_PASSWORDEVAL,	/* text: what the failing command said */
+	SEV_AUTH_CHOSEN,	/* text: the mechanism; more: the user */
+	SEV_AUTH_RESULT,	/* text: the server's last reply (server) */
+	SEV_AUTH_FALLBACK	/* text: the mechanism that worked; more: the
+				 * ones tried before, with the server's
+				 * replies (server) */
+};
+
+/* Told of each step; more is NULL but where the event says otherwise. */
+struct session_observer {
+	void (*event)(void *arg, enum session_event ev, const char *text,
+	    const char *more);
+	void *arg;
+};
+
 struct session {
 	const struct conf_account *acct;
 	int cfd;			/* the program's connection, or -1 */
@@ -35,7 +71,7 @@ struct session {
 	struct smtp_rparser *rp;	/* upstream replies */
 	long long deadline;		/* for the blocking setup steps */
 	int verbose;			/* --check -v: the transcript too */
-	void *report;			/* --check: a FILE * for each step */
+	const struct session_observer *observer; /* or NULL */
 
 	/* What the program is shown. */
 	char name[256];			/* the server's name */

@@ -527,12 +527,13 @@ smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
 }
 
 void
-smtp_hdrfix_init(struct smtp_hdrfix *h, int mode, const char *from)
+smtp_hdrfix_init(struct smtp_hdrfix *h, enum smtp_hdrfix_mode mode,
+    const char *from)
 {
 
 	h->mode = mode;
 	h->from = from;
-	h->inhdr = mode != 0;
+	h->inhdr = mode != HDRFIX_OFF;
 	h->seen = h->skip = h->midline = 0;
 	h->flen = h->len = 0;
 	h->note = NULL;
@@ -619,7 +620,7 @@ flush_field(struct smtp_hdrfix *h, char *out)
 
 	if (h->flen == 0)
 		return (0);
-	if (is_from(h->buf, h->flen) && h->mode == 1) {
+	if (is_from(h->buf, h->flen) && h->mode == HDRFIX_SET) {
 		if (!h->seen) {
 			o = put_from(h, out);
 			h->note = "From: header replaced";
@@ -644,7 +645,7 @@ too_long(struct smtp_hdrfix *h, char *out)
 {
 	size_t o = 0;
 
-	if (is_from(h->buf, h->flen) && h->mode == 1) {
+	if (is_from(h->buf, h->flen) && h->mode == HDRFIX_SET) {
 		if (!h->seen)
 			o = put_from(h, out);
 		h->seen = 1;

@@ -155,11 +155,18 @@ long smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
 
 #define SMTP_HDR_MAX	8192	/* one header field, folded lines included */
 
+/* What happens to the From: header (set_from_header). */
+enum smtp_hdrfix_mode {
+	HDRFIX_OFF = 0,		/* nothing: the header passes as it is */
+	HDRFIX_SET = 1,		/* ours replaces the message's, or is added */
+	HDRFIX_ADD = 2		/* ours is added to a message without one */
+};
+
 struct smtp_hdrfix {
-	int mode;		/* 1: set From: (replace, or add), 2: add if none */
+	enum smtp_hdrfix_mode mode;
 	const char *from;	/* the address to use */
 	int inhdr;		/* still in the header section */
-	int seen;		/* a From: field was there (mode 1: ours is out) */
+	int seen;		/* a From: field was there (HDRFIX_SET: ours is out) */
 	int skip;		/* rest of a too-long field: 1 passed, 2 dropped */
 	int midline;		/* skip applies to the rest of this line */
 	size_t flen;		/* bytes of the field's whole lines in buf */
@@ -168,7 +175,8 @@ struct smtp_hdrfix {
 	const char *note;	/* what happened, for the log */
 };
 
-void smtp_hdrfix_init(struct smtp_hdrfix *h, int mode, const char *from);
+void smtp_hdrfix_init(struct smtp_hdrfix *h, enum smtp_hdrfix_mode mode,
+    const char *from);
 
 /*
  * Filter CRLF-normalised, dot-stuffed message bytes (the output of
@@ -177,10 +185,10 @@ void smtp_hdrfix_init(struct smtp_hdrfix *h, int mode, const char *from);
  * section ends only at an empty line or at the end of data.  A From: field
  * is "From", in any case, then optional blanks and a colon.
  *
- * Mode 1 (set_from_header on): the first From: field is replaced by
+ * HDRFIX_SET (set_from_header on): the first From: field is replaced by
  * "From: <from>" and every further one is removed, a field longer than
  * SMTP_HDR_MAX included (it is dropped whole); a message without one gets
- * ours at the end of its header.  Mode 2 (auto): a message without a
+ * ours at the end of its header.  HDRFIX_ADD (auto): a message without a
  * From: field gets ours; its own are kept.  Other fields longer than
  * SMTP_HDR_MAX are passed on unchanged (h->note says so).
  *

@@ -276,10 +276,95 @@ hint(const struct session *s)
 	}
 }
 
+/* --check: lines of "label: value", one for each line of text. */
+static void
+print_lines(FILE *f, const char *text)
+{
+	const char *line, *nl;
+	size_t n;
+
+	for (line = text; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		n = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		if (n > 0)
+			esc_line(f, "%.*s", (int)n, line);
+		if (nl == NULL)
+			break;
+	}
+}
+
+/*
+ * --check: one line for each step of the session.  Every line goes through
+ * esc_line(), since much of it quotes the server.
+ */
+static void
+print_event(void *arg, enum session_event ev, const char *text,
+    const char *more)
+{
+	FILE *f = arg;
+
+	switch (ev) {
+	case SEV_CONNECTED:
+		esc_line(f, "connected: %s", text);
+		break;
+	case SEV_GREETING:
+		esc_line(f, "greeting: %s", text);
+		break;
+	case SEV_TLS:
+		esc_line(f, "TLS: %s, cipher %s", text, more);
+		break;
+	case SEV_CERT:
+		print_lines(f, text);
+		break;
+	case SEV_TRUST:
+		esc_line(f, "trust: %s", text);
+		break;
+	case SEV_VERIFY_OK:
+		esc_line(f, "verification: ok: chain trusted and host name "
+		    "matches");
+		break;
+	case SEV_VERIFY_PINNED:
+		esc_line(f, "verification: ok: the certificate matches "
+		    "tls_fingerprint");
+		break;
+	case SEV_VERIFY_OFF:
+		esc_line(f, "verification: NOT CHECKED (tls_certcheck off)");
+		break;
+	case SEV_VERIFY_FAILED:
+		esc_line(f, "verification: FAILED: %s", text);
+		break;
+	case SEV_AUTH_OFFERED:
+		esc_line(f, "AUTH offered after TLS: %s", text[0] != '\0' ?
+		    text : "(none)");
+		break;
+	case SEV_AUTH_RELAYED:
+		esc_line(f, "AUTH: none injected (no user: the program's own "
+		    "AUTH is relayed)");
+		break;
+	case SEV_AUTH_OFF:
+		esc_line(f, "AUTH: none injected (auth off)");
+		break;
+	case SEV_PASSWORDEVAL:
+		esc_line(f, "passwordeval said: %s", text);
+		break;
+	case SEV_AUTH_CHOSEN:
+		esc_line(f, "AUTH chosen: %s as %s", text, more);
+		break;
+	case SEV_AUTH_RESULT:
+		esc_line(f, "AUTH result: %s", text);
+		break;
+	case SEV_AUTH_FALLBACK:
+		esc_line(f, "AUTH: %s worked after %s; to use it directly: "
+		    "auth %s", text, more, sasl_name_word(text));
+		break;
+	}
+}
+
 /* --check: a real session up to AUTH, then QUIT. */
 static int
 check_account(const struct conf *c, const char *acct, int verbose)
 {
+	struct session_observer printer = { print_event, stdout };
 	struct session s;
 	struct smtp_reply r;
 	char err[CONF_ERRLEN];
@@ -293,7 +378,7 @@ check_account(const struct conf *c, const char *acct, int verbose)
 		fprintf(stderr, "%s: %s\n", progname, err);
 		return (EX_CONFIG);
 	}
-	s.report = stdout;
+	s.observer = &printer;
 	s.verbose = verbose;
 	if (verbose)
 		log_configure(NULL, 0, 1);
