@@ -4,7 +4,7 @@
 # a build switch removes the protection, against that weakened helper (the
 # check must then fail, which shows that it can).
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/hostile/lib.sh"
+. "$ROOT/tests/harness/lib.sh"
 hs_init
 
 # ---- Case 1: response injection ------------------------------------------

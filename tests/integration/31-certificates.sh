@@ -3,7 +3,7 @@
 # certificate that does not verify is refused before AUTH (the record shows
 # no AUTH at all); a pin replaces the chain; tls_certcheck off is logged.
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/hostile/lib.sh"
+. "$ROOT/tests/harness/lib.sh"
 hs_init
 
 # A refusal of the certificate: 421 naming it, no AUTH, the handshake failed

@@ -2,7 +2,7 @@
 # TLS truncation and the non-blocking TLS relay (docs/SECURITY.md cases 6-7),
 # against the scripted server.
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/hostile/lib.sh"
+. "$ROOT/tests/harness/lib.sh"
 hs_init
 
 # What the same smtpclient session stores when nothing is in between: a

@@ -2,7 +2,7 @@
 # The greeting held back until the upstream session is ready, and hostile
 # AUTH exchanges (docs/SECURITY.md cases 8-9), against the scripted server.
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/hostile/lib.sh"
+. "$ROOT/tests/harness/lib.sh"
 hs_init
 
 # ---- Case 8, the default greeting budget (about 30 s) ----------------------
@@ -23,7 +23,7 @@ check_budget() {
 (
     HS_LIMIT=60
     HS_WHY=""
-    check_budget budget.real "$HELPER"
+    check_budget budget.real "$HS_HELPER"
     rc=$?
     echo "$HS_WHY" > "$HS_TMP/budget.why"
     exit $rc

@@ -3,12 +3,12 @@
 # refused; the password and its AUTH forms appear in no log, no debug
 # transcript, no server record and no memory image of a live helper.
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/hostile/lib.sh"
+. "$ROOT/tests/harness/lib.sh"
 need_root
 need_cmd gcore setpriv
 id nobody >/dev/null 2>&1 || skip "needs the nobody user"
 hs_init
-SECRETS=$ROOT/tests/hostile/secrets.py
+SECRETS=$ROOT/tests/harness/secrets.py
 
 # ---- Case 19: the config file's owner and mode -------------------------------
 # Refused before anything else: the helper answers 421 (on stderr, as the

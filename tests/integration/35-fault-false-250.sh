@@ -11,10 +11,10 @@
 # must FAIL the same checks.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/faults/lib.sh"
-fx_init
-spec=$FX_TMP/item10.jsonl
-fx_spec "$spec"
+. "$ROOT/tests/harness/lib.sh"
+hs_init
+spec=$HS_TMP/item10.jsonl
+hs_spec "$spec"
 cat >> "$spec" <<'EOF'
 {"name": "close during DATA, after the program's final dot", "rules": [{"on": "data_bytes", "bytes": 64, "do": [{"sleep": 1.0}, {"close": true}]}], "args": ["-s", "2000"], "weak": ["fake-250"], "expect": {"exit": [1, 2], "out": ["^421 4\\.4\\.1 submitify: .*closed the connection"], "acc": 0}}
 {"name": "close during DATA, mid-message (200 KB)", "rules": [{"on": "data_bytes", "bytes": 4096, "do": [{"close": true}]}], "args": ["-s", "200000"], "expect": {"exit": [1, 2], "not_out": ["^<- 250 2\\.0\\.0"], "acc": 0}}
@@ -38,5 +38,5 @@ cat >> "$spec" <<'EOF'
 {"name": "close after the final dot, pipelined MAIL/RCPT/DATA", "rules": [{"on": "eod", "do": [{"close": true}]}], "args": ["-P"], "weak": ["fake-250"], "expect": {"exit": [1], "out": ["^421 4\\.4\\.1 submitify"], "acc": 0}}
 {"name": "control: a normal message", "rules": [], "args": ["-n", "2"], "expect": {"exit": [0], "acc": 2}}
 EOF
-fx_group item10 "$spec"
-fx_finish
+hs_group item10 "$spec"
+hs_finish

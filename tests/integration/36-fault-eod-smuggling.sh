@@ -1,6 +1,6 @@
 #!/bin/bash
 # 36-fault-eod-smuggling: docs/SECURITY.md case 11, where the data ends.
-# A raw client (tests/faults/rawsmtp.py) sends exact bytes through the
+# A raw client (tests/harness/rawsmtp.py) sends exact bytes through the
 # intercepted connection: "\n.\n", "\n.\r\n", "\r\n.\n", bare CR, dot-stuffed
 # lines (also split across writes), content pipelined after DATA, the
 # classic SMTP smuggling payload (CVE-2023-51764), and BDAT.  The same cases
@@ -19,14 +19,14 @@
 # smuggling cases against the lenient server.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/faults/lib.sh"
-fx_init
+. "$ROOT/tests/harness/lib.sh"
+hs_init
 
 # cases FILE WEAKKEY: WEAKKEY is "weak" (the naive-data twin must fail) or
 # "weak_info" (run for the record only) for the smuggling cases.
 cases() {
     local f=$1 wk=$2
-    fx_spec "$f"
+    hs_spec "$f"
     # The header every message starts with, and its stored form.
     local H='Subject: t\\r\\nMessage-ID: <%ID>\\r\\n\\r\\n'
     # The same header from a program that ends every line with a bare LF.
@@ -58,8 +58,8 @@ cases() {
 EOF
 }
 
-cases "$FX_TMP/strict.jsonl" weak_info
-cases "$FX_TMP/lenient.jsonl" weak
-fx_group item11-strict "$FX_TMP/strict.jsonl" --eod strict
-fx_group item11-lenient "$FX_TMP/lenient.jsonl" --eod lenient
-fx_finish
+cases "$HS_TMP/strict.jsonl" weak_info
+cases "$HS_TMP/lenient.jsonl" weak
+hs_group item11-strict "$HS_TMP/strict.jsonl" --eod strict
+hs_group item11-lenient "$HS_TMP/lenient.jsonl" --eod lenient
+hs_finish

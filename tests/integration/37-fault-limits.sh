@@ -8,18 +8,18 @@
 # Each case: the program gets a 421 from submitify or the server's own
 # reply, never a false 250; the helper ends by itself with status 0 or 1
 # (no signal: no crash); its peak resident size, measured by running it
-# under /usr/bin/time (tests/faults/fx.py's wrapper), stays under 10 MB
+# under /usr/bin/time (tests/harness/fx.py's wrapper), stays under 10 MB
 # (about 7 MB is the helper after a TLS handshake; holding a 10 MB line or
 # message would put it above 17 MB).  A sanitized build (make asan) starts
 # at about 16 MB after the handshake, so there the bound is 22 MB: still
 # below what holding 10 MB would cost.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/faults/lib.sh"
-fx_init
+. "$ROOT/tests/harness/lib.sh"
+hs_init
 
 # The program's big inputs.
-python3 - "$FX_TMP" <<'PY'
+python3 - "$HS_TMP" <<'PY'
 import sys
 d = sys.argv[1]
 head = b"Subject: big line\r\nMessage-ID: <bigline@fx>\r\n\r\n"
@@ -29,8 +29,8 @@ with open(d + "/cmd10m", "wb") as f:
     f.write(b"MAIL FROM:<" + b"a" * (10 * 1024 * 1024) + b"@x>\r\n")
 PY
 
-spec=$FX_TMP/item12.jsonl
-fx_spec "$spec"
+spec=$HS_TMP/item12.jsonl
+hs_spec "$spec"
 rss_max=10240
 if [ -n "$SHIM_SAN" ]; then rss_max=22528; fi
 MEM='"rss_max": '$rss_max', "helper_exit": ["0", "1"]'
@@ -48,9 +48,9 @@ cat >> "$spec" <<EOF
 {"name": "NUL byte in the EHLO reply after TLS", "rules": [{"on": "EHLO", "layer": "tls", "do": [{"send": "250-mail.test\\r\\n250-X-NUL\\u0000INSIDE\\r\\n250 AUTH PLAIN LOGIN\\r\\n"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*NUL byte"], "no_cmd": ["AUTH", "MAIL"], $MEM}}
 {"name": "NUL bytes in the MAIL reply", "rules": [{"on": "MAIL", "do": [{"send": "250 2.1.0 Ok\\u0000\\u0000junk\\r\\n"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*NUL byte"], "not_out": ["junk"], "acc": 0, $MEM}}
 {"name": "NUL byte in the reply to the final dot", "rules": [{"on": "eod", "do": [{"send": "250 2.0.0 Ok\\u0000: queued\\r\\n"}]}], "expect": {"exit": [1], "out": ["^421 4\\\\.5\\\\.0 submitify: .*NUL byte"], $MEM}}
-{"name": "a 10 MB line of DATA from the program", "client": "raw", "raw_opts": ["--wait", "30"], "bound": 45, "helper_grace": 10, "args": ["%hello", "%env", "@$FX_TMP/line10m", "<", ">QUIT\\\\r\\\\n", "<*"], "expect": {"out": ["^<- (250 2\\\\.0\\\\.0 Ok: queued|[45]\\\\d\\\\d )"], "not_out": ["TIMEOUT"], "acc_max": 1, $MEM}}
-{"name": "a 10 MB command line from the program, then NOOP", "client": "raw", "raw_opts": ["--wait", "30"], "bound": 45, "args": ["%hello", "@$FX_TMP/cmd10m", "<", ">NOOP\\\\r\\\\n", "<", ">QUIT\\\\r\\\\n", "<*"], "expect": {"out": ["^<- 500 5\\\\.5\\\\.2 submitify: command line too long\\\\n<- 250 2\\\\.0\\\\.0 Ok\\\\n<- 221 "], "no_cmd": ["MAIL"], "acc": 0, $MEM}}
+{"name": "a 10 MB line of DATA from the program", "client": "raw", "raw_opts": ["--wait", "30"], "bound": 45, "helper_grace": 10, "args": ["%hello", "%env", "@$HS_TMP/line10m", "<", ">QUIT\\\\r\\\\n", "<*"], "expect": {"out": ["^<- (250 2\\\\.0\\\\.0 Ok: queued|[45]\\\\d\\\\d )"], "not_out": ["TIMEOUT"], "acc_max": 1, $MEM}}
+{"name": "a 10 MB command line from the program, then NOOP", "client": "raw", "raw_opts": ["--wait", "30"], "bound": 45, "args": ["%hello", "@$HS_TMP/cmd10m", "<", ">NOOP\\\\r\\\\n", "<", ">QUIT\\\\r\\\\n", "<*"], "expect": {"out": ["^<- 500 5\\\\.5\\\\.2 submitify: command line too long\\\\n<- 250 2\\\\.0\\\\.0 Ok\\\\n<- 221 "], "no_cmd": ["MAIL"], "acc": 0, $MEM}}
 {"name": "a 10 MB message (ordinary lines)", "args": ["-s", "10000000"], "bound": 45, "helper_grace": 10, "expect": {"exit": [0], "acc": 1, $MEM}}
 EOF
-fx_group item12 "$spec" --record-data-max 65536
-fx_finish
+hs_group item12 "$spec" --record-data-max 65536
+hs_finish

@@ -14,10 +14,10 @@
 # session with QUIT (what relay.c's idle timeout sets out to do).
 # shellcheck disable=SC1091
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/faults/lib.sh"
-fx_init
-spec=$FX_TMP/item13.jsonl
-fx_spec "$spec"
+. "$ROOT/tests/harness/lib.sh"
+hs_init
+spec=$HS_TMP/item13.jsonl
+hs_spec "$spec"
 W='"weak": ["no-timeout"], "bound": 12'
 SETUP='"exit": [1], "no_cmd": ["MAIL"], "secs_max": 8'
 cat >> "$spec" <<EOF
@@ -38,5 +38,5 @@ cat >> "$spec" <<EOF
 {"name": "the program stops after RCPT", "client": "raw", "raw_opts": ["--wait", "11"], "args": ["%hello", ">MAIL FROM:<a@client.test>\\\\r\\\\n", "<", ">RCPT TO:<b@example.test>\\\\r\\\\n", "<", "<"], $W, "expect": {"out": ["^<- 421 4\\\\.[45]\\\\.\\\\d submitify: the program sent nothing for 3 s"], "not_out": ["TIMEOUT"], "acc": 0, "no_cmd": ["DATA"], "cmd": {"QUIT": 1}, "secs_max": 8}}
 {"name": "the program stops in the middle of the message", "client": "raw", "raw_opts": ["--wait", "11"], "args": ["%hello", "%env", ">Subject: t\\\\r\\\\nMessage-ID: <%ID>\\\\r\\\\n\\\\r\\\\nhalf a mess", "<"], $W, "expect": {"out": ["^<- 421 4\\\\.[45]\\\\.\\\\d submitify: the program sent nothing for 3 s"], "not_out": ["TIMEOUT"], "acc": 0, "end": "during=data", "secs_max": 8}}
 EOF
-fx_group item13 "$spec"
-fx_finish
+hs_group item13 "$spec"
+hs_finish

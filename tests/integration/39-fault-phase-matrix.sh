@@ -16,15 +16,15 @@
 #                             accepted
 #   after the 250, QUIT       the program saw the 250 and the server holds
 #                             the message exactly once
-# and, for every case (tests/faults/fx.py): a 250 the program saw matches a
+# and, for every case (tests/harness/fx.py): a 250 the program saw matches a
 # message the server accepted, no message is accepted twice, the helper
 # ends (0 or 1, no signal) within 6 s of the program and leaves nothing.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/faults/lib.sh"
-fx_init
-spec=$FX_TMP/matrix.jsonl
-fx_spec "$spec"
+. "$ROOT/tests/harness/lib.sh"
+hs_init
+spec=$HS_TMP/matrix.jsonl
+hs_spec "$spec"
 
 # phase: NAME|TRIGGER (rule keys)|CLASS|CLIENT ARGS (JSON list)|TLS?
 phases=(
@@ -106,5 +106,5 @@ done
 python3 -c 'import json, sys; [json.loads(l) for l in open(sys.argv[1])]' "$spec" ||
     fail "the generated case list is not JSON"
 note "$n generated cases"
-fx_group matrix "$spec"
-fx_finish
+hs_group matrix "$spec"
+hs_finish

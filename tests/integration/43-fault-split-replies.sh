@@ -10,10 +10,10 @@
 # final 250 per message.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/faults/lib.sh"
-fx_init
-spec=$FX_TMP/split.jsonl
-fx_spec "$spec"
+. "$ROOT/tests/harness/lib.sh"
+hs_init
+spec=$HS_TMP/split.jsonl
+hs_spec "$spec"
 cat >> "$spec" <<'EOF'
 {"name": "multi-line greeting in 1-byte TCP segments", "rules": [{"on": "connect", "do": [{"reply": ["220-mail.test first line", "220-second line", "220 mail.test ESMTP"], "segment": 1, "delay": 0.005}]}], "expect": {"exit": [0], "acc": 1}}
 {"name": "multi-line greeting split mid-line with 0.4 s pauses", "rules": [{"on": "connect", "do": [{"reply": ["220-mail.test first line", "220 mail.test ESMTP"], "split": [5, 22, 3], "delay": 0.4}]}], "expect": {"exit": [0], "acc": 1}}
@@ -29,5 +29,5 @@ cat >> "$spec" <<'EOF'
 {"name": "pipelined, MAIL/RCPT/DATA replies in one record then split", "rules": [{"on": "DATA", "do": [{"reply": "354 End data with <CR><LF>.<CR><LF>", "split": [2], "delay": 0.3}]}], "args": ["-P", "-n", "3"], "expect": {"exit": [0], "acc": 3}}
 {"name": "one-byte TCP segments from the first byte (greeting, handshake, records)", "rules": [{"on": "connect", "do": [{"set": {"wire_segment": 1}}]}], "expect": {"exit": [0], "acc": 1}}
 EOF
-fx_group split "$spec"
-fx_finish
+hs_group split "$spec"
+hs_finish

@@ -9,10 +9,10 @@
 # helper's pid and any helper started for the program).
 # shellcheck disable=SC1091
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/faults/lib.sh"
-fx_init
-spec=$FX_TMP/kill-helper.jsonl
-fx_spec "$spec"
+. "$ROOT/tests/harness/lib.sh"
+hs_init
+spec=$HS_TMP/kill-helper.jsonl
+hs_spec "$spec"
 # About 2 KB of message text for the raw client (rawsmtp escapes).
 body=$(for i in $(seq 1 100); do printf 'line of text %03d\\\\r\\\\n' "$i"; done)
 BROKEN='"^(EOF|RESET|SEND-FAILED \\S+|SEND-AFTER-\\S+)$"'
@@ -23,5 +23,5 @@ cat >> "$spec" <<EOF
 {"name": "SIGKILL during setup (the greeting is slow)", "rules": [{"on": "connect", "do": [{"sleep": 2}, {"default": true}]}], "kill_helper": {"after": 0.8}, "expect": {"exit": [2], "not_out": ["^<- 220 "], "no_cmd": ["MAIL"], "acc": 0, "helper_exit": ["sig9"]}}
 {"name": "SIGKILL between two messages of a session", "rules": [{"on": "MAIL", "nth": 2, "do": [{"sleep": 2}, {"default": true}]}], "kill_helper": {"on": "cmd", "verb": "MAIL", "n": 2}, "args": ["-n", "2"], "expect": {"exit": [2], "out": ["^-> \\\\.\\\\n<- 250 2\\\\.0\\\\.0 Ok: queued"], "acc": 1, "cmd": {"DATA": 1}, "helper_exit": ["sig9"]}}
 EOF
-fx_group kill-helper "$spec"
-fx_finish
+hs_group kill-helper "$spec"
+hs_finish

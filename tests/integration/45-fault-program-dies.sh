@@ -10,10 +10,10 @@
 # told); anything cut short must not be.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/faults/lib.sh"
-fx_init
-spec=$FX_TMP/program-dies.jsonl
-fx_spec "$spec"
+. "$ROOT/tests/harness/lib.sh"
+hs_init
+spec=$HS_TMP/program-dies.jsonl
+hs_spec "$spec"
 body=$(for i in $(seq 1 100); do printf 'line of text %03d\\\\r\\\\n' "$i"; done)
 H='>Subject: p\\r\\nMessage-ID: <%ID>\\r\\n\\r\\n'
 cat >> "$spec" <<EOF
@@ -28,5 +28,5 @@ cat >> "$spec" <<EOF
 {"name": "close in the middle of a line of the message", "client": "raw", "args": ["%hello", "%env", "${H}half a li", "=0.3", "!"], "expect": {"acc": 0, "end": "during=data", "helper_exit": ["1"]}}
 {"name": "close before reading the greeting", "client": "raw", "args": ["!"], "expect": {"acc": 0, "no_cmd": ["MAIL"], "helper_exit": ["0", "1"]}}
 EOF
-fx_group program-dies "$spec"
-fx_finish
+hs_group program-dies "$spec"
+hs_finish

@@ -11,7 +11,7 @@
 #    named, and nothing at all sent as AUTH.
 # time limit: 240
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/hostile/lib.sh"
+. "$ROOT/tests/harness/lib.sh"
 hs_init
 tag=$$$RANDOM
 

@@ -8,7 +8,7 @@
 # no line of the server's making ("result: OK" after a CR).
 # time limit: 180
 . "$(dirname "$0")/../lib/common.sh"
-. "$ROOT/tests/hostile/lib.sh"
+. "$ROOT/tests/harness/lib.sh"
 hs_init
 
 # raw_bytes FILE: how many bytes of FILE are neither printable ASCII nor

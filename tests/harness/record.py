@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Read the scripted server's record for the hostile-server tests.
+"""The one reader of the scripted server's record, for every scenario of the
+harness: lib.sh runs it as a command, fx.py imports it.
 
     record.py started RECORD [SECONDS PID]
                                         totals.sessions (0 if no record yet);
@@ -21,6 +22,10 @@ and "no AUTH in the record" would hold for the wrong reason.
 
 The record is rewritten atomically by the server, so a read never sees half
 a file; a missing or unreadable record counts as "no session yet".
+
+As a module: load, refresh and settle as above, session (one session by
+id), messages (the messages a session accepted) and retransmitted (the
+Message-IDs accepted more than once in the whole record).
 """
 import json
 import os
@@ -77,6 +82,29 @@ def settle(path, secs):
         if time.monotonic() >= until:
             return 1
         time.sleep(0.1)
+
+
+def session(d, n):
+    """Session N of a loaded record, or None."""
+    for s in (d or {"sessions": []})["sessions"]:
+        if s["id"] == n:
+            return s
+    return None
+
+
+def messages(s):
+    """The messages the server accepted in session S (their events)."""
+    return [e for e in s.get("events", []) if e.get("ev") == "message"]
+
+
+def retransmitted(d):
+    """{Message-ID: [session ids]} for every Message-ID accepted twice."""
+    seen = {}
+    for s in (d or {"sessions": []})["sessions"]:
+        for e in messages(s):
+            if e.get("message_id"):
+                seen.setdefault(e["message_id"], []).append(s["id"])
+    return {m: ids for m, ids in seen.items() if len(ids) > 1}
 
 
 def facts(path, after):

@@ -1,9 +1,22 @@
 #!/usr/bin/env python3
-"""fx: runs a group of fault-injection cases through submitify against one
-scripted server (tests/scripted/smtpd.py) and checks both sides.
+"""fx: runs a group of cases through submitify, in parallel, against one
+scripted server (tests/scripted/smtpd.py) and checks both sides.  It is the
+group runner of tests/harness/lib.sh (hs_group), which starts the server
+(hs_server), writes the submit.conf files (hs_conf) and decides, case by
+case, whether the group passed (twin_verdict).
 
-    fx.py --spec CASES.jsonl --dir DIR --root ROOT --certs CERTDIR \
-          [--group NAME] [--server-arg=--eod --server-arg=lenient ...]
+    fx.py prepare --spec CASES.jsonl --dir DIR --group NAME
+        write DIR/case.json, the server's script for the group, and print
+        one line per submit.conf the cases need: "NAME KEY VALUE..." (to be
+        written by hs_conf NAME KEY VALUE...)
+    fx.py run --spec CASES.jsonl --dir DIR --group NAME --root ROOT \
+          --preload LIBS --bin DIR --conf-dir DIR --port PORT \
+          --record RECORD --server-pid PID
+        run the cases and print, for each, "case KIND pass|fail LABEL<TAB>
+        DETAIL" (KIND: real, weak or info), then "- REASON" lines for a case
+        that failed, "| LINE" lines (its transcript's end and log lines, shown
+        when its verdict is a failure), "problem TEXT" for each failed check
+        of the whole group, and "time SECONDS"
 
 CASES.jsonl holds one case per line (a JSON object; lines starting with
 '#' are skipped):
@@ -11,7 +24,7 @@ CASES.jsonl holds one case per line (a JSON object; lines starting with
   name      the case's name
   rules     scripted-server rules for this case's session (the "session"
             key is added here: one upstream session per case)
-  client    "smtp" (tests/bin/smtpclient) or "raw" (tests/faults/rawsmtp.py)
+  client    "smtp" (tests/bin/smtpclient) or "raw" (tests/harness/rawsmtp.py)
   args      smtpclient options (the driver adds -i ID and the host), or
             rawsmtp steps.  Raw macros: %hello (greeting, EHLO),
             %env (MAIL, RCPT, DATA with their replies), %ID (a Message-ID
@@ -51,7 +64,7 @@ Message-ID is accepted twice in the whole record; the helper ends within
 helper_grace seconds of the program and leaves no process behind; the
 server saw exactly one session per case.
 
-Exit status: 0 when every real case passes and every weak twin fails.
+Exit status: 0 when the cases ran (whatever their results), 1 if not.
 """
 import argparse
 import codecs
@@ -64,7 +77,9 @@ import subprocess
 import sys
 import time
 
-PASSWORD = "fault-pw-7"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import record  # noqa: E402  (the harness's one record reader)
+
 DEFAULT_CONF = {"timeout": "3"}
 
 
@@ -73,12 +88,11 @@ def now():
 
 
 class Case:
-    def __init__(self, spec, helper, must_fail, info, seq):
+    def __init__(self, spec, helper, kind, seq):
         self.spec = spec
         self.name = spec["name"]
         self.helper = helper            # "real" or a weak name
-        self.must_fail = must_fail
-        self.info = info
+        self.kind = kind                # "real", "weak" or "info"
         self.seq = seq
         self.label = self.name if helper == "real" else f"{self.name} [weak {helper}]"
         self.run_id = f"{seq:03d}-{re.sub(r'[^A-Za-z0-9]+', '-', self.name)}-{helper}"
@@ -103,11 +117,9 @@ class Driver:
         self.root = a.root
         self.dir = a.dir
         os.makedirs(self.dir, exist_ok=True)
-        os.makedirs(os.path.join(self.dir, "conf"), exist_ok=True)
-        self.record_path = os.path.join(self.dir, "record.json")
+        self.record_path = a.record
         self.children = []
-        self.server = None
-        self.port = None
+        self.port = a.port
         self.record = None
         self.record_at = 0
         self.cases = []
@@ -120,13 +132,13 @@ class Driver:
             specs = [json.loads(l) for l in f if l.strip() and not l.lstrip().startswith("#")]
         for s in specs:
             seq += 1
-            self.cases.append(Case(s, "real", False, False, seq))
+            self.cases.append(Case(s, "real", "real", seq))
             for w in s.get("weak", []):
                 seq += 1
-                self.cases.append(Case(s, w, True, False, seq))
+                self.cases.append(Case(s, w, "weak", seq))
             for w in s.get("weak_info", []):
                 seq += 1
-                self.cases.append(Case(s, w, False, True, seq))
+                self.cases.append(Case(s, w, "info", seq))
         # Session numbers follow the launch order (one session per case).
         rules = []
         for i, c in enumerate(self.cases, 1):
@@ -135,54 +147,34 @@ class Driver:
                 r = dict(r)
                 r["session"] = i
                 rules.append(r)
-        script = {"item": 0, "description": f"fault group {self.a.group}",
-                  "rules": rules}
+        self.script_data = {"item": 0, "description": f"fault group {self.a.group}",
+                            "rules": rules}
         self.script_path = os.path.join(self.dir, "case.json")
+
+    def script(self):
+        """Write the server's script for the group: the rules of every case."""
         with open(self.script_path, "w") as f:
-            json.dump(script, f, indent=1)
+            json.dump(self.script_data, f, indent=1)
 
-    def start_server(self):
-        certs = self.a.certs
-        ready = os.path.join(self.dir, "port")
-        spool = os.path.join(self.dir, "spool")
-        cmd = [sys.executable, os.path.join(self.root, "tests/scripted/smtpd.py"),
-               "--listen", "127.0.0.1:0", "--mode", "starttls",
-               "--cert", os.path.join(certs, "server.pem"),
-               "--key", os.path.join(certs, "server.key"),
-               "--users", f"alice:{PASSWORD}", "--spool", spool,
-               "--record", self.record_path, "--ready-file", ready,
-               "--script", self.script_path, "--stall-max", "40",
-               "--timeout", "40", "--quit-linger", "0.2"] + self.a.server_arg
-        out = open(os.path.join(self.dir, "server.out"), "w")
-        self.server = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-        deadline = now() + 20
-        while now() < deadline:
-            if os.path.exists(ready) and open(ready).read().strip():
-                self.port = int(open(ready).read().strip())
-                return
-            if self.server.poll() is not None:
-                break
-            time.sleep(0.05)
-        out.flush()
-        raise SystemExit("fx: the scripted server did not start: " +
-                         open(os.path.join(self.dir, "server.out")).read()[-2000:])
+    def confs(self):
+        """{name: settings} of the submit.conf files the cases need."""
+        out = {}
+        for c in self.cases:
+            name, conf = self.conf_of(c)
+            out[name] = conf
+        return out
 
-    def conf_for(self, case):
+    def conf_of(self, case):
+        """A case's submit.conf settings beyond hs_conf's defaults, and the
+        name hs_conf writes them under (the same settings, the same file)."""
         conf = dict(DEFAULT_CONF)
         conf.update(case.spec.get("conf", {}))
-        lines = ["account s", "host localhost", f"port {self.port}",
-                 f"tls_trust_file {os.path.join(self.a.certs, 'ca.pem')}",
-                 "user alice", f"password {PASSWORD}",
-                 f"logfile {os.path.join(self.dir, 'helper.log')}"]
-        lines += [f"{k} {v}" for k, v in sorted(conf.items())]
-        text = "\n".join(lines) + "\n"
-        path = os.path.join(self.dir, "conf",
-                            hashlib.sha1(text.encode()).hexdigest()[:12] + ".conf")
-        if not os.path.exists(path):
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-        return path
+        conf["logfile"] = os.path.join(self.dir, "helper.log")
+        key = json.dumps(conf, sort_keys=True).encode()
+        return f"{self.a.group}-{hashlib.sha1(key).hexdigest()[:10]}", conf
+
+    def conf_for(self, case):
+        return os.path.join(self.a.conf_dir, self.conf_of(case)[0] + ".conf")
 
     # ---- the record ----
 
@@ -190,21 +182,11 @@ class Driver:
         if not force and now() - self.record_at < every:
             return self.record
         self.record_at = now()
-        try:
-            with open(self.record_path) as f:
-                self.record = json.load(f)
-        except (OSError, ValueError):
-            pass
+        self.record = record.load(self.record_path) or self.record
         return self.record
 
     def session(self, n):
-        rec = self.record
-        if rec is None:
-            return None
-        for s in rec["sessions"]:
-            if s["id"] == n:
-                return s
-        return None
+        return record.session(self.record, n)
 
     # ---- running ----
 
@@ -222,7 +204,7 @@ class Driver:
                           ">RCPT TO:<b@example.test>\\r\\n", "<", ">DATA\\r\\n", "<"]
             else:
                 steps.append(st.replace("%ID", case.msgid))
-        return [sys.executable, os.path.join(self.root, "tests/faults/rawsmtp.py")] + \
+        return [sys.executable, os.path.join(self.root, "tests/harness/rawsmtp.py")] + \
             spec.get("raw_opts", []) + ["--"] + steps
 
     def launch(self, case):
@@ -394,15 +376,10 @@ class Driver:
                 if self.tick(c):
                     running.remove(c)
             time.sleep(0.02)
-        # The server notices a client's end after the client: wait for it.
-        total = len(self.cases)
-        deadline = now() + 20
-        while now() < deadline:
-            rec = self.read_record(force=True)
-            if rec and rec["totals"]["sessions_ended"] >= total:
-                break
-            time.sleep(0.1)
-        time.sleep(0.2)
+        # The server notices a client's end after the client: a record made
+        # current, in which every session has ended.
+        record.refresh(self.record_path, self.a.server_pid, 5)
+        record.settle(self.record_path, 20)
         self.read_record(force=True)
 
     # ---- checking ----
@@ -470,7 +447,7 @@ class Driver:
         if s is None:
             f.append(f"the server has no session {case.session}")
             s = {"events": [], "commands": {}, "end": None}
-        accepted = [e for e in s["events"] if e["ev"] == "message"]
+        accepted = record.messages(s)
         acc_ids = [e.get("message_id") for e in accepted]
         if case.bound_hit:
             f.append(f"the program was still running after {spec.get('bound', 20)} s (killed)")
@@ -544,57 +521,33 @@ class Driver:
     def global_checks(self):
         rec = self.record or {"sessions": [], "totals": {"sessions": 0}}
         problems = []
-        seen = {}
-        for s in rec["sessions"]:
-            for e in s["events"]:
-                if e["ev"] == "message" and e.get("message_id"):
-                    seen.setdefault(e["message_id"], []).append(s["id"])
-        for mid, sids in seen.items():
-            if len(sids) > 1:
-                problems.append(f"message {mid} accepted {len(sids)} times (sessions {sids}): "
-                                f"a retransmission")
+        for mid, sids in record.retransmitted(rec).items():
+            problems.append(f"message {mid} accepted {len(sids)} times (sessions {sids}): "
+                            f"a retransmission")
         if rec["totals"]["sessions"] != len(self.cases):
             problems.append(f"the server saw {rec['totals']['sessions']} sessions for "
                             f"{len(self.cases)} cases")
         return problems
 
     def report(self):
-        bad = 0
+        """The results, for hs_group's verdicts (lib.sh twin_verdict)."""
         lines = []
         self.read_record(force=True)
         for c in self.cases:
             self.check(c)
-            failed = bool(c.failures)
             detail = (f"@{getattr(c, 't_rel', -1):.1f} {c.secs:.1f}s prog-exit={c.rc} srv-accepted={c.n_acc} "
                       f"srv-end='{c.end_text}' helper={c.hend} rss={c.rss}KB")
-            if c.info:
-                verdict = "info" + (" (fails)" if failed else " (passes)")
-            elif c.must_fail:
-                verdict = "ok  " if failed else "FAIL"
-            else:
-                verdict = "FAIL" if failed else "ok  "
-            if verdict == "FAIL":
-                bad += 1
-            what = ("fails as required" if failed else "PASSES: the weak helper is not caught") \
-                if c.must_fail else ""
-            lines.append(f"{verdict} {c.label}: {what} {detail}".replace(":  ", ": "))
-            if failed or verdict == "FAIL":
-                for r in c.failures:
-                    lines.append(f"       - {r}")
-            if verdict == "FAIL":
-                tail = self.transcript(c).strip().splitlines()[-8:]
-                for l in tail:
-                    lines.append(f"       | {l[:300]}")
-                for l in c.logs[-2:]:
-                    lines.append(f"       log: {l[:400]}")
+            label = c.label.replace("\t", " ")
+            lines.append(f"case {c.kind} {'fail' if c.failures else 'pass'} {label}\t{detail}")
+            for r in c.failures:
+                lines.append(f"- {r}")
+            for l in self.transcript(c).strip().splitlines()[-8:]:
+                lines.append(f"| {l[:300]}")
+            for l in c.logs[-2:]:
+                lines.append(f"| log: {l[:400]}")
         for p in self.global_checks():
-            bad += 1
-            lines.append(f"FAIL group {self.a.group}: {p}")
+            lines.append(f"problem {p}")
         print("\n".join(lines))
-        n_real = sum(1 for c in self.cases if c.helper == "real")
-        n_weak = sum(1 for c in self.cases if c.must_fail)
-        print(f"group {self.a.group}: {n_real} cases, {n_weak} weak twins, {bad} failed")
-        return bad
 
     def cleanup(self):
         for p in self.children:
@@ -608,31 +561,31 @@ class Driver:
                         os.kill(pid, signal.SIGKILL)
                     except ProcessLookupError:
                         pass
-        if self.server is not None and self.server.poll() is None:
-            self.server.terminate()
-            try:
-                self.server.wait(10)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
-                self.server.wait()
 
 
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("what", choices=["prepare", "run"])
     p.add_argument("--spec", required=True)
     p.add_argument("--dir", required=True)
-    p.add_argument("--root", required=True)
-    p.add_argument("--certs", required=True)
-    p.add_argument("--preload", required=True)
-    p.add_argument("--bin", required=True,
-                   help="the helpers and smtpclient (a snapshot of the build)")
-    p.add_argument("--group", default="faults")
-    p.add_argument("--server-arg", action="append", default=[])
+    p.add_argument("--group", required=True)
+    p.add_argument("--root")
+    p.add_argument("--preload")
+    p.add_argument("--bin", help="the helpers and smtpclient (a snapshot of the build)")
+    p.add_argument("--conf-dir", help="where hs_conf wrote the submit.conf files")
+    p.add_argument("--port", type=int)
+    p.add_argument("--record")
+    p.add_argument("--server-pid", type=int)
     a = p.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     d = Driver(a)
+    d.load()
+    if a.what == "prepare":
+        d.script()
+        for name, conf in sorted(d.confs().items()):
+            print(" ".join([name] + [f"{k} {v}" for k, v in sorted(conf.items())]))
+        return 0
     try:
-        d.load()
         wrapper = os.path.join(a.dir, "helper-wrapper")
         with open(wrapper, "w") as f:
             f.write('#!/bin/sh\n# The helper under /usr/bin/time: its pid, peak RSS and end.\n'
@@ -641,12 +594,11 @@ def main():
                     '"$FX_HELPER_BIN" "$@"\n')
         os.chmod(wrapper, 0o755)
         t0 = now()
-        d.start_server()
         d.run()
         d.cleanup()
-        bad = d.report()
-        print(f"group {a.group}: {now() - t0:.1f} s")
-        return 1 if bad else 0
+        d.report()
+        print(f"time {now() - t0:.1f}")
+        return 0
     finally:
         d.cleanup()
 

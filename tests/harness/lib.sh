@@ -1,16 +1,27 @@
-# Shared by the hostile-server scenarios tests/integration/3[0-4]-*.sh.
-# Source it after tests/lib/common.sh.
+# shellcheck shell=bash
+# The harness of the scenarios that play a scripted server
+# (tests/scripted/smtpd.py) against the real helper and its weak twins:
+# tests/integration/30-39, 43-45, 56 and 68.  Source it after
+# tests/lib/common.sh, then call hs_init.
 #
-# Every case is an assertion function CHECK LABEL HELPERBIN [ARGS...] that
-# runs one program session through the shim against the scripted server and
-# returns 0 when every protection held, or 1 with the reason in HS_WHY.  It
-# never exits, so the same function can be run twice:
+# A check passes with the real helper and fails with a twin built without
+# the protection it tests (helper/weak/submitify-helper-NAME): twin_verdict
+# is that rule, for both ways of running checks.
 #
-#   real CHECK BASE [ARGS...]        against helper/submitify-helper: must pass
-#   weak NAME CHECK BASE [ARGS...]   against helper/weak/submitify-helper-NAME:
-#                                    must FAIL (the test sees the weakness)
+# One session at a time, in bash.  Every case is an assertion function
+# CHECK LABEL HELPERBIN [ARGS...] that runs one program session through the
+# shim against the scripted server and returns 0 when every protection
+# held, or 1 with the reason in HS_WHY.  It never exits, so the same
+# function can be run twice:
 #
-#   hs_init                    certificates in $CERTS, $CA, $HS_TMP
+#   real CHECK BASE [ARGS...]        against the real helper: must pass
+#   weak NAME CHECK BASE [ARGS...]   against the twin NAME: must FAIL (the
+#                                    test sees the weakness)
+#
+#   hs_init                    certificates in $CERTS, $CA; $HS_TMP; a
+#                              snapshot of the build (hs_bin, $HS_HELPER,
+#                              $HS_PRELOAD), as others may rebuild the tree
+#   hs_bin real|NAME           the snapshot's real helper or twin NAME
 #   hs_server NAME CASE [ARGS] the scripted server (cert: $HS_CERT, default
 #                              server); HS_REC is its record, and the file
 #                              beside it with .pid for .record its pid
@@ -24,16 +35,34 @@
 #                              in $HS_TMP and sets HS_RC, HS_MS (how long
 #                              the program ran), HS_TIMED_OUT, HS_HELPER_LEFT
 #   fact LABEL KEY             one fact about the server's side of the run
-#                              (tests/hostile/record.py facts)
+#                              (record.py facts)
 #   expect_* LABEL ...         the usual assertions (return 1 and set HS_WHY)
+#
+# Many sessions at once, in groups (fx.py runs a group's cases in
+# parallel against their own server; see its header for the case format):
+#
+#   hs_spec FILE               start a case list (one JSON object per line)
+#   hs_add FILE JSON           append one case
+#   hs_group NAME FILE [SERVER-ARGS...]
+#                              start the group's server (hs_server), write
+#                              the submit.conf files its cases need (hs_conf:
+#                              STARTTLS, user alice, "timeout 3" unless the
+#                              case says otherwise) and run its cases in the
+#                              background
+#   hs_finish                  wait for every group, print one line per case,
+#                              and fail the scenario if a case's verdict is a
+#                              failure
+#
+# HS_KEEP=DIR keeps a copy of $HS_TMP (every session's and group's files).
 
 HS_DEST=192.0.2.30
 HS_PW=Zq8-unique-secret-7731
 CASES=$ROOT/tests/scripted/cases
+HS_ROOT=$ROOT/tests/harness
 # Case files of these tests only.  They are not in tests/scripted/cases,
 # whose selftest wants a check of its own for every file there.
-HS_CASES=$ROOT/tests/hostile/cases
-HS_RECORDPY=$ROOT/tests/hostile/record.py
+HS_CASES=$HS_ROOT/cases
+HS_RECORDPY=$HS_ROOT/record.py
 HS_LIMIT=${HS_LIMIT:-20}
 HS_PROG=()
 HS_ENV=()
@@ -50,11 +79,50 @@ hs_init() {
     [ -x "$HELPER" ] && [ -f "$SHIM" ] && [ -x "$TESTBIN/smtpclient" ] ||
         fail "not built: run make && make weak tests/bin/smtpclient"
     HS_TMP=$(mktmp)
-    # HS_KEEP=DIR keeps a copy of everything for a post-mortem.
-    [ -z "${HS_KEEP:-}" ] || on_exit "mkdir -p '$HS_KEEP' && cp -a '$HS_TMP' '$HS_KEEP/'"
+    [ -z "${HS_KEEP:-}" ] || on_exit "mkdir -p '$HS_KEEP' && cp -a '$HS_TMP' '$HS_KEEP/$TEST_NAME'"
     CERTS=$HS_TMP/certs
-    "$ROOT/tests/rig/certs.sh" "$CERTS" || fail "tests/rig/certs.sh failed"
+    "$ROOT/tests/rig/certs.sh" "$CERTS" > /dev/null || fail "tests/rig/certs.sh failed"
     CA=$CERTS/ca.pem
+    hs_snapshot
+    HS_T0=$(date +%s)
+}
+
+# A copy of the shim, the helpers and smtpclient in $HS_BIN: others may
+# rebuild the tree while this runs.  A half-written file shows (the library
+# preloads with no complaint, the helper prints its usage), and another
+# copy is taken.
+hs_snapshot() {
+    local i w san
+    HS_BIN=$HS_TMP/bin
+    mkdir -p "$HS_BIN"
+    for ((i = 0; i < 10; i++)); do
+        if ! cp "$SHIM" "$HS_BIN/libsubmitify.so" || ! cp "$HELPER" "$HS_BIN/" ||
+            ! cp "$TESTBIN/smtpclient" "$HS_BIN/"; then
+            sleep 1
+            continue
+        fi
+        for w in "$ROOT"/helper/weak/submitify-helper-*; do
+            [ ! -e "$w" ] || cp "$w" "$HS_BIN/" || continue 2
+        done
+        # Under `make asan` the sanitizer runtime must come first.
+        san=$(ldd "$HS_BIN/libsubmitify.so" 2>/dev/null | awk '$1 ~ /^libasan/ { print $3 }')
+        HS_PRELOAD=${san:+$san:}$HS_BIN/libsubmitify.so
+        if ! LD_PRELOAD=$HS_PRELOAD /bin/true 2>&1 | grep -q . &&
+            "$HS_BIN/submitify-helper" 2>&1 | grep -q usage; then
+            HS_HELPER=$HS_BIN/submitify-helper
+            return 0
+        fi
+        sleep 1
+    done
+    fail "could not take a consistent copy of the build"
+}
+
+# hs_bin real|NAME: the real helper or the twin built without protection NAME.
+hs_bin() {
+    local bin=$HS_BIN/submitify-helper
+    [ "$1" = real ] || bin=$bin-$1
+    [ -x "$bin" ] || fail "helper/weak/submitify-helper-$1 missing: run make weak"
+    echo "$bin"
 }
 
 hs_server() {
@@ -109,7 +177,7 @@ hs_run() {
         set -- "$TESTBIN/smtpclient" "$@" "$HS_DEST"
     fi
     t0=$(date +%s%N)
-    env LD_PRELOAD="$SHIM_PRELOAD" SUBMITIFY_CONF="$HS_CONF" \
+    env LD_PRELOAD="$HS_PRELOAD" SUBMITIFY_CONF="$HS_CONF" \
         SUBMITIFY_HELPER="$helper" "${HS_ENV[@]}" "$@" \
         > "$out.out" 2> "$out.err" < /dev/null &
     pid=$!
@@ -269,26 +337,147 @@ expect_delivered() {
         eval '! grep -q "error=" "$f.log" "$f.err"' || return 1
 }
 
+# twin_verdict KIND RESULT: the rule of the twins.  KIND real must pass
+# (RESULT pass), weak must fail, info (a twin run for information only) may
+# do either.  Sets HS_VERDICT to ok, FAIL or info.
+twin_verdict() {
+    case $1:$2 in
+    real:pass | weak:fail) HS_VERDICT=ok ;;
+    info:*) HS_VERDICT=info ;;
+    *) HS_VERDICT=FAIL ;;
+    esac
+}
+
 # real CHECK BASE [ARGS...]: the real helper must pass.
 real() {
-    local fn=$1 base=$2
+    local fn=$1 base=$2 r=fail
     shift 2
     HS_WHY=""
-    "$fn" "$base.real" "$HELPER" "$@" ||
-        fail "$base (real helper): $HS_WHY"
+    ! "$fn" "$base.real" "$HS_HELPER" "$@" || r=pass
+    twin_verdict real $r
+    [ $HS_VERDICT = ok ] || fail "$base (real helper): $HS_WHY"
     note "$base: real helper: protected"
 }
 
 # weak NAME CHECK BASE [ARGS...]: the helper built without that protection
 # must make the same check fail.
 weak() {
-    local w=$1 fn=$2 base=$3 bin
+    local w=$1 fn=$2 base=$3 bin r=fail
     shift 3
-    bin=$ROOT/helper/weak/submitify-helper-$w
-    [ -x "$bin" ] || fail "$bin missing: run make weak"
+    bin=$(hs_bin "$w") || exit 1
     HS_WHY=""
-    if "$fn" "$base.weak-$w" "$bin" "$@"; then
+    ! "$fn" "$base.weak-$w" "$bin" "$@" || r=pass
+    twin_verdict weak $r
+    [ $HS_VERDICT = ok ] ||
         fail "$base: the check also passes with the weak '$w' helper, so it does not detect the missing protection"
-    fi
     note "$base: weak $w: detected: $HS_WHY"
+}
+
+hs_spec() { : > "$1"; }
+hs_add() { printf '%s\n' "$2" >> "$1"; }
+
+# Groups run in the background, each against its own server, so that
+# their waits overlap; hs_finish collects them.
+HS_GROUPS=()
+hs_group() {
+    local name=$1 spec=$2 dir conf kv pid
+    shift 2
+    [ -x /usr/bin/time ] || skip "needs /usr/bin/time (GNU time) for the helper's peak memory and exit"
+    [ -d "$ROOT/helper/weak" ] || fail "the weak helpers are not built: make weak"
+    dir=$HS_TMP/$name
+    mkdir -p "$dir"
+    "$HS_PY" "$HS_ROOT/fx.py" prepare --spec "$spec" --dir "$dir" \
+        --group "$name" > "$dir/confs" || fail "$name: fx.py prepare failed"
+    hs_server "$name" "$dir/case.json" --mode starttls --spool "$dir/spool" \
+        --stall-max 40 --timeout 40 --quit-linger 0.2 "$@"
+    # "NAME KEY VALUE...": no value has a space.
+    while read -r conf kv; do
+        # shellcheck disable=SC2086
+        hs_conf "$conf" $kv
+    done < "$dir/confs"
+    "$HS_PY" "$HS_ROOT/fx.py" run --spec "$spec" --dir "$dir" --group "$name" \
+        --root "$ROOT" --preload "$HS_PRELOAD" --bin "$HS_BIN" \
+        --conf-dir "$HS_TMP" --port "$SCRIPTED_PORT" --record "$HS_REC" \
+        --server-pid "$SCRIPTED_PID" > "$dir/report" 2>&1 &
+    pid=$!
+    on_exit "kill $pid 2>/dev/null"
+    HS_GROUPS+=("$name:$pid:$(grep -vc '^#' "$spec")")
+}
+
+# hs_verdicts NAME: a group's report (fx.py run) with each case's verdict;
+# returns 1 if one is a failure.
+hs_verdicts() {
+    local g=$1 line kind="" res label detail reasons="" tail="" secs=""
+    local bad=0 nreal=0 nweak=0
+    while IFS= read -r line; do
+        case $line in
+        "- "*) reasons+="       $line"$'\n' ;;
+        "| log: "*) tail+="       ${line#| }"$'\n' ;;
+        "| "*) tail+="       $line"$'\n' ;;
+        *)
+            hs_verdict_line
+            case $line in
+            "case "*)
+                read -r _ kind res label <<< "${line%%$'\t'*}"
+                detail=${line#*$'\t'}
+                [ "$kind" != real ] || nreal=$((nreal + 1))
+                [ "$kind" != weak ] || nweak=$((nweak + 1)) ;;
+            "problem "*)
+                echo "FAIL group $g: ${line#problem }"
+                bad=$((bad + 1)) ;;
+            "time "*) secs=${line#time } ;;
+            *) echo "$line" ;;
+            esac ;;
+        esac
+    done < "$HS_TMP/$g/report"
+    hs_verdict_line
+    echo "group $g: $nreal cases, $nweak weak twins, $bad failed"
+    if [ -z "$secs" ]; then
+        echo "FAIL group $g: fx.py did not finish"
+        return 1
+    fi
+    echo "group $g: $secs s"
+    [ $bad = 0 ]
+}
+
+# The verdict line of the case hs_verdicts has read (its locals), then its
+# reasons, and the end of its transcript if it failed.
+hs_verdict_line() {
+    local what=""
+    [ -n "$kind" ] || return 0
+    twin_verdict "$kind" "$res"
+    if [ "$kind" = weak ]; then
+        what="fails as required "
+        [ "$res" = fail ] || what="PASSES: the weak helper is not caught "
+    fi
+    case $HS_VERDICT in
+    ok) printf 'ok   %s: %s%s\n' "$label" "$what" "$detail" ;;
+    info) printf 'info (%s) %s: %s\n' "${res/%ss/sse}s" "$label" "$detail" ;;
+    *) printf 'FAIL %s: %s%s\n' "$label" "$what" "$detail"
+        bad=$((bad + 1)) ;;
+    esac
+    printf '%s' "$reasons"
+    [ "$HS_VERDICT" != FAIL ] || printf '%s' "$tail"
+    kind="" reasons="" tail=""
+}
+
+hs_finish() {
+    local g name pid n failed=""
+    for g in "${HS_GROUPS[@]}"; do
+        IFS=: read -r name pid n <<< "$g"
+        wait "$pid"
+        echo "== $name ($n cases)"
+        hs_verdicts "$name" > "$HS_TMP/$name/verdicts" || failed="$failed $name"
+        sed 's/^/  /' "$HS_TMP/$name/verdicts"
+    done
+    note "run time $(($(date +%s) - HS_T0)) s"
+    if [ -n "$failed" ]; then
+        # run.sh shows the end of the log: the failing cases, once more.
+        echo "failing cases:"
+        for g in $failed; do
+            grep -h '^FAIL' "$HS_TMP/$g/verdicts" | cut -c1-160 | sed "s/^/  $g: /"
+        done
+        fail "failed groups:$failed"
+    fi
+    echo "PASS: $TEST_NAME"
 }
