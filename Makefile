@@ -45,13 +45,13 @@ CORE_SRC   = helper/conf.c helper/secrets.c helper/util.c helper/log.c \
 CORE_OBJ   = $(CORE_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 CORE_LIB   = helper/libcore.a
 HELPER_OBJ = helper/main.o
-WRAP_OBJ   = wrapper/submitify.o wrapper/elfcheck.o
+WRAP_OBJ   = wrapper/submitify.o wrapper/elfcheck.o wrapper/srv.o
 
 PROGS = shim/libsubmitify.so helper/submitify-helper wrapper/submitify
 UNITS = tests/unit/check_decide tests/unit/check_smtp tests/unit/check_auth \
         tests/unit/check_conf tests/unit/check_secrets \
         tests/unit/check_elfcheck tests/unit/check_util tests/unit/check_sasl \
-        tests/unit/check_dial
+        tests/unit/check_dial tests/unit/check_srv
 TESTBIN = tests/bin/smtpclient tests/bin/loadclient tests/bin/probe tests/bin/racer \
           tests/bin/libprobe_ctor.so \
           tests/bin/libprobe_dlsym.so
@@ -86,13 +86,14 @@ helper/submitify-helper: $(HELPER_OBJ) $(CORE_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(HELPER_OBJ) $(CORE_LIB) $(SSL_LIBS)
 
 wrapper/submitify: $(WRAP_OBJ) $(CORE_LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(WRAP_OBJ) $(CORE_LIB) $(SSL_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(WRAP_OBJ) $(CORE_LIB) $(SSL_LIBS) -lresolv
 
 tests/unit/check_%: tests/unit/check_%.c $(wildcard tests/unit/*.h) \
-    $(CORE_LIB) wrapper/elfcheck.o
+    $(CORE_LIB) wrapper/elfcheck.o wrapper/srv.o
 	$(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) $(CHECK_CFLAGS) \
 	    -Icommon -Ihelper -Iwrapper -o $@ $< \
-	    wrapper/elfcheck.o $(CORE_LIB) $(SSL_LIBS) $(CHECK_LIBS)
+	    wrapper/elfcheck.o wrapper/srv.o $(CORE_LIB) $(SSL_LIBS) -lresolv \
+	    $(CHECK_LIBS)
 
 tests/bin/lib%.so: tests/bin/lib%.c
 	$(CC) $(CFLAGS) $(XCFLAGS) -shared -fPIC -o $@ $< -ldl
