@@ -45,7 +45,8 @@ CORE_SRC   = helper/conf.c helper/secrets.c helper/util.c helper/log.c \
 CORE_OBJ   = $(CORE_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 CORE_LIB   = helper/libcore.a
 HELPER_OBJ = helper/main.o
-WRAP_OBJ   = wrapper/submitify.o wrapper/elfcheck.o wrapper/srv.o
+WRAP_OBJ   = wrapper/submitify.o wrapper/elfcheck.o wrapper/srv.o \
+             wrapper/configure.o
 
 PROGS = shim/libsubmitify.so helper/submitify-helper wrapper/submitify
 UNITS = tests/unit/check_decide tests/unit/check_smtp tests/unit/check_auth \

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "configure.h"
 #include "elfcheck.h"
 #include "log.h"
 #include "session.h"
@@ -39,6 +40,7 @@ usage(FILE *f)
 	    "COMMAND [ARG...]\n"
 	    "       submitify --check [-c FILE] [-a ACCOUNT] [-v]\n"
 	    "       submitify --check-config [-c FILE]\n"
+	    "       submitify --configure ADDRESS\n"
 	    "       submitify --version | --help\n"
 	    "\n"
 	    "Runs COMMAND so that its plain SMTP connections to port 25 are\n"
@@ -53,7 +55,11 @@ usage(FILE *f)
 	    "  --force          run COMMAND even if submitify cannot reach it\n"
 	    "  --check          connect as a session would, report each step,\n"
 	    "                   authenticate, QUIT; send no mail\n"
-	    "  --check-config   print the effective settings (secrets as *)\n");
+	    "  --check-config   print the effective settings (secrets as *)\n"
+	    "  --configure ADDRESS\n"
+	    "                   find the submission server of ADDRESS's domain\n"
+	    "                   in DNS (SRV), check it, and print an account\n"
+	    "                   block for submit.conf\n");
 }
 
 /* The directory of this executable, with a trailing slash. */
@@ -407,7 +413,8 @@ check_account(const struct conf *c, const char *acct, int verbose)
 	return (rc);
 }
 
-enum { O_CHECK = 256, O_CHECKCONF, O_FORCE, O_VERSION, O_HELP };
+enum { O_CHECK = 256, O_CHECKCONF, O_CONFIGURE, O_FORCE, O_VERSION,
+    O_HELP };
 
 int
 main(int argc, char **argv)
@@ -415,12 +422,14 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "check", no_argument, NULL, O_CHECK },
 		{ "check-config", no_argument, NULL, O_CHECKCONF },
+		{ "configure", required_argument, NULL, O_CONFIGURE },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *copt = NULL, *acct = NULL;
+	const struct session_observer stderr_printer = { print_event, stderr };
+	const char *copt = NULL, *acct = NULL, *configure_addr = NULL;
 	char err[CONF_ERRLEN], *path, *abs, *shim, *helper, *pre, *secret;
 	struct conf *c;
 	size_t i;
@@ -433,6 +442,7 @@ main(int argc, char **argv)
 		case 'v': verbose = 1; break;
 		case O_CHECK: check = 1; break;
 		case O_CHECKCONF: checkconf = 1; break;
+		case O_CONFIGURE: configure_addr = optarg; break;
 		case O_FORCE: force = 1; break;
 		case O_VERSION:
 			printf("submitify %s (%s)\n", SUBMITIFY_VERSION,
@@ -449,6 +459,13 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (configure_addr != NULL) {
+		if (check || checkconf || argc > 0) {
+			usage(stderr);
+			return (EX_USAGE);
+		}
+		return (configure(configure_addr, &stderr_printer));
+	}
 	if (!check && !checkconf && argc == 0) {
 		usage(stderr);
 		return (EX_USAGE);
