@@ -1,4 +1,7 @@
-# submitify: GNU make.  make, make check, make install PREFIX=... DESTDIR=...
+# submitify: GNU make.  make, make check, make install PREFIX=... DESTDIR=...,
+# make deb.  Build and install with the same directories: they are compiled
+# in (the Debian package: PREFIX=/usr LIBDIR=/usr/lib/<multiarch>
+# LIBEXECDIR=/usr/libexec, see debian/rules).
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -6,6 +9,19 @@ LIBDIR     ?= $(PREFIX)/lib
 LIBEXECDIR ?= $(PREFIX)/libexec
 MANDIR     ?= $(PREFIX)/share/man
 DESTDIR    ?=
+
+# The installed programs find one another by paths relative to their own
+# directories, so that a tree installed under DESTDIR still works where it
+# lies: the wrapper finds the shim and the helper, the shim the helper.
+relpath     = $(shell realpath -m -s --relative-to=$(1) $(2))
+INST_SHIM   = $(LIBDIR)/submitify/libsubmitify.so
+INST_HELPER = $(LIBEXECDIR)/submitify/submitify-helper
+REL_SHIM          := $(call relpath,$(BINDIR),$(INST_SHIM))
+REL_HELPER        := $(call relpath,$(BINDIR),$(INST_HELPER))
+REL_SHIM_HELPER   := $(call relpath,$(LIBDIR)/submitify,$(INST_HELPER))
+ifeq ($(REL_SHIM),)
+$(error realpath (GNU coreutils) is needed to relate BINDIR, LIBDIR and LIBEXECDIR)
+endif
 
 VERSION     = 0.1
 CC         ?= cc
@@ -16,11 +32,19 @@ WARN = -Wall -Wextra -Wpedantic -Wshadow -Wpointer-arith -Wcast-qual \
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
+# CFLAGS and CPPFLAGS from the environment (dpkg-buildflags' hardening, for
+# one) come first and add to the project's own flags, XCFLAGS, which always
+# apply; CFLAGS replaces only OPT.  A _FORTIFY_SOURCE level given in
+# CPPFLAGS wins over ours.
 OPT      ?= -O2 -g
 CFLAGS   ?= $(OPT)
-XCFLAGS   = -std=gnu11 $(WARN) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+FORTIFY   = $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS)),,-D_FORTIFY_SOURCE=2)
+XCFLAGS   = $(CPPFLAGS) -std=gnu11 $(WARN) $(FORTIFY) -fstack-protector-strong \
             -DSUBMITIFY_VERSION=\"$(VERSION)\" \
-            -DSUBMITIFY_LIBEXECDIR=\"$(LIBEXECDIR)/submitify\"
+            -DSUBMITIFY_LIBEXECDIR=\"$(LIBEXECDIR)/submitify\" \
+            -DSUBMITIFY_REL_SHIM=\"$(REL_SHIM)\" \
+            -DSUBMITIFY_REL_HELPER=\"$(REL_HELPER)\" \
+            -DSUBMITIFY_REL_SHIM_HELPER=\"$(REL_SHIM_HELPER)\"
 SSL_CFLAGS   := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
 SSL_LIBS     := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
