@@ -211,24 +211,47 @@ install: all
 	    $(DESTDIR)$(LIBEXECDIR)/submitify $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5
 	install -m 755 wrapper/submitify $(DESTDIR)$(BINDIR)/submitify
-	install -m 644 shim/libsubmitify.so $(DESTDIR)$(LIBDIR)/submitify/libsubmitify.so
-	install -m 755 helper/submitify-helper \
-	    $(DESTDIR)$(LIBEXECDIR)/submitify/submitify-helper
+	install -m 644 shim/libsubmitify.so $(DESTDIR)$(INST_SHIM)
+	install -m 755 helper/submitify-helper $(DESTDIR)$(INST_HELPER)
 	install -m 644 docs/submitify.1 $(DESTDIR)$(MANDIR)/man1/submitify.1
 	install -m 644 docs/submit.conf.5 $(DESTDIR)$(MANDIR)/man5/submit.conf.5
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/submitify \
-	    $(DESTDIR)$(LIBDIR)/submitify/libsubmitify.so \
-	    $(DESTDIR)$(LIBEXECDIR)/submitify/submitify-helper \
+	rm -f $(DESTDIR)$(BINDIR)/submitify $(DESTDIR)$(INST_SHIM) \
+	    $(DESTDIR)$(INST_HELPER) \
 	    $(DESTDIR)$(MANDIR)/man1/submitify.1 \
 	    $(DESTDIR)$(MANDIR)/man5/submit.conf.5
 	-rmdir $(DESTDIR)$(LIBDIR)/submitify $(DESTDIR)$(LIBEXECDIR)/submitify
 
+# A Debian package (debian/): dpkg-buildpackage in a copy of the source
+# (what git tracks or would track, else the whole tree), so that this tree
+# gets no build products; the .deb and the source package land in DEBOUT.
+DEBOUT   ?= .
+DEBBUILD  = $(abspath $(DEBOUT))/.deb-build
+DEBFILES  = submitify_$(VERSION)[._]* submitify-dbgsym_$(VERSION)_*
+deb:
+	@v=$$(dpkg-parsechangelog -SVersion) && [ "$$v" = "$(VERSION)" ] || \
+	    { echo "debian/changelog is at $$v, the Makefile at $(VERSION)"; \
+	    exit 1; }
+	rm -rf $(DEBBUILD)
+	mkdir -p $(DEBBUILD)/submitify-$(VERSION)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	    git ls-files -z --cached --others --exclude-standard; \
+	else \
+	    find . -path ./.deb-build -prune -o -path './submitify_*' -prune \
+	        -o -path './submitify-dbgsym_*' -prune -o ! -type d -print0; \
+	fi | tar --null -T - --ignore-failed-read -cf - | \
+	    tar -xf - -C $(DEBBUILD)/submitify-$(VERSION)
+	cd $(DEBBUILD)/submitify-$(VERSION) && dpkg-buildpackage -us -uc
+	cd $(DEBBUILD) && mv $(DEBFILES) $(abspath $(DEBOUT))/
+	rm -rf $(DEBBUILD)
+
 clean:
-	rm -rf helper/weak
+	rm -rf helper/weak .deb-build
+	rm -f $(DEBFILES)
 	rm -f shim/*.o helper/*.o common/*.o wrapper/*.o $(CORE_LIB) \
 	    $(PROGS) $(UNITS) $(TESTBIN) \
 	    tests/fuzz/fuzz_reply tests/fuzz/fuzz_command tests/fuzz/fuzz_conf
 
-.PHONY: all check check-run unit fuzz weak asan demo bench install uninstall clean
+.PHONY: all check check-run unit fuzz weak asan demo bench install uninstall \
+        deb clean
