@@ -1,4 +1,7 @@
-# submitify: GNU make.  make, make check, make install PREFIX=... DESTDIR=...
+# submitify: GNU make.  make, make check, make install PREFIX=... DESTDIR=...,
+# make deb.  Build and install with the same directories: they are compiled
+# in (the Debian package: PREFIX=/usr LIBDIR=/usr/lib/<multiarch>
+# LIBEXECDIR=/usr/libexec, see debian/rules).
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -6,6 +9,19 @@ LIBDIR     ?= $(PREFIX)/lib
 LIBEXECDIR ?= $(PREFIX)/libexec
 MANDIR     ?= $(PREFIX)/share/man
 DESTDIR    ?=
+
+# The installed programs find one another by paths relative to their own
+# directories, so that a tree installed under DESTDIR still works where it
+# lies: the wrapper finds the shim and the helper, the shim the helper.
+relpath     = $(shell realpath -m -s --relative-to=$(1) $(2))
+INST_SHIM   = $(LIBDIR)/submitify/libsubmitify.so
+INST_HELPER = $(LIBEXECDIR)/submitify/submitify-helper
+REL_SHIM          := $(call relpath,$(BINDIR),$(INST_SHIM))
+REL_HELPER        := $(call relpath,$(BINDIR),$(INST_HELPER))
+REL_SHIM_HELPER   := $(call relpath,$(LIBDIR)/submitify,$(INST_HELPER))
+ifeq ($(REL_SHIM),)
+$(error realpath (GNU coreutils) is needed to relate BINDIR, LIBDIR and LIBEXECDIR)
+endif
 
 VERSION     = 0.1
 CC         ?= cc
@@ -16,11 +32,19 @@ WARN = -Wall -Wextra -Wpedantic -Wshadow -Wpointer-arith -Wcast-qual \
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
+# CFLAGS and CPPFLAGS from the environment (dpkg-buildflags' hardening, for
+# one) come first and add to the project's own flags, XCFLAGS, which always
+# apply; CFLAGS replaces only OPT.  A _FORTIFY_SOURCE level given in
+# CPPFLAGS wins over ours.
 OPT      ?= -O2 -g
 CFLAGS   ?= $(OPT)
-XCFLAGS   = -std=gnu11 $(WARN) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+FORTIFY   = $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS)),,-D_FORTIFY_SOURCE=2)
+XCFLAGS   = $(CPPFLAGS) -std=gnu11 $(WARN) $(FORTIFY) -fstack-protector-strong \
             -DSUBMITIFY_VERSION=\"$(VERSION)\" \
-            -DSUBMITIFY_LIBEXECDIR=\"$(LIBEXECDIR)/submitify\"
+            -DSUBMITIFY_LIBEXECDIR=\"$(LIBEXECDIR)/submitify\" \
+            -DSUBMITIFY_REL_SHIM=\"$(REL_SHIM)\" \
+            -DSUBMITIFY_REL_HELPER=\"$(REL_HELPER)\" \
+            -DSUBMITIFY_REL_SHIM_HELPER=\"$(REL_SHIM_HELPER)\"
 SSL_CFLAGS   := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
 SSL_LIBS     := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
@@ -192,24 +216,47 @@ install: all
 	    $(DESTDIR)$(LIBEXECDIR)/submitify $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5
 	install -m 755 wrapper/submitify $(DESTDIR)$(BINDIR)/submitify
-	install -m 644 shim/libsubmitify.so $(DESTDIR)$(LIBDIR)/submitify/libsubmitify.so
-	install -m 755 helper/submitify-helper \
-	    $(DESTDIR)$(LIBEXECDIR)/submitify/submitify-helper
+	install -m 644 shim/libsubmitify.so $(DESTDIR)$(INST_SHIM)
+	install -m 755 helper/submitify-helper $(DESTDIR)$(INST_HELPER)
 	install -m 644 docs/submitify.1 $(DESTDIR)$(MANDIR)/man1/submitify.1
 	install -m 644 docs/submit.conf.5 $(DESTDIR)$(MANDIR)/man5/submit.conf.5
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/submitify \
-	    $(DESTDIR)$(LIBDIR)/submitify/libsubmitify.so \
-	    $(DESTDIR)$(LIBEXECDIR)/submitify/submitify-helper \
+	rm -f $(DESTDIR)$(BINDIR)/submitify $(DESTDIR)$(INST_SHIM) \
+	    $(DESTDIR)$(INST_HELPER) \
 	    $(DESTDIR)$(MANDIR)/man1/submitify.1 \
 	    $(DESTDIR)$(MANDIR)/man5/submit.conf.5
 	-rmdir $(DESTDIR)$(LIBDIR)/submitify $(DESTDIR)$(LIBEXECDIR)/submitify
 
+# A Debian package (debian/): dpkg-buildpackage in a copy of the source
+# (what git tracks or would track, else the whole tree), so that this tree
+# gets no build products; the .deb and the source package land in DEBOUT.
+DEBOUT   ?= .
+DEBBUILD  = $(abspath $(DEBOUT))/.deb-build
+DEBFILES  = submitify_$(VERSION)[._]* submitify-dbgsym_$(VERSION)_*
+deb:
+	@v=$$(dpkg-parsechangelog -SVersion) && [ "$$v" = "$(VERSION)" ] || \
+	    { echo "debian/changelog is at $$v, the Makefile at $(VERSION)"; \
+	    exit 1; }
+	rm -rf $(DEBBUILD)
+	mkdir -p $(DEBBUILD)/submitify-$(VERSION)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	    git ls-files -z --cached --others --exclude-standard; \
+	else \
+	    find . -path ./.deb-build -prune -o -path './submitify_*' -prune \
+	        -o -path './submitify-dbgsym_*' -prune -o ! -type d -print0; \
+	fi | tar --null -T - --ignore-failed-read -cf - | \
+	    tar -xf - -C $(DEBBUILD)/submitify-$(VERSION)
+	cd $(DEBBUILD)/submitify-$(VERSION) && dpkg-buildpackage -us -uc
+	cd $(DEBBUILD) && mv $(DEBFILES) $(abspath $(DEBOUT))/
+	rm -rf $(DEBBUILD)
+
 clean:
-	rm -rf helper/weak
+	rm -rf helper/weak .deb-build
+	rm -f $(DEBFILES)
 	rm -f shim/*.o helper/*.o common/*.o wrapper/*.o $(CORE_LIB) \
 	    $(PROGS) $(UNITS) $(TESTBIN) \
 	    tests/fuzz/fuzz_reply tests/fuzz/fuzz_command tests/fuzz/fuzz_conf
 
-.PHONY: all check check-run unit fuzz weak asan demo bench install uninstall clean
+.PHONY: all check check-run unit fuzz weak asan demo bench install uninstall \
+        deb clean

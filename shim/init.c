@@ -21,6 +21,11 @@
 #ifndef SUBMITIFY_LIBEXECDIR
 #define SUBMITIFY_LIBEXECDIR "/usr/local/libexec/submitify"
 #endif
+/* The installed helper, relative to the library's directory (the Makefile
+ * derives it from LIBDIR and LIBEXECDIR). */
+#ifndef SUBMITIFY_REL_SHIM_HELPER
+#define SUBMITIFY_REL_SHIM_HELPER "../../libexec/submitify/submitify-helper"
+#endif
 
 static struct shim_state state;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -76,9 +81,11 @@ try_path(char *dst, size_t len, const char *a, size_t alen, const char *b)
 }
 
 /*
- * The helper lives beside the library: PREFIX/lib/submitify/libsubmitify.so
- * and PREFIX/libexec/submitify/submitify-helper when installed, and
- * shim/libsubmitify.so and helper/submitify-helper in the build tree.
+ * The helper lives beside the library: LIBDIR/submitify/libsubmitify.so
+ * and LIBEXECDIR/submitify/submitify-helper when installed (PREFIX/lib and
+ * PREFIX/libexec by default; /usr/lib/<multiarch> and /usr/libexec in the
+ * Debian package), and shim/libsubmitify.so and helper/submitify-helper in
+ * the build tree.
  */
 static void
 find_helper(void)
@@ -98,7 +105,7 @@ find_helper(void)
 		dirlen = (size_t)(slash - info.dli_fname);
 		if (try_path(state.helper, sizeof(state.helper),
 		    info.dli_fname, dirlen,
-		    "/../../libexec/submitify/submitify-helper") == 0)
+		    "/" SUBMITIFY_REL_SHIM_HELPER) == 0)
 			return;
 		if (try_path(state.helper, sizeof(state.helper),
 		    info.dli_fname, dirlen, "/../helper/submitify-helper") == 0)

@@ -8,7 +8,7 @@ tests="$demo postfix dovecot-core swaks curl nftables iproute2 procps psmisc
        mandoc perl libnet-smtp-ssl-perl nodejs default-jdk-headless s-nail
        msmtp valgrind gdb clang libclang-rt-14-dev libcap2-bin binutils
        stunnel4 proxychains4 bsdextrautils time util-linux mount ca-certificates
-       dnsmasq-base"
+       dnsmasq-base debhelper dpkg-dev lintian"
 case "${1:-tests}" in
 demo) want=$demo ;;
 --list) echo $tests; exit 0 ;;

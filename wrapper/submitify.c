@@ -28,6 +28,14 @@
 #ifndef SUBMITIFY_VERSION
 #define SUBMITIFY_VERSION "0.1"
 #endif
+/* The installed shim and helper, relative to this program's directory: the
+ * Makefile derives them from BINDIR, LIBDIR and LIBEXECDIR. */
+#ifndef SUBMITIFY_REL_SHIM
+#define SUBMITIFY_REL_SHIM "../lib/submitify/libsubmitify.so"
+#endif
+#ifndef SUBMITIFY_REL_HELPER
+#define SUBMITIFY_REL_HELPER "../libexec/submitify/submitify-helper"
+#endif
 
 static const char *progname = "submitify";
 
@@ -518,10 +526,8 @@ main(int argc, char **argv)
 		return (ch);
 	}
 
-	shim = beside("../lib/submitify/libsubmitify.so",
-	    "../shim/libsubmitify.so");
-	helper = beside("../libexec/submitify/submitify-helper",
-	    "../helper/submitify-helper");
+	shim = beside(SUBMITIFY_REL_SHIM, "../shim/libsubmitify.so");
+	helper = beside(SUBMITIFY_REL_HELPER, "../helper/submitify-helper");
 	if (shim == NULL || helper == NULL) {
 		fprintf(stderr, "%s: cannot find %s beside %s\n", progname,
 		    shim == NULL ? "libsubmitify.so" : "submitify-helper",
