@@ -184,6 +184,19 @@ hs_conf scramsig auth scram-sha-256
 real check_scram_bad_sig scramsig
 weak lax-auth check_scram_bad_sig scramsig
 
+# With auth on and LOGIN offered too, the bad signature is still the end:
+# a server that fails to prove itself is an attack, not a reason to try
+# another mechanism (which would hand it the password).  Real only: no
+# switch falls back.
+check_scram_bad_sig_auto() {
+    refused_with "$1" "$2" 4.7.0 "the server signature does not verify" \
+        auth_cmds=1 mail=0 data=0 messages=0
+}
+hs_server scramsigauto "$CASES/09-scram-bad-signature.json" \
+    --auth-mechs "SCRAM-SHA-256 LOGIN"
+hs_conf scramsigauto
+real check_scram_bad_sig_auto scramsigauto
+
 # The program's own AUTH, with the account injecting credentials: answered
 # by the helper, never relayed.  The server sees exactly one AUTH, alice's,
 # and nothing of the program's credentials.  No switch relays it: real only.
