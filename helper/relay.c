@@ -625,9 +625,7 @@ io(struct relay *r)
 			k = tls_read(s->tls, space, n);
 			/* A readable socket may hold only part of a record, or
 			 * a record that is not data (a ticket, a KeyUpdate). */
-			if (WEAKEN_TLS_WANT && r->up_woke &&
-			    k == TLS_WANT_READ)
-				k = 0;
+			k = weak_tls_want(k, r->up_woke);
 			r->up_woke = 0;
 		} else {
 			k = recv(s->ufd, space, n, 0);
@@ -795,11 +793,7 @@ relay_run(struct session *s)
 		from_server(r);
 		if (!r->closing && r->up != UP_OPEN) {
 			/* Whatever was complete has been delivered. */
-			if (WEAKEN_FAKE_250 && r->qlen > 0 &&
-			    r->q[r->qhead].kind == P_DATAEND) {
-				to_prog(r, "250 2.0.0 Ok\r\n", 14);
-				pop(r);
-			}
+			weak_fake_250(r);
 			if (!r->quit_done) {
 				(void)session_fail(s, FAIL_CONNECT, "%s",
 				    r->uperr[0] != '\0' ? r->uperr :
