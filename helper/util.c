@@ -53,6 +53,17 @@ trim(char *s)
 		s[--n] = '\0';
 }
 
+size_t
+split_next(const char **sp, const char *seps, const char **tok)
+{
+	const char *p = *sp + strspn(*sp, seps);
+	size_t len = strcspn(p, seps);
+
+	*tok = p;
+	*sp = p + len;
+	return (len);
+}
+
 int
 read_all(int fd, char **out, size_t *len, size_t max)
 {
