@@ -133,9 +133,8 @@ reply_local(struct relay *r, const char *line)
 {
 	struct pending *p = push(r, P_LOCAL);
 
-	(void)snprintf(p->own, sizeof(p->own), "%s\r\n", line);
+	p->len = fmt_whole(p->own, sizeof(p->own), "%s\r\n", line);
 	p->text = p->own;
-	p->len = strlen(p->own);
 }
 
 static void

@@ -175,6 +175,20 @@ esc_line(FILE *f, const char *fmt, ...)
 	(void)fflush(f);
 }
 
+size_t
+fmt_whole(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len)
+		abort();
+	return ((size_t)n);
+}
+
 long long
 now_ms(void)
 {

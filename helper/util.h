@@ -52,6 +52,13 @@ void esc_line(FILE *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 
+/*
+ * snprintf() for text its buffer was sized for: a cut one would be a bug,
+ * so it abort()s instead.  Returns the length.
+ */
+size_t fmt_whole(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Milliseconds on the monotonic clock. */
 long long now_ms(void);
 

@@ -80,10 +80,10 @@ beside(const char *installed, const char *built)
 
 	if (self_dir(dir, sizeof(dir)) != 0)
 		return (NULL);
-	(void)snprintf(path, sizeof(path), "%s%s", dir, installed);
+	(void)fmt_whole(path, sizeof(path), "%s%s", dir, installed);
 	if ((real = realpath(path, NULL)) != NULL)
 		return (real);
-	(void)snprintf(path, sizeof(path), "%s%s", dir, built);
+	(void)fmt_whole(path, sizeof(path), "%s%s", dir, built);
 	return (realpath(path, NULL));
 }
 
@@ -149,8 +149,8 @@ preload_value(const char *old, const char *shim)
 		cap = strlen(asan) + (old != NULL ? strlen(old) : 0) + 2;
 		if ((copy = malloc(cap)) == NULL)
 			return (NULL);
-		(void)snprintf(copy, cap, "%s%s%s", asan, old != NULL ? ":" : "",
-		    old != NULL ? old : "");
+		(void)fmt_whole(copy, cap, "%s%s%s", asan, old != NULL ? ":" :
+		    "", old != NULL ? old : "");
 		out = preload_value(copy, shim);
 		free(copy);
 		free(asan);

@@ -1,7 +1,7 @@
 /*
  * Unit tests for helper/util: esc_text (what the server or a program says,
  * made safe for a terminal, a log and a reply line), esc_line, the
- * exact size limit of read_all, and split_next.
+ * exact size limit of read_all, split_next and fmt_whole.
  */
 #define _GNU_SOURCE
 #include <sys/wait.h>
@@ -274,6 +274,24 @@ START_TEST(split_skips_empty)
 }
 END_TEST
 
+START_TEST(fmt_whole_fits)
+{
+	char buf[6];
+
+	ck_assert_uint_eq(fmt_whole(buf, sizeof(buf), "%s!", "abcd"), 5);
+	ck_assert_str_eq(buf, "abcd!");
+}
+END_TEST
+
+/* A text that does not fit is a bug: it ends the process. */
+START_TEST(fmt_whole_cut_aborts)
+{
+	char buf[5];
+
+	(void)fmt_whole(buf, sizeof(buf), "%s!", "abcd");
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -298,6 +316,8 @@ util_suite(void)
 
 	tc = tcase_create("strings");
 	tcase_add_test(tc, split_skips_empty);
+	tcase_add_test(tc, fmt_whole_fits);
+	tcase_add_test_raise_signal(tc, fmt_whole_cut_aborts, SIGABRT);
 	suite_add_tcase(s, tc);
 	return (s);
 }
