@@ -192,15 +192,16 @@ helper/weak/submitify-helper-$(2): helper/weak/obj/$(2)/main.o \
     helper/weak/obj/$(2)/libcore.a helper/submitify-helper
 	$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ helper/weak/obj/$(2)/main.o \
 	    helper/weak/obj/$(2)/libcore.a $$(SSL_LIBS)
-	@objcopy -O binary --only-section=.text $$@ $$@.text && \
+	@t=helper/weak/obj/$(2)/text; \
+	objcopy -O binary --only-section=.text $$@ $$$$t.weak && \
 	objcopy -O binary --only-section=.text helper/submitify-helper \
-	    $$@.real-text && \
-	if cmp -s $$@.text $$@.real-text; then \
-	    rm -f $$@ $$@.text $$@.real-text; \
+	    $$$$t.real && \
+	if cmp -s $$$$t.weak $$$$t.real; then \
+	    rm -f $$@ $$$$t.weak $$$$t.real; \
 	    echo "WEAKEN_$(1) removes nothing: its helper's code is the" \
 	        "real helper's" >&2; \
 	    exit 1; \
-	fi; rm -f $$@.text $$@.real-text
+	fi; rm -f $$$$t.weak $$$$t.real
 endef
 $(foreach w,$(WEAKNESSES),$(eval $(call weak_rules,$(w),$(call weak_name,$(w)))))
 
