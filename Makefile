@@ -65,7 +65,7 @@ SHIM_OBJ   = $(SHIM_SRC:.c=.pic.o) $(COMMON_SRC:.c=.pic.o)
 CORE_SRC   = helper/conf.c helper/secrets.c helper/util.c helper/log.c \
              helper/smtp.c helper/auth.c helper/crypto.c helper/tls.c \
              helper/upstream.c helper/session.c helper/relay.c \
-             helper/peerid.c helper/sasl.c helper/dial.c
+             helper/peerid.c helper/sasl.c helper/dial.c helper/weaken.c
 CORE_OBJ   = $(CORE_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 CORE_LIB   = helper/libcore.a
 HELPER_OBJ = helper/main.o
@@ -191,27 +191,48 @@ bench: all $(TESTBIN)
 
 # Helpers that each lack one protection (helper/weaken.h), for the
 # hostile-server tests to show that each protection is what they test.
-WEAKNESSES = STARTTLS_BUFFER STARTTLS_OPTIONAL PRETLS_CAPS NO_VERIFY \
-             GREET_EARLY LAX_AUTH FAKE_250 NAIVE_DATA NO_TIMEOUT \
-             NO_PERM_CHECK NO_WIPE STARTTLS_PIPELINE EARLY_RELAY TLS_WANT \
-             NO_LINE_LIMIT
-weak: helper/weak/.built
+# Each is the whole helper built again with one switch set, its objects in
+# helper/weak/obj/NAME/ and linked as the real one is; a twin whose code
+# is the real helper's would test nothing, so that fails the build.
+WEAKNESSES := $(shell sed -n 's/^\#ifndef WEAKEN_//p' helper/weaken.h)
+weak_name   = $(subst _,-,$(shell echo $(1) | tr A-Z a-z))
+WEAK_BINS  := $(foreach w,$(WEAKNESSES),\
+              helper/weak/submitify-helper-$(call weak_name,$(w)))
+weak: $(WEAK_BINS)
 
-WEAK_SRC  = helper/main.c helper/conf.c helper/smtp.c helper/tls.c \
-            helper/upstream.c helper/session.c helper/relay.c helper/sasl.c
-WEAK_OBJ  = helper/secrets.o helper/util.o helper/log.o helper/auth.o \
-            helper/crypto.o helper/peerid.o helper/dial.o common/decide.o \
-            common/addr.o
+# weak_rules(SWITCH, NAME)
+define weak_rules
+helper/weak/obj/$(2)/%.o: helper/%.c helper/*.h common/*.h
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $$(XCFLAGS) $$(SSL_CFLAGS) -Icommon -DWEAKEN_$(1)=1 \
+	    -c -o $$@ $$<
 
-helper/weak/.built: $(WEAK_OBJ) helper/*.c helper/*.h common/*.h
-	@mkdir -p helper/weak
-	@for w in $(WEAKNESSES); do \
-	    n=$$(echo $$w | tr 'A-Z_' 'a-z-'); \
-	    $(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) -Icommon -DWEAKEN_$$w=1 \
-	        -o helper/weak/submitify-helper-$$n $(WEAK_SRC) \
-	        $(WEAK_OBJ) $(SSL_LIBS) || exit 1; \
-	done
-	@touch $@
+helper/weak/obj/$(2)/common-%.o: common/%.c common/*.h
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $$(XCFLAGS) -DWEAKEN_$(1)=1 -c -o $$@ $$<
+
+helper/weak/obj/$(2)/libcore.a: $(patsubst helper/%.c,helper/weak/obj/$(2)/%.o,\
+    $(CORE_SRC)) $(patsubst common/%.c,helper/weak/obj/$(2)/common-%.o,\
+    $(COMMON_SRC))
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
+
+helper/weak/submitify-helper-$(2): helper/weak/obj/$(2)/main.o \
+    helper/weak/obj/$(2)/libcore.a helper/submitify-helper
+	$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ helper/weak/obj/$(2)/main.o \
+	    helper/weak/obj/$(2)/libcore.a $$(SSL_LIBS)
+	@t=helper/weak/obj/$(2)/text; \
+	objcopy -O binary --only-section=.text $$@ $$$$t.weak && \
+	objcopy -O binary --only-section=.text helper/submitify-helper \
+	    $$$$t.real && \
+	if cmp -s $$$$t.weak $$$$t.real; then \
+	    rm -f $$@ $$$$t.weak $$$$t.real; \
+	    echo "WEAKEN_$(1) removes nothing: its helper's code is the" \
+	        "real helper's" >&2; \
+	    exit 1; \
+	fi; rm -f $$$$t.weak $$$$t.real
+endef
+$(foreach w,$(WEAKNESSES),$(eval $(call weak_rules,$(w),$(call weak_name,$(w)))))
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/submitify \

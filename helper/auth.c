@@ -7,83 +7,68 @@
 #include "crypto.h"
 #include "util.h"
 
-static const char b64chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 char *
-b64_encode(const void *vin, size_t n)
+b64_encode(const void *in, size_t n)
 {
-	const unsigned char *in = vin;
-	char *out, *o;
-	size_t i;
-	unsigned v;
+	char *out;
 
-	if ((out = malloc((n + 2) / 3 * 4 + 1)) == NULL)
+	if (n > CRYPTO_B64_MAX || (out = malloc((n + 2) / 3 * 4 + 1)) == NULL)
 		return (NULL);
-	o = out;
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-		*o++ = b64chars[v >> 18 & 63];
-		*o++ = b64chars[v >> 12 & 63];
-		*o++ = b64chars[v >> 6 & 63];
-		*o++ = b64chars[v & 63];
-	}
-	if (i < n) {
-		v = (unsigned)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)in[i + 1] << 8;
-		*o++ = b64chars[v >> 18 & 63];
-		*o++ = b64chars[v >> 12 & 63];
-		*o++ = i + 1 < n ? b64chars[v >> 6 & 63] : '=';
-		*o++ = '=';
-	}
-	*o = '\0';
+	crypto_b64_encode(out, in, n);
 	return (out);
 }
 
 static int
-b64val(int c)
+b64char(char c)
 {
-	const char *p;
 
-	if (c == '\0' || (p = strchr(b64chars, c)) == NULL)
+	return ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/');
+}
+
+/*
+ * Is in (n chars) base64 as RFC 4648 writes it: whole quads of the
+ * alphabet, '=' only as the last one or two?  Returns the number of '='
+ * (the bits they leave over are not checked), or -1.  OpenSSL's decoder
+ * also takes white space and more, which a SASL exchange must not.
+ */
+static int
+b64_strict(const char *in, size_t n)
+{
+	size_t i, pad = 0;
+
+	if (n % 4 != 0)
 		return (-1);
-	return ((int)(p - b64chars));
+	if (n > 0 && in[n - 1] == '=')
+		pad = in[n - 2] == '=' ? 2 : 1;
+	for (i = 0; i < n - pad; i++)
+		if (!b64char(in[i]))
+			return (-1);
+	return ((int)pad);
 }
 
 long
 b64_decode(const char *in, size_t n, unsigned char **out)
 {
 	unsigned char *o;
-	size_t i, k = 0;
-	int a, b, c, d;
+	long k;
+	int pad;
 
-	if (n % 4 != 0)
+	if ((pad = b64_strict(in, n)) < 0 || n > CRYPTO_B64_MAX)
 		return (-1);
 	if ((o = malloc(n / 4 * 3 + 1)) == NULL)
 		return (-1);
-	for (i = 0; i < n; i += 4) {
-		a = b64val(in[i]);
-		b = b64val(in[i + 1]);
-		c = in[i + 2] == '=' ? -2 : b64val(in[i + 2]);
-		d = in[i + 3] == '=' ? -2 : b64val(in[i + 3]);
-		if (a < 0 || b < 0 || c == -1 || d == -1 ||
-		    (c == -2 && d != -2) || ((c == -2 || d == -2) &&
-		    i + 4 != n))
-			goto bad;
-		o[k++] = (unsigned char)(a << 2 | b >> 4);
-		if (c >= 0)
-			o[k++] = (unsigned char)((b & 15) << 4 | c >> 2);
-		if (d >= 0)
-			o[k++] = (unsigned char)((c & 3) << 6 | d);
+	if ((k = crypto_b64_decode(o, in, n)) < pad) {
+		explicit_bzero(o, n / 4 * 3);
+		free(o);
+		return (-1);
 	}
+	/* The padding comes out as bytes of its own, which are not data. */
+	k -= pad;
+	explicit_bzero(o + k, (size_t)pad);
 	o[k] = '\0';
 	*out = o;
-	return ((long)k);
-bad:
-	explicit_bzero(o, k);
-	free(o);
-	return (-1);
+	return (k);
 }
 
 /* Base64 of the n bytes at s, then wipe s. */

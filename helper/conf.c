@@ -149,16 +149,18 @@ bad:
 static int
 parse_match(struct parser *p, struct conf_account *a, const char *v)
 {
-	char buf[MAXLINE], *tok, *save, *slash;
+	char tok[MAXLINE], *slash;
+	const char *rest = v, *t;
 	struct conf_match m, *nm;
+	size_t len;
 	long bits;
 	char *end;
 
-	if (strlen(v) >= sizeof(buf))
+	if (strlen(v) >= sizeof(tok))
 		return (perr(p, "match: value too long"));
-	memcpy(buf, v, strlen(v) + 1);
-	for (tok = strtok_r(buf, " \t,", &save); tok != NULL;
-	    tok = strtok_r(NULL, " \t,", &save)) {
+	while ((len = split_next(&rest, " \t,", &t)) > 0) {
+		memcpy(tok, t, len);
+		tok[len] = '\0';
 		memset(&m, 0, sizeof(m));
 		m.bits = -1;
 		if (strcmp(tok, "*") == 0)
@@ -668,7 +670,9 @@ static int
 start_account(struct parser *p, char *v)
 {
 	struct conf_account *a, *par, **na;
-	char *colon, *tok, *save;
+	char *colon, tok[MAXLINE];
+	const char *rest, *t;
+	size_t len;
 
 	colon = strchr(v, ':');
 	if (colon != NULL)
@@ -693,8 +697,13 @@ start_account(struct parser *p, char *v)
 	}
 	a->line = p->line;
 	if (colon != NULL) {
-		for (tok = strtok_r(colon, ",", &save); tok != NULL;
-		    tok = strtok_r(NULL, ",", &save)) {
+		rest = colon;
+		while ((len = split_next(&rest, ",", &t)) > 0) {
+			/* Not longer than the line it came in. */
+			if (len >= sizeof(tok))
+				abort();
+			memcpy(tok, t, len);
+			tok[len] = '\0';
 			trim(tok);
 			if ((par = conf_find(p->c, tok)) == NULL) {
 				account_clear(a);

@@ -3,7 +3,27 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <stdlib.h>
+
 #include "crypto.h"
+
+void
+crypto_b64_encode(char *out, const void *in, size_t n)
+{
+
+	if (n > CRYPTO_B64_MAX)
+		abort();
+	(void)EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+}
+
+long
+crypto_b64_decode(unsigned char *out, const char *in, size_t n)
+{
+
+	if (n > CRYPTO_B64_MAX)
+		return (-1);
+	return (EVP_DecodeBlock(out, (const unsigned char *)in, (int)n));
+}
 
 static int
 hmac(const EVP_MD *md, const void *key, size_t klen, const void *msg,

@@ -24,6 +24,19 @@ int crypto_pbkdf2_sha256(const char *pass, size_t plen,
 /* n random bytes from the system's generator. */
 int crypto_random(void *buf, size_t n);
 
+/*
+ * Base64 (RFC 4648) with libcrypto's block coder, for at most
+ * CRYPTO_B64_MAX bytes or chars.  crypto_b64_encode() writes the text of
+ * in (n bytes), NUL-terminated, to out, which holds (n + 2) / 3 * 4 + 1.
+ * crypto_b64_decode() decodes n chars into out, which holds n / 4 * 3
+ * bytes; it returns the bytes written, a zero byte for each '=' included,
+ * or -1.  Its check of the input is lenient (white space, padding): the
+ * caller checks it first (b64_decode in auth.c).
+ */
+#define CRYPTO_B64_MAX	(1L << 28)
+void crypto_b64_encode(char *out, const void *in, size_t n);
+long crypto_b64_decode(unsigned char *out, const char *in, size_t n);
+
 /* Constant-time comparison: 0 if equal. */
 int crypto_memcmp(const void *a, const void *b, size_t n);
 

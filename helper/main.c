@@ -308,8 +308,7 @@ main(int argc, char **argv)
 		    "program's socket", refused, nrefused > 1 ? " and others" :
 		    "");
 	budget = s.acct->timeout > 0 ? s.acct->timeout : BUDGET_S;
-	if (WEAKEN_GREET_EARLY)
-		(void)send(s.cfd, "220 submitify\r\n", 15, MSG_NOSIGNAL);
+	weak_greet_early(s.cfd);
 	if (session_setup(&s, budget * 1000) != 0)
 		goto refuse;
 	/* The secrets are no longer needed: none stays in memory. */

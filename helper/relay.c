@@ -132,15 +132,11 @@ static void
 reply_local(struct relay *r, const char *line)
 {
 	struct pending *p = push(r, P_LOCAL);
-	int n;
 
 	/* Our own texts, and "250 <name>" with a name of at most 255 bytes:
-	 * a reply cut short here would be a bug. */
-	n = snprintf(p->own, sizeof(p->own), "%s\r\n", line);
-	if (n < 0 || (size_t)n >= sizeof(p->own))
-		abort();
+	 * a reply cut short here would be a bug (fmt_whole aborts). */
+	p->len = fmt_whole(p->own, sizeof(p->own), "%s\r\n", line);
 	p->text = p->own;
-	p->len = (size_t)n;
 }
 
 static void
@@ -175,18 +171,16 @@ abort_session(struct relay *r)
 {
 	struct session *s = r->s;
 	char line[700];
-	int n;
+	size_t n;
 
 	if (r->closing)
 		return;
 	r->closing = 1;
 	/* s->why is shorter than line by more than the rest. */
-	n = snprintf(line, sizeof(line), "421 %s submitify: %s\r\n",
+	n = fmt_whole(line, sizeof(line), "421 %s submitify: %s\r\n",
 	    session_status(s->fail), s->why);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		abort();
-	if (POUT_SIZE - r->poutlen >= (size_t)n)
-		to_prog(r, line, (size_t)n);
+	if (POUT_SIZE - r->poutlen >= n)
+		to_prog(r, line, n);
 	session_close_upstream(s, 0);
 	r->up = UP_ENDED;
 }
@@ -656,9 +650,7 @@ io(struct relay *r)
 		if (s->up.tls != NULL) {
 			/* A readable socket may hold only part of a record, or
 			 * a record that is not data (a ticket, a KeyUpdate). */
-			if (WEAKEN_TLS_WANT && r->up_woke &&
-			    k == UPSTREAM_WANT_READ)
-				k = 0;
+			k = weak_tls_want(k, r->up_woke);
 			r->up_woke = 0;
 		}
 		if (k > 0) {
@@ -778,13 +770,11 @@ relay_run(struct session *s)
 		(void)fcntl(s->cfd, F_SETFL, fl | O_NONBLOCK);
 	if (s->up.fd >= 0 && (fl = fcntl(s->up.fd, F_GETFL)) >= 0)
 		(void)fcntl(s->up.fd, F_SETFL, fl | O_NONBLOCK);
-	n = snprintf(greet, sizeof(greet), "220 %s ESMTP submitify\r\n",
-	    s->name);
 	/* The name is at most 255 bytes. */
-	if (n < 0 || (size_t)n >= sizeof(greet))
-		abort();
+	n = fmt_whole(greet, sizeof(greet), "220 %s ESMTP submitify\r\n",
+	    s->name);
 	if (!WEAKEN_GREET_EARLY)
-		to_prog(r, greet, (size_t)n);
+		to_prog(r, greet, n);
 
 	for (;;) {
 		/* Move and process while any step makes progress, then
@@ -798,11 +788,7 @@ relay_run(struct session *s)
 		(void)from_server(r);
 		if (!r->closing && r->up != UP_OPEN) {
 			/* Whatever was complete has been delivered. */
-			if (WEAKEN_FAKE_250 && r->qlen > 0 &&
-			    r->q[r->qhead].kind == P_DATAEND) {
-				to_prog(r, "250 2.0.0 Ok\r\n", 14);
-				pop(r);
-			}
+			weak_fake_250(r);
 			if (!r->quit_done) {
 				(void)session_fail(s, FAIL_CONNECT, "%s",
 				    r->uperr[0] != '\0' ? r->uperr :

@@ -262,7 +262,7 @@ login_oauth(struct xchg *x, const char *mech, const char *user,
 	int xoauth2 = strcmp(mech, "XOAUTH2") == 0;
 	char prefix[32];
 
-	(void)snprintf(prefix, sizeof(prefix), "AUTH %s ", mech);
+	(void)fmt_whole(prefix, sizeof(prefix), "AUTH %s ", mech);
 	if (ask_secret(x, prefix, xoauth2 ? auth_xoauth2(user, secret) :
 	    auth_oauthbearer(user, secret)) != 0)
 		return (-1);

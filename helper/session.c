@@ -401,21 +401,6 @@ authenticate(struct session *s)
 	return (rc);
 }
 
-#if WEAKEN_EARLY_RELAY
-static void
-early_relay(struct session *s)
-{
-	char buf[4096];
-	ssize_t n;
-
-	n = recv(s->cfd, buf, sizeof(buf), MSG_DONTWAIT);
-	if (n > 0)
-		(void)up_write(s, buf, (size_t)n);
-}
-#else
-#define early_relay(s)	((void)0)
-#endif
-
 /* The greeting's first line, for the observer.  0, or -1 (s->why set). */
 static int
 note_greeting(struct session *s, const struct smtp_reply *r)
@@ -436,10 +421,9 @@ int
 session_setup(struct session *s, int budget_ms)
 {
 	const struct conf_account *a = s->acct;
-	struct smtp_reply r, prer;
+	struct smtp_reply r;
 	enum caps_mode mode;
-	int implicit = a->tls && !a->starttls, rc;
-	char *pre = NULL;
+	int implicit = a->tls && !a->starttls;
 
 	s->deadline = now_ms() + budget_ms;
 	s->up.fd = -1;
@@ -463,11 +447,7 @@ session_setup(struct session *s, int budget_ms)
 	if (ehlo(s, &r) != 0)
 		return (-1);
 	if (a->tls && a->starttls) {
-		if (WEAKEN_PRETLS_CAPS && (pre = malloc(r.len)) != NULL) {
-			memcpy(pre, r.raw, r.len);
-			prer = r;
-			prer.raw = pre;
-		}
+		weak_pretls_keep(&r);
 		if (!smtp_has_cap(&r, "STARTTLS")) {
 			if (WEAKEN_STARTTLS_OPTIONAL)
 				goto plain;
@@ -475,16 +455,13 @@ session_setup(struct session *s, int budget_ms)
 			    "STARTTLS; refusing to continue without TLS",
 			    s->upstream));
 		}
-		if (up_cmd(s, WEAKEN_STARTTLS_PIPELINE ? "STARTTLS\r\nEHLO "
-		    "pipelined.invalid" : "STARTTLS", 0) != 0 ||
+		if (up_cmd(s, weak_starttls_cmd("STARTTLS"), 0) != 0 ||
 		    up_reply(s, &r) != 0)
 			return (-1);
 		if (r.code != 220) {
-			if (WEAKEN_STARTTLS_OPTIONAL) {
-				if (ehlo(s, &r) != 0)
-					return (-1);
+			/* (A failed EHLO has failed the session already.) */
+			if (WEAKEN_STARTTLS_OPTIONAL && ehlo(s, &r) == 0)
 				goto plain;
-			}
 			return (session_fail(s, FAIL_TLS, "%s refused "
 			    "STARTTLS: %.*s", s->upstream, first_len(&r),
 			    r.raw));
@@ -499,9 +476,7 @@ session_setup(struct session *s, int budget_ms)
 		/* Forget everything learned in plaintext. */
 		if (!WEAKEN_STARTTLS_BUFFER)
 			smtp_rp_init(s->rp);
-		if (WEAKEN_PRETLS_CAPS && pre != NULL)
-			r = prer;
-		else if (ehlo(s, &r) != 0)
+		if (!weak_pretls_caps(&r) && ehlo(s, &r) != 0)
 			return (-1);
 	}
 plain:
@@ -517,11 +492,8 @@ plain:
 	s->capslen = smtp_caps_filter(&r, mode, s->caps, SMTP_REPLY_MAX);
 	if (s->capslen < 0)
 		return (session_fail(s, FAIL_PROTOCOL, "EHLO reply too long"));
-	if (WEAKEN_EARLY_RELAY && s->tls_up)
-		early_relay(s);
-	rc = authenticate(s);
-	free(pre);
-	return (rc);
+	weak_early_relay(s);
+	return (authenticate(s));
 }
 
 void
@@ -560,15 +532,13 @@ void
 session_refuse(struct session *s)
 {
 	char line[700];
-	int n;
+	size_t n;
 
 	if (s->cfd < 0)
 		return;
 	/* s->why is shorter than line by more than the rest: a 421 cut
 	 * short (without its CRLF) would be a bug. */
-	n = snprintf(line, sizeof(line), "421 %s submitify: %s\r\n",
+	n = fmt_whole(line, sizeof(line), "421 %s submitify: %s\r\n",
 	    session_status(s->fail), s->why);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		abort();
-	(void)send(s->cfd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)send(s->cfd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 }

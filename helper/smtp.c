@@ -411,14 +411,12 @@ smtp_rewrite_mail(const char *line, size_t len, const char *from,
 	return (0);
 }
 
-enum { D_BOL, D_DOT, D_MID };
-
 void
 smtp_data_init(struct smtp_data *d, int repair, int crlf)
 {
 
 	d->repair = repair;
-	d->state = D_BOL;
+	d->state = SMTP_D_BOL;
 	d->cr = 0;
 	d->crlf_seen = crlf != 0;
 	d->prev_bare = 0;
@@ -435,32 +433,12 @@ smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
 	char c;
 
 	*end = 0;
-	for (i = 0; i < n && WEAKEN_NAIVE_DATA; i++) {
-		/* Bytes as they come; the end is CRLF.CRLF and nothing else. */
-		c = in[i];
-		out[o++] = c;
-		if (c == '\r')
-			d->cr = d->state == D_DOT ? 2 : 1;
-		else if (c == '\n' && d->cr == 2) {
-			*end = 1;
-			*outn = o;
-			return ((long)(i + 1));
-		} else if (c == '\n' && d->cr == 1)
-			d->state = D_BOL;
-		else
-			d->state = d->state == D_BOL && c == '.' ? D_DOT :
-			    D_MID;
-		if (c != '\r')
-			d->cr = 0;
-	}
-	if (WEAKEN_NAIVE_DATA) {
-		*outn = o;
-		return ((long)n);
-	}
+	if (WEAKEN_NAIVE_DATA)
+		return (weak_naive_data(d, in, n, out, outn, end));
 	for (i = 0; i < n; i++) {
 		c = in[i];
 		if (!d->cr && c != '\r' && c != '\n' &&
-		    (d->state != D_BOL || c != '.')) {
+		    (d->state != SMTP_D_BOL || c != '.')) {
 			/* Inside a line: copy up to the next CR or LF in one
 			 * go (most of a message is such runs). */
 			lf = memchr(in + i, '\n', n - i);
@@ -470,7 +448,7 @@ smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
 				stop = (size_t)(cr - in);
 			memcpy(out + o, in + i, stop - i);
 			o += stop - i;
-			d->state = D_MID;
+			d->state = SMTP_D_MID;
 			i = stop - 1;
 			continue;
 		}
@@ -495,7 +473,7 @@ smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
 			eol = 2;	/* bare LF */
 		}
 		if (eol) {
-			if (d->state == D_DOT) {
+			if (d->state == SMTP_D_DOT) {
 				if ((eol == 2 || d->prev_bare) &&
 				    (d->crlf_seen || eol == 1)) {
 					d->err = "a dot line next to a bare LF "
@@ -506,7 +484,7 @@ smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
 				}
 				out[o++] = '\r';
 				out[o++] = '\n';
-				d->state = D_BOL;
+				d->state = SMTP_D_BOL;
 				*end = 1;
 				*outn = o;
 				return ((long)(i + 1));
@@ -516,11 +494,12 @@ smtp_data_feed(struct smtp_data *d, const char *in, size_t n, char *out,
 			if (eol == 1)
 				d->crlf_seen = 1;
 			d->prev_bare = eol == 2;
-			d->state = D_BOL;
+			d->state = SMTP_D_BOL;
 			continue;
 		}
 		out[o++] = c;
-		d->state = d->state == D_BOL && c == '.' ? D_DOT : D_MID;
+		d->state = d->state == SMTP_D_BOL && c == '.' ? SMTP_D_DOT :
+		    SMTP_D_MID;
 	}
 	*outn = o;
 	return ((long)n);

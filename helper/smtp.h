@@ -114,9 +114,12 @@ int smtp_rewrite_mail(const char *line, size_t len, const char *from,
 
 /* ---- the DATA stream ---- */
 
+/* Where in a line of the message smtp_data_feed() is. */
+enum smtp_data_state { SMTP_D_BOL, SMTP_D_DOT, SMTP_D_MID };
+
 struct smtp_data {
 	int repair;		/* bare LF -> CRLF */
-	int state;		/* where in the line we are */
+	int state;		/* where in the line we are (smtp_data_state) */
 	int cr;			/* a CR waits for its LF */
 	int crlf_seen;		/* the program has ended some line in CRLF */
 	int prev_bare;		/* the line before ended in a bare LF */

@@ -53,6 +53,17 @@ trim(char *s)
 		s[--n] = '\0';
 }
 
+size_t
+split_next(const char **sp, const char *seps, const char **tok)
+{
+	const char *p = *sp + strspn(*sp, seps);
+	size_t len = strcspn(p, seps);
+
+	*tok = p;
+	*sp = p + len;
+	return (len);
+}
+
 int
 read_all(int fd, char **out, size_t *len, size_t max)
 {
@@ -162,6 +173,20 @@ esc_line(FILE *f, const char *fmt, ...)
 	    (size_t)n : sizeof(line) - 1);
 	(void)fprintf(f, "%s\n", out);
 	(void)fflush(f);
+}
+
+size_t
+fmt_whole(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len)
+		abort();
+	return ((size_t)n);
 }
 
 long long

@@ -20,6 +20,14 @@ int hexval(int c);
 void trim(char *s);
 
 /*
+ * The next token of the string at *sp, tokens being separated by runs of
+ * the characters in seps (so none is empty, as with strtok_r(), but the
+ * string is not written): points *tok at it, moves *sp past it and
+ * returns its length; 0 when none is left.
+ */
+size_t split_next(const char **sp, const char *seps, const char **tok);
+
+/*
  * Read fd to EOF into a new NUL-terminated buffer of at most max bytes.
  * Returns 0, or -1 with errno set: EFBIG as soon as more than max bytes
  * arrive (the rest is not read).  The buffer is wiped when freed on error.
@@ -43,6 +51,13 @@ size_t esc_text(char *dst, size_t dstlen, const void *src, size_t len);
 void esc_line(FILE *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+
+/*
+ * snprintf() for text its buffer was sized for: a cut one would be a bug,
+ * so it abort()s instead.  Returns the length.
+ */
+size_t fmt_whole(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Milliseconds on the monotonic clock. */
 long long now_ms(void);

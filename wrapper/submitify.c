@@ -94,22 +94,25 @@ beside(const char *installed, const char *built)
 
 	if (self_dir(dir, sizeof(dir)) != 0)
 		return (NULL);
-	(void)snprintf(path, sizeof(path), "%s%s", dir, installed);
+	(void)fmt_whole(path, sizeof(path), "%s%s", dir, installed);
 	if ((real = realpath(path, NULL)) != NULL)
 		return (real);
-	(void)snprintf(path, sizeof(path), "%s%s", dir, built);
+	(void)fmt_whole(path, sizeof(path), "%s%s", dir, built);
 	return (realpath(path, NULL));
 }
 
-/* A sanitizer runtime must stay first in LD_PRELOAD. */
+/* A sanitizer runtime (lib, n chars) must stay first in LD_PRELOAD. */
 static int
-is_sanitizer(const char *lib)
+is_sanitizer(const char *lib, size_t n)
 {
+	static const char *const names[] = { "libasan", "libclang_rt.asan",
+	    "libtsan", "libubsan", "libclang_rt.ubsan" };
+	size_t i;
 
-	return (strstr(lib, "libasan") != NULL ||
-	    strstr(lib, "libclang_rt.asan") != NULL ||
-	    strstr(lib, "libtsan") != NULL || strstr(lib, "libubsan") != NULL ||
-	    strstr(lib, "libclang_rt.ubsan") != NULL);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (memmem(lib, n, names[i], strlen(names[i])) != NULL)
+			return (1);
+	return (0);
 }
 
 #ifdef __SANITIZE_ADDRESS__
@@ -127,23 +130,41 @@ find_asan(struct dl_phdr_info *info, size_t size, void *arg)
 }
 #endif
 
-/* LD_PRELOAD with shim first, after any sanitizer runtime already there. */
+/* Append n bytes of s to out, of size cap, holding *len chars and a NUL. */
+static void
+append(char *out, size_t cap, size_t *len, const char *s, size_t n)
+{
+
+	/* The caller sized out for every word: anything else is a bug. */
+	if (n >= cap - *len)
+		abort();
+	memcpy(out + *len, s, n);
+	*len += n;
+	out[*len] = '\0';
+}
+
+/*
+ * LD_PRELOAD with shim first, after any sanitizer runtime already there.
+ * The old value's words (split at ':' and ' ', as ld.so does) keep their
+ * order, sanitizers before the shim, the rest after it; shim itself is not
+ * repeated.
+ */
 static char *
 preload_value(const char *old, const char *shim)
 {
-	char *copy, *tok, *save, *out;
-	size_t cap;
-
+	const char *rest, *w;
+	char *out;
+	size_t cap, len = 0, n, slen = strlen(shim);
 #ifdef __SANITIZE_ADDRESS__
-	char *asan = NULL;
+	char *asan = NULL, *copy;
 
 	(void)dl_iterate_phdr(find_asan, &asan);
 	if (asan != NULL && (old == NULL || strstr(old, "libasan") == NULL)) {
 		cap = strlen(asan) + (old != NULL ? strlen(old) : 0) + 2;
 		if ((copy = malloc(cap)) == NULL)
 			return (NULL);
-		(void)snprintf(copy, cap, "%s%s%s", asan, old != NULL ? ":" : "",
-		    old != NULL ? old : "");
+		(void)fmt_whole(copy, cap, "%s%s%s", asan, old != NULL ? ":" :
+		    "", old != NULL ? old : "");
 		out = preload_value(copy, shim);
 		free(copy);
 		free(asan);
@@ -151,29 +172,27 @@ preload_value(const char *old, const char *shim)
 	}
 	free(asan);
 #endif
-	cap = (old != NULL ? strlen(old) : 0) + strlen(shim) + 3;
-	if ((out = calloc(1, cap)) == NULL)
+	if (old == NULL)
+		old = "";
+	/* Each word and one ':' fit in what the old value held. */
+	cap = strlen(old) + slen + 3;
+	if ((out = malloc(cap)) == NULL)
 		return (NULL);
-	copy = xstrdup(old != NULL ? old : "");
-	if (copy == NULL) {
-		free(out);
-		return (NULL);
-	}
-	for (tok = strtok_r(copy, ": ", &save); tok != NULL;
-	    tok = strtok_r(NULL, ": ", &save))
-		if (is_sanitizer(tok)) {
-			strcat(out, tok);
-			strcat(out, ":");
+	out[0] = '\0';
+	rest = old;
+	while ((n = split_next(&rest, ": ", &w)) > 0)
+		if (is_sanitizer(w, n)) {
+			append(out, cap, &len, w, n);
+			append(out, cap, &len, ":", 1);
 		}
-	strcat(out, shim);
-	strcpy(copy, old != NULL ? old : "");
-	for (tok = strtok_r(copy, ": ", &save); tok != NULL;
-	    tok = strtok_r(NULL, ": ", &save))
-		if (!is_sanitizer(tok) && strcmp(tok, shim) != 0) {
-			strcat(out, ":");
-			strcat(out, tok);
+	append(out, cap, &len, shim, slen);
+	rest = old;
+	while ((n = split_next(&rest, ": ", &w)) > 0)
+		if (!is_sanitizer(w, n) && (n != slen ||
+		    memcmp(w, shim, n) != 0)) {
+			append(out, cap, &len, ":", 1);
+			append(out, cap, &len, w, n);
 		}
-	free(copy);
 	return (out);
 }
 
@@ -181,22 +200,24 @@ preload_value(const char *old, const char *shim)
 static char *
 find_command(const char *cmd)
 {
-	const char *path = getenv("PATH");
-	char *copy, *dir, *save, buf[PATH_MAX];
+	const char *path = getenv("PATH"), *rest, *dir;
+	char buf[PATH_MAX];
+	size_t n;
+	int k;
 
 	if (strchr(cmd, '/') != NULL)
 		return (xstrdup(cmd));
-	copy = xstrdup(path != NULL ? path : "/usr/bin:/bin");
-	for (dir = strtok_r(copy, ":", &save); dir != NULL;
-	    dir = strtok_r(NULL, ":", &save)) {
-		(void)snprintf(buf, sizeof(buf), "%s/%s", *dir ? dir : ".",
-		    cmd);
-		if (access(buf, X_OK) == 0) {
-			free(copy);
+	rest = path != NULL ? path : "/usr/bin:/bin";
+	while ((n = split_next(&rest, ":", &dir)) > 0) {
+		/* A name too long for a path is not one execvp() can run. */
+		if (n >= sizeof(buf))
+			continue;
+		k = snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, dir, cmd);
+		if (k < 0 || (size_t)k >= sizeof(buf))
+			continue;
+		if (access(buf, X_OK) == 0)
 			return (xstrdup(buf));
-		}
 	}
-	free(copy);
 	return (NULL);
 }
 

@@ -129,6 +129,24 @@ START_TEST(b64_decode_only_n)
 }
 END_TEST
 
+/* Bits left over under the padding are not checked (RFC 4648 3.5 lets a
+ * decoder take them); what they hold is not data. */
+START_TEST(b64_decode_pad_bits)
+{
+	unsigned char *out = NULL;
+	long n;
+
+	n = b64_decode("Zh==", 4, &out);
+	ck_assert_int_eq(n, 1);
+	ck_assert_mem_eq(out, "f\0", 2);
+	free(out);
+	n = b64_decode("Zm9=", 4, &out);
+	ck_assert_int_eq(n, 2);
+	ck_assert_mem_eq(out, "fo\0", 3);
+	free(out);
+}
+END_TEST
+
 /* Inputs a strict decoder refuses, with their lengths (some hold NUL). */
 static const struct {
 	const char *in;
@@ -145,6 +163,7 @@ static const struct {
 	{ "Zm=v", 4 },
 	{ "Zg==Zg==", 8 },		/* padding in the middle */
 	{ "Zm8=Zm9v", 8 },
+	{ "Zm9v====", 8 },
 	{ "Zm9v\n", 5 },		/* white space of every kind */
 	{ "Zm9v\r\nYmFy", 10 },
 	{ "Zm 9vYmFy", 9 },
@@ -562,6 +581,7 @@ auth_suite(void)
 	tcase_add_test(tc, b64_both_alphabet_ends);
 	tcase_add_test(tc, b64_round_trip);
 	tcase_add_test(tc, b64_decode_only_n);
+	tcase_add_test(tc, b64_decode_pad_bits);
 	tcase_add_loop_test(tc, b64_decode_junk, 0,
 	    (int)(sizeof(junk) / sizeof(junk[0])));
 	tcase_add_test(tc, b64_decode_empty);

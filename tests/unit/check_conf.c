@@ -374,6 +374,23 @@ START_TEST(inherit_unknown)
 }
 END_TEST
 
+/* Empty names between the commas are skipped; a blank one is an error. */
+START_TEST(inherit_list_edges)
+{
+	struct conf_account *a;
+	struct conf *c;
+
+	c = parse_ok("account a\nhost h\nfrom a@example.org\naccount b\n"
+	    "host h2\naccount c :,a,, b ,\n");
+	a = find(c, "c");
+	ck_assert_str_eq(a->host, "h2");
+	ck_assert_str_eq(a->from, "a@example.org");
+	conf_free(c);
+	parse_err("account a\nhost h\naccount c : a, ,a\n", "t.conf:3: ",
+	    "no account \"\"");
+}
+END_TEST
+
 START_TEST(account_errors)
 {
 
@@ -680,6 +697,22 @@ addr_in(const struct conf_match *m, const char *text)
 	ck_assert_int_eq(inet_pton(AF_INET, text, a), 1);
 	return (conf_match_addr(m, AF_INET, a));
 }
+
+/* Runs of separators and separators at either end make no entries. */
+START_TEST(match_separator_runs)
+{
+	struct conf_account *a;
+	struct conf *c;
+
+	c = parse_ok("account a\nhost h\nmatch ,10.0.0.0/8,, \t,192.0.2.1,\n");
+	a = find(c, "a");
+	ck_assert_uint_eq(a->nmatch, 2);
+	ck_assert_str_eq(a->match[0].text, "10.0.0.0/8");
+	ck_assert_str_eq(a->match[1].text, "192.0.2.1");
+	conf_free(c);
+	parse_err("account a\nhost h\nmatch , ,\n", "t.conf:3: ", "match");
+}
+END_TEST
 
 START_TEST(match_entries)
 {
@@ -1180,6 +1213,7 @@ conf_suite(void)
 	tcase_add_test(tc, default_alias_settings);
 	tcase_add_test(tc, default_alias_unknown);
 	tcase_add_test(tc, inherit_unknown);
+	tcase_add_test(tc, inherit_list_edges);
 	tcase_add_test(tc, account_errors);
 	tcase_add_test(tc, missing_host);
 	tcase_add_test(tc, tls_off_with_user);
@@ -1199,6 +1233,7 @@ conf_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("match");
+	tcase_add_test(tc, match_separator_runs);
 	tcase_add_test(tc, match_entries);
 	tcase_add_test(tc, match_replaced);
 	tcase_add_test(tc, choose_by_match);

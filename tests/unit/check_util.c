@@ -1,7 +1,7 @@
 /*
  * Unit tests for helper/util: esc_text (what the server or a program says,
- * made safe for a terminal, a log and a reply line), esc_line, and the
- * exact size limit of read_all.
+ * made safe for a terminal, a log and a reply line), esc_line, the
+ * exact size limit of read_all, split_next and fmt_whole.
  */
 #define _GNU_SOURCE
 #include <sys/wait.h>
@@ -244,6 +244,54 @@ START_TEST(read_all_stops_early)
 }
 END_TEST
 
+/* The tokens of in, each followed by '|'. */
+static const char *
+tokens(const char *in, const char *seps)
+{
+	static char out[256];
+	const char *rest = in, *t;
+	size_t n, o = 0;
+
+	while ((n = split_next(&rest, seps, &t)) > 0) {
+		ck_assert_uint_lt(o + n + 1, sizeof(out));
+		memcpy(out + o, t, n);
+		o += n;
+		out[o++] = '|';
+	}
+	out[o] = '\0';
+	return (out);
+}
+
+START_TEST(split_skips_empty)
+{
+
+	ck_assert_str_eq(tokens("", ","), "");
+	ck_assert_str_eq(tokens(",,,", ","), "");
+	ck_assert_str_eq(tokens("a", ","), "a|");
+	ck_assert_str_eq(tokens(",a,,b,", ","), "a|b|");
+	ck_assert_str_eq(tokens(" a: b ::c", ": "), "a|b|c|");
+	ck_assert_str_eq(tokens("a b", ","), "a b|");
+}
+END_TEST
+
+START_TEST(fmt_whole_fits)
+{
+	char buf[6];
+
+	ck_assert_uint_eq(fmt_whole(buf, sizeof(buf), "%s!", "abcd"), 5);
+	ck_assert_str_eq(buf, "abcd!");
+}
+END_TEST
+
+/* A text that does not fit is a bug: it ends the process. */
+START_TEST(fmt_whole_cut_aborts)
+{
+	char buf[5];
+
+	(void)fmt_whole(buf, sizeof(buf), "%s!", "abcd");
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -264,6 +312,12 @@ util_suite(void)
 	tc = tcase_create("read_all");
 	tcase_add_test(tc, read_all_exact_limit);
 	tcase_add_test(tc, read_all_stops_early);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("strings");
+	tcase_add_test(tc, split_skips_empty);
+	tcase_add_test(tc, fmt_whole_fits);
+	tcase_add_test_raise_signal(tc, fmt_whole_cut_aborts, SIGABRT);
 	suite_add_tcase(s, tc);
 	return (s);
 }
