@@ -210,7 +210,7 @@ enum {
 	K_HOST, K_PORT, K_TLS, K_STARTTLS, K_TRUST, K_CERTCHECK, K_FP,
 	K_LEGACY, K_AUTH, K_USER, K_PASSWORD, K_PASSWORDEVAL, K_FROM,
 	K_FROMHDR, K_DOMAIN, K_TIMEOUT, K_LOGFILE, K_SYSLOG, K_MATCH,
-	K_PORTS, K_BARELF
+	K_PORTS, K_BARELF, K_HOSTOVR, K_PROTOCOL
 };
 
 typedef int setter(struct parser *, struct conf_account *, const char *,
@@ -392,6 +392,34 @@ s_domain(struct parser *p, struct conf_account *a, const char *k,
 }
 
 static int
+s_hostovr(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	if (*v == '\0') {
+		free(a->host_override);
+		a->host_override = NULL;
+		return (0);
+	}
+	if (strpbrk(v, " \t\r\n") != NULL)
+		return (perr(p, "%s: expected a host name", k));
+	return (set_str(&a->host_override, v));
+}
+
+/* msmtp's protocol: only smtp is submission. */
+static int
+s_protocol(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	(void)a;
+	if (strcmp(v, "smtp") != 0)
+		return (perr(p, "%s: submitify speaks smtp only, not \"%s\"",
+		    k, v));
+	return (0);
+}
+
+static int
 s_timeout(struct parser *p, struct conf_account *a, const char *k,
     const char *v)
 {
@@ -514,18 +542,30 @@ static const struct key {
 	{ "match", K_MATCH, s_match },
 	{ "intercept_ports", K_PORTS, s_ports },
 	{ "fix_bare_lf", K_BARELF, s_barelf },
+	{ "tls_host_override", K_HOSTOVR, s_hostovr },
+	{ "protocol", K_PROTOCOL, s_protocol },
 };
 
-/* Keys msmtp knows that submitify has no use for: read, warned, ignored. */
+/*
+ * Keys msmtp knows that change where or how the connection goes, which
+ * submitify does not honour yet: an error, never a connection that does
+ * something else than the file says.
+ */
+static const char *const msmtp_route[] = {
+	"proxy_host", "proxy_port", "socket", "source_ip", "tls_crl_file",
+	"tls_key_file", "tls_cert_file", "tls_priorities",
+	"tls_min_dh_prime_bits", "eval", NULL
+};
+
+/* Keys that only shape the message in msmtp's sendmail mode: read,
+ * warned about, ignored. */
 static const char *const msmtp_only[] = {
-	"proxy_host", "proxy_port", "socket", "source_ip", "protocol",
-	"tls_crl_file", "tls_key_file", "tls_cert_file", "tls_priorities",
-	"tls_host_override", "tls_min_dh_prime_bits", "from_full_name",
+	"from_full_name",
 	"allow_from_override", "dsn_notify", "dsn_return", "set_date_header",
 	"set_msgid_header", "remove_bcc_headers", "undisclosed_recipients",
 	"logfile_time_format", "aliases", "auto_from", "maildomain",
 	"add_missing_from_header", "add_missing_date_header", "ntlmdomain",
-	"keepbcc", "eval", NULL
+	"keepbcc", NULL
 };
 
 /* ---- accounts ---- */
@@ -539,6 +579,7 @@ account_clear(struct conf_account *a)
 	free(a->file);
 	free(a->host);
 	free(a->trust_file);
+	free(a->host_override);
 	free(a->user);
 	wipe_free(a->password);
 	free(a->passwordeval);
@@ -593,6 +634,7 @@ account_copy(struct conf_account *dst, const struct conf_account *src,
 	if (B(K_TLS)) dst->tls = src->tls;
 	if (B(K_STARTTLS)) dst->starttls = src->starttls;
 	if (B(K_TRUST)) S(trust_file);
+	if (B(K_HOSTOVR)) S(host_override);
 	if (B(K_CERTCHECK)) dst->certcheck = src->certcheck;
 	if (B(K_FP)) {
 		dst->has_fingerprint = src->has_fingerprint;
@@ -826,6 +868,12 @@ parse_line(struct parser *p, char *line)
 			a->set |= 1UL << keys[i].bit;
 			return (0);
 		}
+	for (i = 0; msmtp_route[i] != NULL; i++)
+		if (strcmp(key, msmtp_route[i]) == 0)
+			return (perr(p, "%s: this msmtp key changes where or how "
+			    "the connection goes, and submitify does not "
+			    "support it; remove it or use msmtp for this "
+			    "account", key));
 	for (i = 0; msmtp_only[i] != NULL; i++)
 		if (strcmp(key, msmtp_only[i]) == 0)
 			return (note_ignored(p, key));
@@ -1158,6 +1206,8 @@ conf_print(const struct conf *c, void *fp)
 		    a->starttls ? "on" : "off");
 		fprintf(f, "tls_trust_file %s\n",
 		    a->trust_file != NULL ? a->trust_file : "system");
+		if (a->host_override != NULL)
+			fprintf(f, "tls_host_override %s\n", a->host_override);
 		fprintf(f, "tls_certcheck %s\n", a->certcheck ? "on" : "off");
 		if (a->has_fingerprint) {
 			fprintf(f, "tls_fingerprint ");

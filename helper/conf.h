@@ -32,6 +32,8 @@ struct conf_account {
 	int tls;
 	int starttls;
 	char *trust_file;	/* NULL: the system store */
+	char *host_override;	/* the name to verify and send as SNI, or
+				   NULL: host */
 	int certcheck;
 	int has_fingerprint;
 	unsigned char fingerprint[32];

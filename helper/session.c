@@ -195,7 +195,7 @@ tls_opts_of(const struct conf_account *a, struct tlsc_opts *o)
 {
 
 	memset(o, 0, sizeof(*o));
-	o->host = a->host;
+	o->host = a->host_override != NULL ? a->host_override : a->host;
 	o->trust_file = a->trust_file;
 	o->certcheck = a->certcheck;
 	o->fingerprint = a->has_fingerprint ? a->fingerprint : NULL;
@@ -216,7 +216,9 @@ start_tls(struct session *s)
 		    "certificate is not checked", a->name);
 	if ((s->up.tls = tlsc_prepare(&o, err, sizeof(err))) == NULL)
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
-	if (tlsc_start(s->up.tls, s->up.fd, a->host, err, sizeof(err)) != 0)
+	/* tls_host_override: the name to verify and to send as SNI. */
+	if (tlsc_start(s->up.tls, s->up.fd, a->host_override != NULL ?
+	    a->host_override : a->host, err, sizeof(err)) != 0)
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
 	for (;;) {
 		r = tlsc_handshake(s->up.tls, err, sizeof(err));

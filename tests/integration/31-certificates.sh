@@ -39,6 +39,19 @@ hs_conf wrongname
 real check_cert_refused wrongname "hostname mismatch"
 weak no-verify check_cert_refused wrongname "hostname mismatch"
 
+# tls_host_override: the same server, verified against the name its
+# certificate does carry, which also goes out as SNI; another override is
+# still a mismatch.
+check_host_override() {
+    hs_run "$1" "$2" -i "$1@test"
+    expect_delivered "$1" "$1@test" || return 1
+    expect_facts "$1" sni=wrong.test
+}
+hs_conf wrongnameovr tls_host_override wrong.test
+real check_host_override wrongnameovr
+hs_conf wrongnameovr2 tls_host_override other.test
+real check_cert_refused wrongnameovr2 "hostname mismatch"
+
 # Signed by the trusted CA, expired in 2020.
 HS_CERT=expired hs_server expired "$CASES/05-certificate.json"
 hs_conf expired

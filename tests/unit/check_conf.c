@@ -634,11 +634,11 @@ START_TEST(msmtp_keys_ignored)
 	size_t i;
 	int seen[4] = { 0, 0, 0, 0 };
 	static const char *const want[] = { "aliases", "auto_from",
-	    "logfile_time_format", "tls_crl_file" };
+	    "logfile_time_format", "dsn_notify" };
 
 	c = load_ok("msmtp.conf");
-	/* protocol is listed too; aliases, said twice, once. */
-	ck_assert_uint_eq(c->nignored, 5);
+	/* aliases, said twice, once; protocol smtp is what submitify does. */
+	ck_assert_uint_eq(c->nignored, 4);
 	for (i = 0; i < c->nignored; i++) {
 		size_t j;
 
@@ -651,6 +651,53 @@ START_TEST(msmtp_keys_ignored)
 		    seen[i]);
 	ck_assert_str_eq(find(c, "a")->host, "mail.example.org");
 	conf_free(c);
+}
+END_TEST
+
+/* Keys that change where or how the connection goes, not supported:
+ * errors naming the key, never ignored. */
+START_TEST(msmtp_route_keys_refused)
+{
+	static const char *const keys[] = { "proxy_host p.example",
+	    "proxy_port 1080", "socket /run/x.sock", "source_ip 192.0.2.1",
+	    "tls_crl_file /c.pem", "tls_cert_file /c.pem",
+	    "tls_key_file /k.pem", "tls_priorities NORMAL",
+	    "tls_min_dh_prime_bits 2048", "eval echo host x",
+	    "protocol lmtp" };
+	char err[CONF_ERRLEN], text[200], want[80];
+	struct conf *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		(void)snprintf(text, sizeof(text), "account a\nhost h\n%s\n",
+		    keys[i]);
+		c = conf_parse("t.conf", text, err, sizeof(err));
+		ck_assert_msg(c == NULL, "%s accepted", keys[i]);
+		(void)snprintf(want, sizeof(want), "t.conf:3: %.*s:",
+		    (int)strcspn(keys[i], " "), keys[i]);
+		ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
+		    "%s: %s", keys[i], err);
+	}
+}
+END_TEST
+
+START_TEST(host_override)
+{
+	char err[CONF_ERRLEN];
+	struct conf *c;
+
+	c = conf_parse("t.conf", "defaults\ntls_host_override mx.example\n"
+	    "account a\nhost 192.0.2.7\naccount b\nhost h\n"
+	    "tls_host_override\n", err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	/* Inherited from defaults, and cleared by an empty value. */
+	ck_assert_str_eq(find(c, "a")->host_override, "mx.example");
+	ck_assert_ptr_null(find(c, "b")->host_override);
+	conf_free(c);
+	ck_assert_ptr_null(conf_parse("t.conf", "account a\nhost h\n"
+	    "tls_host_override a b\n", err, sizeof(err)));
+	ck_assert_str_eq(err, "t.conf:3: tls_host_override: expected a host "
+	    "name");
 }
 END_TEST
 
@@ -1204,6 +1251,8 @@ conf_suite(void)
 	tcase_add_test(tc, value_spellings);
 	tcase_add_test(tc, auth_names);
 	tcase_add_test(tc, msmtp_keys_ignored);
+	tcase_add_test(tc, msmtp_route_keys_refused);
+	tcase_add_test(tc, host_override);
 	tcase_add_test(tc, intercept_ports);
 	tcase_add_test(tc, print_hides_secrets);
 	suite_add_tcase(s, tc);
