@@ -181,6 +181,8 @@ struct xchg {
 	struct smtp_reply r;	/* the last reply */
 	int broken;
 	int forged;		/* the server did not prove itself */
+	int final;		/* whatever the end, no other mechanism may
+				   follow: the server holds a SCRAM proof */
 };
 
 static int broke(struct xchg *, const char *, ...)
@@ -322,13 +324,20 @@ login_scram(struct xchg *x, const char *user, const char *secret)
 	}
 	if (ask_secret(x, "", msg) != 0)
 		goto out;
+	/*
+	 * The server has the proof now.  Only its signature shows that it
+	 * knew the password; a server that answers anything else (a refusal,
+	 * "e=") may be one that could not, and another mechanism would hand
+	 * it the password itself.
+	 */
+	x->final = 1;
 	if (x->r.code == 334) {
 		/* The server's signature proves it knew the password too. */
 		if (!WEAKEN_LAX_AUTH && (first_len(&x->r) <= 4 ||
 		    scram_verify(&sc, x->r.raw + 4,
 		    (size_t)(first_len(&x->r) - 4)) != 0)) {
 			(void)broke(x, "SCRAM-SHA-256 with %s: %s", x->peer,
-			    sc.err);
+			    sc.err != NULL ? sc.err : "no server signature");
 			x->forged = !sc.server_error;
 			goto out;
 		}
@@ -398,14 +407,14 @@ sasl_login(const struct sasl_io *io, const char *mech, const char *user,
 		return (SASL_IO);
 	if (rc != 0) {
 		/* Nothing sent yet, or the last reply ended the exchange. */
-		end->open = x.r.code == 334;
-		end->again = x.r.code == 0 || over(x.r.code);
+		end->open = x.r.code == 334 && !x.final;
+		end->again = !x.final && (x.r.code == 0 || over(x.r.code));
 		return (SASL_BROKEN);
 	}
 	end->code = x.r.code;
 	(void)snprintf(end->text, sizeof(end->text), "%.*s",
 	    first_len(&x.r), x.r.raw);
-	end->again = over(x.r.code);
+	end->again = !x.final && over(x.r.code);
 	return (x.r.code == 235 ? SASL_DONE : SASL_REFUSED);
 }
 

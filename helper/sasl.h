@@ -84,7 +84,8 @@ struct sasl_end {
 	char text[320];		/* its first line, without CRLF */
 	char why[320];		/* SASL_BROKEN, SASL_FORGED: what was wrong */
 	int again;		/* REFUSED, BROKEN: the exchange is over and
-				   the session can take another AUTH */
+				   the session can take another AUTH (never
+				   after a SCRAM proof was sent) */
 	int open;		/* BROKEN: the server still waits for an
 				   answer: sasl_cancel() ends the exchange */
 };

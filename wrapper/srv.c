@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <arpa/nameser.h>
 
+#include <ctype.h>
 #include <netdb.h>
 #include <resolv.h>
 #include <stdio.h>
@@ -14,6 +15,19 @@
 #include <strings.h>
 
 #include "srv.h"
+
+/* A host name in letters, digits, hyphens and dots: what dn_expand()
+ * gives for any other byte is an escape ("\\."), and a name with one could
+ * pass for a name inside the domain, or not be a host at all. */
+static int
+plain_host(const char *h)
+{
+
+	for (; *h != '\0'; h++)
+		if (!isalnum((unsigned char)*h) && *h != '-' && *h != '.')
+			return (0);
+	return (1);
+}
 
 int
 srv_parse(const unsigned char *msg, int len, int implicit,
@@ -60,7 +74,8 @@ srv_parse(const unsigned char *msg, int len, int implicit,
 	    strcmp(got[0].host, ".") == 0))
 		return (0);
 	for (i = 0; i < k && *n < max; i++) {
-		if (got[i].host[0] == '\0' || got[i].port == 0)
+		if (got[i].host[0] == '\0' || got[i].port == 0 ||
+		    !plain_host(got[i].host))
 			continue;
 		t[(*n)++] = got[i];
 	}

@@ -23,7 +23,9 @@ struct srv_target {
 /*
  * The targets of one SRV answer (msg, len bytes) for the service
  * (implicit: _submissions), appended to t[*n..max) in the answer's order.
- * A lone target "." says the service is not offered: nothing is added.
+ * A lone target "." says the service is not offered: nothing is added;
+ * nor is a target that is not a plain host name (letters, digits,
+ * hyphens, dots).
  * Returns 0, or -1 with the reason in err on a malformed answer.
  */
 int srv_parse(const unsigned char *msg, int len, int implicit,

@@ -197,6 +197,18 @@ hs_server scramsigauto "$CASES/09-scram-bad-signature.json" \
 hs_conf scramsigauto
 real check_scram_bad_sig_auto scramsigauto
 
+# Nor after a refusal of the SCRAM proof: a server that cannot sign may
+# refuse instead, and LOGIN would hand it the password.  (Here the server
+# is honest and the password wrong; the helper cannot tell the two apart.)
+check_scram_refused_auto() {
+    refused_with "$1" "$2" 4.7.0 \
+        "authentication as alice with SCRAM-SHA-256 failed: 535" \
+        auth_cmds=1 auth_ok=0 mail=0 data=0 messages=0
+}
+hs_server scramref "$CASES/00-normal.json" --auth-mechs "SCRAM-SHA-256 LOGIN"
+hs_conf scramref password "not-$HS_PW"
+real check_scram_refused_auto scramref
+
 # The program's own AUTH, with the account injecting credentials: answered
 # by the helper, never relayed.  The server sees exactly one AUTH, alice's,
 # and nothing of the program's credentials.  No switch relays it: real only.

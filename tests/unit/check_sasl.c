@@ -351,6 +351,13 @@ START_TEST(login_scram_forged)
 	sc->make = scram_server;
 	ck_assert_int_eq(run(sc, "SCRAM-SHA-256", &end), SASL_FORGED);
 	ck_assert_ptr_nonnull(strstr(end.why, "without the server's"));
+	/* An empty server-final message: no signature, said so. */
+	memset(sc, 0, sizeof(*sc));
+	sc->replies = sig;
+	sc->make = scram_server;
+	scram_last = "";
+	ck_assert_int_eq(run(sc, "SCRAM-SHA-256", &end), SASL_FORGED);
+	ck_assert_ptr_nonnull(strstr(end.why, "no server signature"));
 	free(sc);
 }
 END_TEST
@@ -361,18 +368,40 @@ START_TEST(login_scram_server_error)
 	struct script *sc = calloc(1, sizeof(*sc));
 	struct sasl_end end;
 
-	/* "e=" is the server saying no, not failing to prove itself: the
-	 * exchange can be cancelled and another may follow. */
-	struct sasl_io io = { sc, s_send, s_reply };
-
+	/* "e=" is the server saying no rather than a wrong signature, but
+	 * it holds the proof: no "*", and no other mechanism after it (a
+	 * server that could not sign would get the password from one). */
 	sc->replies = r;
 	sc->make = scram_server;
 	scram_last = "e=invalid-proof";
 	ck_assert_int_eq(run(sc, "SCRAM-SHA-256", &end), SASL_BROKEN);
-	ck_assert_int_eq(end.open, 1);
-	ck_assert_int_eq(sasl_cancel(&io, &end), 0);
-	ck_assert_str_eq(sc->sent[sc->nsent - 1], "*");
+	ck_assert_int_eq(end.open, 0);
+	ck_assert_int_eq(end.again, 0);
+	ck_assert_uint_eq(sc->nsent, 2);
+	free(sc);
+}
+END_TEST
+
+START_TEST(login_scram_refusals)
+{
+	static const char *const early[] = { "535 5.7.8 no\r\n", NULL };
+	static const char *const late[] = { "@", "535 5.7.8 no\r\n", NULL };
+	struct script *sc = calloc(1, sizeof(*sc));
+	struct sasl_end end;
+
+	/* Refused at the first message (a server that cannot do SCRAM for
+	 * this user): another mechanism may follow. */
+	sc->replies = early;
+	ck_assert_int_eq(run(sc, "SCRAM-SHA-256", &end), SASL_REFUSED);
 	ck_assert_int_eq(end.again, 1);
+	/* Refused after the proof: that is the end. */
+	memset(sc, 0, sizeof(*sc));
+	sc->replies = late;
+	sc->make = scram_server;
+	ck_assert_int_eq(run(sc, "SCRAM-SHA-256", &end), SASL_REFUSED);
+	ck_assert_uint_eq(sc->nsent, 2);
+	ck_assert_int_eq(end.code, 535);
+	ck_assert_int_eq(end.again, 0);
 	free(sc);
 }
 END_TEST
@@ -470,6 +499,7 @@ suite(void)
 	tcase_add_test(tc, login_refusals_and_again);
 	tcase_add_test(tc, login_scram_forged);
 	tcase_add_test(tc, login_scram_server_error);
+	tcase_add_test(tc, login_scram_refusals);
 	tcase_add_test(tc, login_io_failure);
 	tcase_add_test(tc, login_unknown);
 	tcase_add_test(tc, local_plain_and_login);

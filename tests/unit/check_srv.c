@@ -132,6 +132,16 @@ START_TEST(parse_not_offered_and_bounds)
 	    sizeof(err)), 0);
 	ck_assert_int_eq(n, 2);
 	ck_assert_str_eq(t[1].host, "b.example.org");
+	/* A label holding a dot or a blank is no host name: left out. */
+	n = 0;
+	start(&m, "_submission._tcp.example.org", 2);
+	add_srv(&m, 1, 0, 587, "a b.example.org");
+	/* One label "c.example", which reads as inside example.org. */
+	add_srv(&m, 2, 0, 587, "cXexample.org");
+	*(unsigned char *)memchr(m.b + m.len - 15, 'X', 15) = '.';
+	ck_assert_int_eq(srv_parse(m.b, m.len, 0, t, &n, 2, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(n, 0);
 }
 END_TEST
 
