@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "util.h"
+#include "run_suite.h"
 
 /* Decode a response built by auth.c; its length goes to *n. */
 static unsigned char *
@@ -612,11 +613,6 @@ auth_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(auth_suite());
-	int failed;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? 0 : 1);
+	return (run_suite(auth_suite()));
 }

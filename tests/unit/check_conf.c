@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "util.h"
 #include "tmpdir.h"
+#include "run_suite.h"
 
 /* ---- helpers ---- */
 
@@ -1313,11 +1314,6 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(conf_suite());
-	int failed;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? 0 : 1);
+	return (run_suite(conf_suite()));
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "decide.h"
+#include "run_suite.h"
 
 /* A port list filled with a pattern, to see that a failure leaves it be. */
 static void
@@ -461,11 +462,6 @@ decide_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(decide_suite());
-	int failed;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? 0 : 1);
+	return (run_suite(decide_suite()));
 }

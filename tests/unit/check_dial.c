@@ -19,6 +19,7 @@
 
 #include "dial.h"
 #include "util.h"
+#include "run_suite.h"
 
 /* A loopback listener with backlog; its port in *port. */
 static int
@@ -223,11 +224,6 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (run_suite(suite()));
 }

@@ -21,6 +21,7 @@
 #include "elfcheck.h"
 #include "tmpdir.h"
 #include "util.h"
+#include "run_suite.h"
 
 /* A path inside the temporary directory. */
 static char *
@@ -580,11 +581,6 @@ elfcheck_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(elfcheck_suite());
-	int failed;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? 0 : 1);
+	return (run_suite(elfcheck_suite()));
 }

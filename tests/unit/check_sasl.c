@@ -11,6 +11,7 @@
 
 #include "sasl.h"
 #include "smtp.h"
+#include "run_suite.h"
 
 /* ---- the table ---- */
 
@@ -511,11 +512,6 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (run_suite(suite()));
 }

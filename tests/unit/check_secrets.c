@@ -19,6 +19,7 @@
 #include "secrets.h"
 #include "util.h"
 #include "tmpdir.h"
+#include "run_suite.h"
 
 #define ERRLEN	512
 
@@ -522,11 +523,6 @@ secrets_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(secrets_suite());
-	int failed;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? 0 : 1);
+	return (run_suite(secrets_suite()));
 }

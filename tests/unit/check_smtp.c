@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "smtp.h"
+#include "run_suite.h"
 
 /* ---- helpers ---- */
 
@@ -2038,11 +2039,6 @@ smtp_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(smtp_suite());
-	int failed;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? 0 : 1);
+	return (run_suite(smtp_suite()));
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "srv.h"
+#include "run_suite.h"
 
 /* A DNS answer under construction. */
 struct msg {
@@ -198,11 +199,6 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (run_suite(suite()));
 }

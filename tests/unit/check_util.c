@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "run_suite.h"
 
 /* esc_text of a C string (with its length given: it may hold NULs). */
 static const char *
@@ -325,11 +326,6 @@ util_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(util_suite());
-	int failed;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? 0 : 1);
+	return (run_suite(util_suite()));
 }
