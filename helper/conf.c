@@ -210,7 +210,7 @@ enum {
 	K_HOST, K_PORT, K_TLS, K_STARTTLS, K_TRUST, K_CERTCHECK, K_FP,
 	K_LEGACY, K_AUTH, K_USER, K_PASSWORD, K_PASSWORDEVAL, K_FROM,
 	K_FROMHDR, K_DOMAIN, K_TIMEOUT, K_LOGFILE, K_SYSLOG, K_MATCH,
-	K_PORTS, K_BARELF, K_HOSTOVR, K_PROTOCOL
+	K_PORTS, K_BARELF, K_HOSTOVR, K_PROTOCOL, K_SOURCE
 };
 
 typedef int setter(struct parser *, struct conf_account *, const char *,
@@ -406,6 +406,24 @@ s_hostovr(struct parser *p, struct conf_account *a, const char *k,
 	return (set_str(&a->host_override, v));
 }
 
+/* msmtp's source_ip: a numeric address of this host, or empty for none. */
+static int
+s_source(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	if (*v == '\0') {
+		free(a->source_ip);
+		a->source_ip = NULL;
+		return (0);
+	}
+	if (inet_pton(AF_INET, v, buf) != 1 && inet_pton(AF_INET6, v, buf) != 1)
+		return (perr(p, "%s: expected an IPv4 or IPv6 address, not "
+		    "\"%s\"", k, v));
+	return (set_str(&a->source_ip, v));
+}
+
 /* msmtp's protocol: only smtp is submission. */
 static int
 s_protocol(struct parser *p, struct conf_account *a, const char *k,
@@ -544,6 +562,7 @@ static const struct key {
 	{ "fix_bare_lf", K_BARELF, s_barelf },
 	{ "tls_host_override", K_HOSTOVR, s_hostovr },
 	{ "protocol", K_PROTOCOL, s_protocol },
+	{ "source_ip", K_SOURCE, s_source },
 };
 
 /*
@@ -552,7 +571,7 @@ static const struct key {
  * something else than the file says.
  */
 static const char *const msmtp_route[] = {
-	"proxy_host", "proxy_port", "socket", "source_ip", "tls_crl_file",
+	"proxy_host", "proxy_port", "socket", "tls_crl_file",
 	"tls_key_file", "tls_cert_file", "tls_priorities",
 	"tls_min_dh_prime_bits", "eval", NULL
 };
@@ -580,6 +599,7 @@ account_clear(struct conf_account *a)
 	free(a->host);
 	free(a->trust_file);
 	free(a->host_override);
+	free(a->source_ip);
 	free(a->user);
 	wipe_free(a->password);
 	free(a->passwordeval);
@@ -635,6 +655,7 @@ account_copy(struct conf_account *dst, const struct conf_account *src,
 	if (B(K_STARTTLS)) dst->starttls = src->starttls;
 	if (B(K_TRUST)) S(trust_file);
 	if (B(K_HOSTOVR)) S(host_override);
+	if (B(K_SOURCE)) S(source_ip);
 	if (B(K_CERTCHECK)) dst->certcheck = src->certcheck;
 	if (B(K_FP)) {
 		dst->has_fingerprint = src->has_fingerprint;
@@ -1208,6 +1229,8 @@ conf_print(const struct conf *c, void *fp)
 		    a->trust_file != NULL ? a->trust_file : "system");
 		if (a->host_override != NULL)
 			fprintf(f, "tls_host_override %s\n", a->host_override);
+		if (a->source_ip != NULL)
+			fprintf(f, "source_ip %s\n", a->source_ip);
 		fprintf(f, "tls_certcheck %s\n", a->certcheck ? "on" : "off");
 		if (a->has_fingerprint) {
 			fprintf(f, "tls_fingerprint ");

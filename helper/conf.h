@@ -34,6 +34,8 @@ struct conf_account {
 	char *trust_file;	/* NULL: the system store */
 	char *host_override;	/* the name to verify and send as SNI, or
 				   NULL: host */
+	char *source_ip;	/* the address to connect from (a numeric
+				   IPv4 or IPv6 address), or NULL */
 	int certcheck;
 	int has_fingerprint;
 	unsigned char fingerprint[32];

@@ -53,13 +53,19 @@ close_all(struct pollfd *p, int n, int keep)
  * completed at once, -1 when it failed (*err set).
  */
 static int
-start(const struct addrinfo *ai, int *fd, int *err)
+start(const struct addrinfo *ai, const struct sockaddr *src,
+    socklen_t srclen, int *fd, int *err)
 {
 
 	*fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, ai->ai_protocol);
 	if (*fd < 0) {
 		*err = errno;
+		return (-1);
+	}
+	if (src != NULL && bind(*fd, src, srclen) != 0) {
+		*err = errno;
+		(void)close(*fd);
 		return (-1);
 	}
 	/* The system call itself: with the shim preloaded machine-wide
@@ -76,21 +82,32 @@ start(const struct addrinfo *ai, int *fd, int *err)
 }
 
 int
-dial(const struct addrinfo *list, long long deadline, int delay_ms, int *err)
+dial(const struct addrinfo *list, const struct sockaddr *src,
+    socklen_t srclen, long long deadline, int delay_ms, int *err)
 {
 	const struct addrinfo *order[DIAL_MAX];
 	struct pollfd p[DIAL_MAX];
 	long long now, next_at;
 	socklen_t elen;
-	int n, next = 0, np = 0, i, fd, e, wait;
+	int n, k, next = 0, np = 0, i, fd, e, wait;
 
 	*err = ECONNREFUSED;
 	n = dial_order(list, order, DIAL_MAX);
+	if (src != NULL) {
+		/* Only what the source address can reach. */
+		for (i = k = 0; i < n; i++)
+			if (order[i]->ai_family == src->sa_family)
+				order[k++] = order[i];
+		if ((n = k) == 0) {
+			*err = EAFNOSUPPORT;
+			return (-1);
+		}
+	}
 	next_at = now_ms();
 	for (;;) {
 		now = now_ms();
 		if (next < n && (np == 0 || now >= next_at)) {
-			switch (start(order[next++], &fd, err)) {
+			switch (start(order[next++], src, srclen, &fd, err)) {
 			case 0:
 				close_all(p, np, -1);
 				return (fd);

@@ -31,10 +31,13 @@ int dial_order(const struct addrinfo *list, const struct addrinfo **out,
 /*
  * Connect a new non-blocking, close-on-exec socket to one of list's
  * addresses before deadline (now_ms() time), starting the next attempt
- * after delay_ms.  Returns the connected socket, or -1 with *err set: the
- * last attempt's errno, or ETIMEDOUT when the deadline passed first.
+ * after delay_ms.  With src (srclen bytes), every socket is bound to it
+ * first and only addresses of its family are tried.  Returns the
+ * connected socket, or -1 with *err set: the last attempt's errno,
+ * EAFNOSUPPORT when no address is of src's family, or ETIMEDOUT when the
+ * deadline passed first.
  */
-int dial(const struct addrinfo *list, long long deadline, int delay_ms,
-    int *err);
+int dial(const struct addrinfo *list, const struct sockaddr *src,
+    socklen_t srclen, long long deadline, int delay_ms, int *err);
 
 #endif

@@ -167,7 +167,7 @@ static int
 up_connect(struct session *s)
 {
 	const struct conf_account *a = s->acct;
-	struct addrinfo hints, *res;
+	struct addrinfo hints, *res, *src = NULL;
 	char port[8];
 	int fd, e, one = 1, r;
 
@@ -177,9 +177,28 @@ up_connect(struct session *s)
 	if ((r = getaddrinfo(a->host, port, &hints, &res)) != 0)
 		return (session_fail(s, FAIL_CONNECT, "cannot resolve %s: %s",
 		    a->host, gai_strerror(r)));
-	fd = dial(res, s->deadline, DIAL_DELAY_MS, &e);
+	if (a->source_ip != NULL) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+		hints.ai_socktype = SOCK_STREAM;
+		if ((r = getaddrinfo(a->source_ip, NULL, &hints, &src)) != 0) {
+			freeaddrinfo(res);
+			return (session_fail(s, FAIL_CONFIG, "source_ip %s: %s",
+			    a->source_ip, gai_strerror(r)));
+		}
+	}
+	fd = dial(res, src != NULL ? src->ai_addr : NULL, src != NULL ?
+	    src->ai_addrlen : 0, s->deadline, DIAL_DELAY_MS, &e);
 	s->up.fd = fd;
 	freeaddrinfo(res);
+	if (src != NULL)
+		freeaddrinfo(src);
+	if (fd < 0 && e == EAFNOSUPPORT && a->source_ip != NULL)
+		return (session_fail(s, FAIL_CONNECT, "%s has no address of "
+		    "the family of source_ip %s", a->host, a->source_ip));
+	if (fd < 0 && e == EADDRNOTAVAIL && a->source_ip != NULL)
+		return (session_fail(s, FAIL_CONNECT, "cannot connect from "
+		    "source_ip %s: %s", a->source_ip, strerror(e)));
 	if (fd < 0 && e == ETIMEDOUT)
 		return (session_fail(s, FAIL_TIMEOUT, "no answer from %s in "
 		    "time", s->upstream));

@@ -660,7 +660,7 @@ END_TEST
 START_TEST(msmtp_route_keys_refused)
 {
 	static const char *const keys[] = { "proxy_host p.example",
-	    "proxy_port 1080", "socket /run/x.sock", "source_ip 192.0.2.1",
+	    "proxy_port 1080", "socket /run/x.sock", "source_ip host.name",
 	    "tls_crl_file /c.pem", "tls_cert_file /c.pem",
 	    "tls_key_file /k.pem", "tls_priorities NORMAL",
 	    "tls_min_dh_prime_bits 2048", "eval echo host x",
@@ -682,7 +682,7 @@ START_TEST(msmtp_route_keys_refused)
 }
 END_TEST
 
-START_TEST(host_override)
+START_TEST(host_override_and_source)
 {
 	char err[CONF_ERRLEN];
 	struct conf *c;
@@ -694,6 +694,13 @@ START_TEST(host_override)
 	/* Inherited from defaults, and cleared by an empty value. */
 	ck_assert_str_eq(find(c, "a")->host_override, "mx.example");
 	ck_assert_ptr_null(find(c, "b")->host_override);
+	conf_free(c);
+	c = conf_parse("t.conf", "account a\nhost h\nsource_ip ::1\n"
+	    "account b\nhost h\nsource_ip 192.0.2.4\nsource_ip\n", err,
+	    sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(find(c, "a")->source_ip, "::1");
+	ck_assert_ptr_null(find(c, "b")->source_ip);
 	conf_free(c);
 	ck_assert_ptr_null(conf_parse("t.conf", "account a\nhost h\n"
 	    "tls_host_override a b\n", err, sizeof(err)));
@@ -1253,7 +1260,7 @@ conf_suite(void)
 	tcase_add_test(tc, auth_names);
 	tcase_add_test(tc, msmtp_keys_ignored);
 	tcase_add_test(tc, msmtp_route_keys_refused);
-	tcase_add_test(tc, host_override);
+	tcase_add_test(tc, host_override_and_source);
 	tcase_add_test(tc, intercept_ports);
 	tcase_add_test(tc, print_hides_secrets);
 	suite_add_tcase(s, tc);

@@ -132,7 +132,8 @@ START_TEST(refused_then_next_at_once)
 	ports[0] = closed_port();
 	lfd = listener(8, &ports[1]);
 	t0 = now_ms();
-	fd = dial(make_list(&l, ports, NULL, 2), t0 + 5000, 1000, &err);
+	fd = dial(make_list(&l, ports, NULL, 2), NULL, 0, t0 + 5000, 1000,
+	    &err);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_uint_eq(peer_port(fd), ports[1]);
 	/* A refusal does not wait for the delay. */
@@ -154,7 +155,7 @@ START_TEST(silent_then_next_after_delay)
 	silence(ports[0], fill, 4);
 	lfd = listener(8, &ports[1]);
 	t0 = now_ms();
-	fd = dial(make_list(&l, ports, NULL, 2), t0 + 10000, 300, &err);
+	fd = dial(make_list(&l, ports, NULL, 2), NULL, 0, t0 + 10000, 300, &err);
 	took = now_ms() - t0;
 	ck_assert_int_ge(fd, 0);
 	ck_assert_uint_eq(peer_port(fd), ports[1]);
@@ -179,7 +180,7 @@ START_TEST(deadline)
 	quiet = listener(0, &ports[0]);
 	silence(ports[0], fill, 4);
 	t0 = now_ms();
-	fd = dial(make_list(&l, ports, NULL, 1), t0 + 600, 250, &err);
+	fd = dial(make_list(&l, ports, NULL, 1), NULL, 0, t0 + 600, 250, &err);
 	took = now_ms() - t0;
 	ck_assert_int_eq(fd, -1);
 	ck_assert_int_eq(err, ETIMEDOUT);
@@ -199,9 +200,41 @@ START_TEST(all_refused)
 
 	ports[0] = closed_port();
 	ports[1] = closed_port();
-	fd = dial(make_list(&l, ports, NULL, 2), now_ms() + 5000, 250, &err);
+	fd = dial(make_list(&l, ports, NULL, 2), NULL, 0, now_ms() + 5000, 250,
+	    &err);
 	ck_assert_int_eq(fd, -1);
 	ck_assert_int_eq(err, ECONNREFUSED);
+}
+END_TEST
+
+START_TEST(from_source)
+{
+	struct sockaddr_in src, me;
+	struct sockaddr_in6 src6;
+	socklen_t len = sizeof(me);
+	unsigned short ports[1];
+	struct list l;
+	int lfd, fd, err;
+
+	lfd = listener(8, &ports[0]);
+	memset(&src, 0, sizeof(src));
+	src.sin_family = AF_INET;
+	src.sin_addr.s_addr = htonl(0x7f000002);	/* 127.0.0.2 */
+	fd = dial(make_list(&l, ports, NULL, 1), (struct sockaddr *)&src,
+	    sizeof(src), now_ms() + 5000, 250, &err);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&me, &len), 0);
+	ck_assert_uint_eq(ntohl(me.sin_addr.s_addr), 0x7f000002);
+	(void)close(fd);
+	/* No address of the source's family: nothing is tried. */
+	memset(&src6, 0, sizeof(src6));
+	src6.sin6_family = AF_INET6;
+	src6.sin6_addr = in6addr_loopback;
+	fd = dial(make_list(&l, ports, NULL, 1), (struct sockaddr *)&src6,
+	    sizeof(src6), now_ms() + 5000, 250, &err);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_int_eq(err, EAFNOSUPPORT);
+	(void)close(lfd);
 }
 END_TEST
 
@@ -217,6 +250,7 @@ suite(void)
 	tcase_add_test(tc, silent_then_next_after_delay);
 	tcase_add_test(tc, deadline);
 	tcase_add_test(tc, all_refused);
+	tcase_add_test(tc, from_source);
 	suite_add_tcase(s, tc);
 	return (s);
 }
