@@ -65,7 +65,8 @@ SHIM_OBJ   = $(SHIM_SRC:.c=.pic.o) $(COMMON_SRC:.c=.pic.o)
 CORE_SRC   = helper/conf.c helper/secrets.c helper/util.c helper/log.c \
              helper/smtp.c helper/auth.c helper/crypto.c helper/tls.c \
              helper/upstream.c helper/session.c helper/relay.c \
-             helper/peerid.c helper/sasl.c helper/dial.c helper/weaken.c
+             helper/peerid.c helper/sasl.c helper/dial.c helper/weaken.c \
+             helper/socks.c
 CORE_OBJ   = $(CORE_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 CORE_LIB   = helper/libcore.a
 HELPER_OBJ = helper/main.o

@@ -210,7 +210,8 @@ enum {
 	K_HOST, K_PORT, K_TLS, K_STARTTLS, K_TRUST, K_CERTCHECK, K_FP,
 	K_LEGACY, K_AUTH, K_USER, K_PASSWORD, K_PASSWORDEVAL, K_FROM,
 	K_FROMHDR, K_DOMAIN, K_TIMEOUT, K_LOGFILE, K_SYSLOG, K_MATCH,
-	K_PORTS, K_BARELF, K_HOSTOVR, K_PROTOCOL, K_SOURCE
+	K_PORTS, K_BARELF, K_HOSTOVR, K_PROTOCOL, K_SOURCE, K_PROXY,
+	K_PROXYPORT
 };
 
 typedef int setter(struct parser *, struct conf_account *, const char *,
@@ -225,8 +226,9 @@ s_host(struct parser *p, struct conf_account *a, const char *k, const char *v)
 	return (set_str(&a->host, v));
 }
 
+/* A port number into *port; 0, or -1 with the error said. */
 static int
-s_port(struct parser *p, struct conf_account *a, const char *k, const char *v)
+parse_port(struct parser *p, const char *k, const char *v, int *port)
 {
 	char *end;
 	long n;
@@ -236,8 +238,23 @@ s_port(struct parser *p, struct conf_account *a, const char *k, const char *v)
 	if (*v == '\0' || *end != '\0' || n < 1 || n > 65535)
 		return (perr(p, "%s: expected a number from 1 to 65535, not "
 		    "\"%s\"", k, v));
-	a->port = (int)n;
+	*port = (int)n;
 	return (0);
+}
+
+static int
+s_port(struct parser *p, struct conf_account *a, const char *k, const char *v)
+{
+
+	return (parse_port(p, k, v, &a->port));
+}
+
+static int
+s_proxyport(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	return (parse_port(p, k, v, &a->proxy_port));
 }
 
 static int
@@ -424,6 +441,22 @@ s_source(struct parser *p, struct conf_account *a, const char *k,
 	return (set_str(&a->source_ip, v));
 }
 
+/* msmtp's proxy_host: a SOCKS5 proxy, or empty for none. */
+static int
+s_proxy(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	if (*v == '\0') {
+		free(a->proxy_host);
+		a->proxy_host = NULL;
+		return (0);
+	}
+	if (strpbrk(v, " \t\r\n") != NULL)
+		return (perr(p, "%s: expected a host name or address", k));
+	return (set_str(&a->proxy_host, v));
+}
+
 /* msmtp's protocol: only smtp is submission. */
 static int
 s_protocol(struct parser *p, struct conf_account *a, const char *k,
@@ -563,6 +596,8 @@ static const struct key {
 	{ "tls_host_override", K_HOSTOVR, s_hostovr },
 	{ "protocol", K_PROTOCOL, s_protocol },
 	{ "source_ip", K_SOURCE, s_source },
+	{ "proxy_host", K_PROXY, s_proxy },
+	{ "proxy_port", K_PROXYPORT, s_proxyport },
 };
 
 /*
@@ -571,7 +606,7 @@ static const struct key {
  * something else than the file says.
  */
 static const char *const msmtp_route[] = {
-	"proxy_host", "proxy_port", "socket", "tls_crl_file",
+	"socket", "tls_crl_file",
 	"tls_key_file", "tls_cert_file", "tls_priorities",
 	"tls_min_dh_prime_bits", "eval", NULL
 };
@@ -600,6 +635,7 @@ account_clear(struct conf_account *a)
 	free(a->trust_file);
 	free(a->host_override);
 	free(a->source_ip);
+	free(a->proxy_host);
 	free(a->user);
 	wipe_free(a->password);
 	free(a->passwordeval);
@@ -656,6 +692,8 @@ account_copy(struct conf_account *dst, const struct conf_account *src,
 	if (B(K_TRUST)) S(trust_file);
 	if (B(K_HOSTOVR)) S(host_override);
 	if (B(K_SOURCE)) S(source_ip);
+	if (B(K_PROXY)) S(proxy_host);
+	if (B(K_PROXYPORT)) dst->proxy_port = src->proxy_port;
 	if (B(K_CERTCHECK)) dst->certcheck = src->certcheck;
 	if (B(K_FP)) {
 		dst->has_fingerprint = src->has_fingerprint;
@@ -1231,6 +1269,10 @@ conf_print(const struct conf *c, void *fp)
 			fprintf(f, "tls_host_override %s\n", a->host_override);
 		if (a->source_ip != NULL)
 			fprintf(f, "source_ip %s\n", a->source_ip);
+		if (a->proxy_host != NULL)
+			fprintf(f, "proxy_host %s\nproxy_port %d\n",
+			    a->proxy_host, a->proxy_port > 0 ? a->proxy_port :
+			    1080);
 		fprintf(f, "tls_certcheck %s\n", a->certcheck ? "on" : "off");
 		if (a->has_fingerprint) {
 			fprintf(f, "tls_fingerprint ");

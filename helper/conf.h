@@ -36,6 +36,9 @@ struct conf_account {
 				   NULL: host */
 	char *source_ip;	/* the address to connect from (a numeric
 				   IPv4 or IPv6 address), or NULL */
+	char *proxy_host;	/* a SOCKS5 proxy to connect through, or
+				   NULL */
+	int proxy_port;		/* 0: 1080 */
 	int certcheck;
 	int has_fingerprint;
 	unsigned char fingerprint[32];

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "sasl.h"
 #include "session.h"
+#include "socks.h"
 #include "tls.h"
 #include "upstream.h"
 #include "util.h"
@@ -168,15 +169,27 @@ up_connect(struct session *s)
 {
 	const struct conf_account *a = s->acct;
 	struct addrinfo hints, *res, *src = NULL;
-	char port[8];
-	int fd, e, one = 1, r;
+	const char *host = a->host;
+	char port[16], where[300], err[300];
+	int fd, e, one = 1, r, to;
 
-	(void)snprintf(port, sizeof(port), "%d", conf_port(a));
+	/* Through a proxy, the connection is the proxy's, and the proxy
+	 * resolves the server's name. */
+	if (a->proxy_host != NULL) {
+		host = a->proxy_host;
+		(void)snprintf(port, sizeof(port), "%d", a->proxy_port > 0 ?
+		    a->proxy_port : 1080);
+		(void)snprintf(where, sizeof(where), "the SOCKS5 proxy %s:%s",
+		    host, port);
+	} else {
+		(void)snprintf(port, sizeof(port), "%d", conf_port(a));
+		(void)snprintf(where, sizeof(where), "%s", s->upstream);
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
-	if ((r = getaddrinfo(a->host, port, &hints, &res)) != 0)
+	if ((r = getaddrinfo(host, port, &hints, &res)) != 0)
 		return (session_fail(s, FAIL_CONNECT, "cannot resolve %s: %s",
-		    a->host, gai_strerror(r)));
+		    host, gai_strerror(r)));
 	if (a->source_ip != NULL) {
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
@@ -195,16 +208,20 @@ up_connect(struct session *s)
 		freeaddrinfo(src);
 	if (fd < 0 && e == EAFNOSUPPORT && a->source_ip != NULL)
 		return (session_fail(s, FAIL_CONNECT, "%s has no address of "
-		    "the family of source_ip %s", a->host, a->source_ip));
+		    "the family of source_ip %s", host, a->source_ip));
 	if (fd < 0 && e == EADDRNOTAVAIL && a->source_ip != NULL)
 		return (session_fail(s, FAIL_CONNECT, "cannot connect from "
 		    "source_ip %s: %s", a->source_ip, strerror(e)));
 	if (fd < 0 && e == ETIMEDOUT)
 		return (session_fail(s, FAIL_TIMEOUT, "no answer from %s in "
-		    "time", s->upstream));
+		    "time", where));
 	if (fd < 0)
 		return (session_fail(s, FAIL_CONNECT, "cannot connect to %s: "
-		    "%s", s->upstream, strerror(e)));
+		    "%s", where, strerror(e)));
+	if (a->proxy_host != NULL && socks5_connect(fd, a->host, conf_port(a),
+	    s->deadline, &to, err, sizeof(err)) != 0)
+		return (session_fail(s, to ? FAIL_TIMEOUT : FAIL_CONNECT,
+		    "%s", err));
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return (0);
 }

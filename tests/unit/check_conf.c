@@ -655,12 +655,12 @@ START_TEST(msmtp_keys_ignored)
 }
 END_TEST
 
-/* Keys that change where or how the connection goes, not supported:
- * errors naming the key, never ignored. */
+/* Keys that change where or how the connection goes: not supported, or
+ * with a value that is not one, an error naming the key, never ignored. */
 START_TEST(msmtp_route_keys_refused)
 {
-	static const char *const keys[] = { "proxy_host p.example",
-	    "proxy_port 1080", "socket /run/x.sock", "source_ip host.name",
+	static const char *const keys[] = { "proxy_host a b",
+	    "proxy_port 0", "socket /run/x.sock", "source_ip host.name",
 	    "tls_crl_file /c.pem", "tls_cert_file /c.pem",
 	    "tls_key_file /k.pem", "tls_priorities NORMAL",
 	    "tls_min_dh_prime_bits 2048", "eval echo host x",
@@ -694,6 +694,15 @@ START_TEST(host_override_and_source)
 	/* Inherited from defaults, and cleared by an empty value. */
 	ck_assert_str_eq(find(c, "a")->host_override, "mx.example");
 	ck_assert_ptr_null(find(c, "b")->host_override);
+	conf_free(c);
+	c = conf_parse("t.conf", "account a\nhost h\nproxy_host px\n"
+	    "account b\nhost h\nproxy_host px\nproxy_port 9050\n"
+	    "proxy_host\n", err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(find(c, "a")->proxy_host, "px");
+	ck_assert_int_eq(find(c, "a")->proxy_port, 0);
+	ck_assert_ptr_null(find(c, "b")->proxy_host);
+	ck_assert_int_eq(find(c, "b")->proxy_port, 9050);
 	conf_free(c);
 	c = conf_parse("t.conf", "account a\nhost h\nsource_ip ::1\n"
 	    "account b\nhost h\nsource_ip 192.0.2.4\nsource_ip\n", err,
