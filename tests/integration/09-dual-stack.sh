@@ -19,6 +19,9 @@ ip -n "$ns" addr add "$v6/128" dev lo nodad || fail "cannot add $v6"
 mkdir -p "/etc/netns/$ns"
 on_exit "rm -rf /etc/netns/$ns"
 printf '%s mail.test\n127.0.0.1 mail.test\n127.0.0.1 localhost\n' "$v6" > "/etc/netns/$ns/hosts"
+# in_ns CMD...: CMD in the namespace.  A background job is started with
+# ip netns exec itself, which execs CMD, so that $! is the pid to end (a
+# function in the background would be a subshell, and CMD would outlive it).
 in_ns() { ip netns exec "$ns" "$@"; }
 
 # getaddrinfo must give the IPv6 address first, or this proves nothing.
@@ -27,11 +30,11 @@ first=$(in_ns python3 -c 'import socket; print(socket.getaddrinfo("mail.test", 1
 
 certs=$tmp/certs
 "$ROOT/tests/rig/certs.sh" "$certs" > /dev/null || fail "certs.sh failed"
-in_ns python3 "$SCRIPTED" --listen 127.0.0.1:0 --mode starttls \
+ip netns exec "$ns" python3 "$SCRIPTED" --listen 127.0.0.1:0 --mode starttls \
     --cert "$certs/server.pem" --key "$certs/server.key" \
     --users "alice:Dual-secret-3" --spool "$tmp/spool" \
     --ready-file "$tmp/port" --record "$tmp/record" > "$tmp/server.out" 2>&1 &
-on_exit "kill $! 2>/dev/null"
+on_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
 wait_for_file "$tmp/port" 10 || fail "the server did not start: $(cat "$tmp/server.out")"
 port=$(cat "$tmp/port")
 

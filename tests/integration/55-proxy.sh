@@ -18,7 +18,7 @@ proxy() {
     shift
     python3 "$ROOT/tests/bin/socks5.py" --ready-file "$tmp/$name.port" \
         --log "$tmp/$name.log" --lifetime 120 "$@" > "$tmp/$name.out" 2>&1 &
-    on_exit "kill $! 2>/dev/null"
+    on_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
     wait_for_file "$tmp/$name.port" 10 || fail "proxy $name did not start: $(cat "$tmp/$name.out")"
     PROXY_PORT=$(cat "$tmp/$name.port")
 }

@@ -25,6 +25,9 @@ mkdir -p "/etc/netns/$ns"
 on_exit "rm -rf /etc/netns/$ns"
 printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' > "/etc/netns/$ns/resolv.conf"
 printf '127.0.0.1 localhost\n' > "/etc/netns/$ns/hosts"
+# in_ns CMD...: CMD in the namespace.  A background job is started with
+# ip netns exec itself, which execs CMD, so that $! is the pid to end (a
+# function in the background would be a subshell, and CMD would outlive it).
 in_ns() { ip netns exec "$ns" "$@"; }
 
 # A certificate for mail.good.test from the test CA.
@@ -40,11 +43,11 @@ openssl req -new -newkey rsa:2048 -nodes -keyout "$tmp/good.key" \
 # Two scripted servers in the namespace: implicit TLS and STARTTLS.
 start_server() { # NAME MODE
     rm -f "$tmp/$1.port"
-    in_ns python3 "$SCRIPTED" --listen 127.0.0.1:0 --mode "$2" \
+    ip netns exec "$ns" python3 "$SCRIPTED" --listen 127.0.0.1:0 --mode "$2" \
         --cert "$tmp/good.pem" --key "$tmp/good.key" \
         --users "alice@good.test:Cfg-secret-7" --spool "$tmp/$1.spool" \
         --ready-file "$tmp/$1.port" --record "$tmp/$1.record" > "$tmp/$1.out" 2>&1 &
-    on_exit "kill $! 2>/dev/null"
+    on_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
     wait_for_file "$tmp/$1.port" 10 || fail "$1 did not start: $(cat "$tmp/$1.out")"
 }
 start_server tls implicit
@@ -53,7 +56,7 @@ TLS_PORT=$(cat "$tmp/tls.port")
 STARTTLS_PORT=$(cat "$tmp/plain.port")
 
 # A DNS server that never answers, for slow.test.
-in_ns python3 -c '
+ip netns exec "$ns" python3 -c '
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.2", 5353))
@@ -65,9 +68,9 @@ while time.monotonic() < end:
     except OSError:
         pass
 ' &
-on_exit "kill $! 2>/dev/null"
+on_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
 
-in_ns dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
+ip netns exec "$ns" dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
     --listen-address=127.0.0.1 --bind-interfaces --port=53 --user=root \
     --pid-file="$tmp/dnsmasq.pid" --log-facility="$tmp/dnsmasq.log" \
     --address=/mail.good.test/127.0.0.1 --address=/mail.badcert.test/127.0.0.1 \
@@ -76,7 +79,7 @@ in_ns dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
     --srv-host=_submission._tcp.outside.test,mail.good.test,"$STARTTLS_PORT",10,0 \
     --srv-host=_submission._tcp.badcert.test,mail.badcert.test,"$STARTTLS_PORT",10,0 \
     --local=/test/ --server=/slow.test/127.0.0.2#5353 &
-on_exit "kill $! 2>/dev/null"
+on_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
 for ((i = 0; i < 50; i++)); do
     in_ns bash -c 'exec 3<>/dev/tcp/127.0.0.1/53' 2>/dev/null && break
     sleep 0.1

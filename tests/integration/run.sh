@@ -51,6 +51,25 @@ for t in "$here"/[0-9][0-9]-*.sh; do
     tl=${tl:-$limit}
     timeout --kill-after=10 "$tl" bash "$t" > "$log" 2>&1
     rc=$?
+    # Nothing a scenario started may outlive it: a process whose command
+    # line names the scenario's temporary directory is a leak.  It fails
+    # the scenario and is ended, by pid.
+    # (Two seconds of grace, for one that was signalled but is still on
+    # its way out.)
+    for _ in $(seq 20); do
+        left=$(pgrep -f "/tmp/submitify-$name\\." | tr '\n' ' ')
+        [ -n "$left" ] || break
+        sleep 0.1
+    done
+    if [ -n "$left" ]; then
+        {
+            echo "FAIL: $name: left running after it ended:"
+            ps -o pid=,args= -p "$(echo $left | tr ' ' ',')" | cut -c1-200
+        } >> "$log"
+        # shellcheck disable=SC2086 # one pid a word
+        kill $left 2>/dev/null
+        [ $rc != 0 ] || rc=1
+    fi
     secs=$(($(date +%s) - start))
     if [ $rc = 0 ]; then
         pass=$((pass + 1))
