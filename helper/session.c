@@ -218,8 +218,8 @@ up_connect(struct session *s)
 	if (fd < 0)
 		return (session_fail(s, FAIL_CONNECT, "cannot connect to %s: "
 		    "%s", where, strerror(e)));
-	if (a->proxy_host != NULL && socks5_connect(fd, a->host, conf_port(a),
-	    s->deadline, &to, err, sizeof(err)) != 0)
+	if (a->proxy_host != NULL && socks5_connect(&s->up, a->host,
+	    conf_port(a), s->deadline, &to, err, sizeof(err)) != 0)
 		return (session_fail(s, to ? FAIL_TIMEOUT : FAIL_CONNECT,
 		    "%s", err));
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

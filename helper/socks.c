@@ -1,80 +1,37 @@
 /*
  * socks: a SOCKS5 CONNECT by host name, no authentication (RFC 1928).
  */
-#define _GNU_SOURCE
-#include <sys/socket.h>
-
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "socks.h"
-#include "util.h"
 
-/* Wait for ev on fd until deadline: 0, or -1 (*timed_out set on time). */
+/* Send all n bytes of buf: 0, or an UPSTREAM_* failure. */
 static int
-wait_for(int fd, short ev, long long deadline, int *timed_out)
+put(struct upstream *u, const unsigned char *buf, size_t n,
+    long long deadline)
 {
-	struct pollfd p = { fd, ev, 0 };
-	long long left;
-	int r;
+	size_t sent;
 
-	for (;;) {
-		left = deadline - now_ms();
-		if (left <= 0) {
-			*timed_out = 1;
-			return (-1);
-		}
-		r = poll(&p, 1, left > 0x7fffffff ? 0x7fffffff : (int)left);
-		if (r > 0)
-			return (0);
-		if (r < 0 && errno != EINTR)
-			return (-1);
-	}
+	return (upstream_write_all(u, buf, n, deadline, &sent));
 }
 
-/* Send all n bytes of buf. */
+/* Read exactly n bytes into buf (the proxy's answer, never more): 0, or
+ * an UPSTREAM_* failure (UPSTREAM_ERR with u->err set for an early end). */
 static int
-put(int fd, const unsigned char *buf, size_t n, long long deadline,
-    int *timed_out)
+get(struct upstream *u, unsigned char *buf, size_t n, long long deadline)
 {
-	ssize_t k;
+	long k;
 
 	while (n > 0) {
-		k = send(fd, buf, n, MSG_NOSIGNAL);
-		if (k > 0) {
-			buf += k;
-			n -= (size_t)k;
-		} else if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_for(fd, POLLOUT, deadline, timed_out) != 0)
-				return (-1);
-		} else
-			return (-1);
-	}
-	return (0);
-}
-
-/* Read exactly n bytes into buf (the proxy's answer, never more). */
-static int
-get(int fd, unsigned char *buf, size_t n, long long deadline, int *timed_out)
-{
-	ssize_t k;
-
-	while (n > 0) {
-		k = recv(fd, buf, n, 0);
-		if (k > 0) {
-			buf += k;
-			n -= (size_t)k;
-		} else if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_for(fd, POLLIN, deadline, timed_out) != 0)
-				return (-1);
-		} else {
+		if ((k = upstream_read_some(u, buf, n, deadline)) <= 0) {
 			if (k == 0)
-				errno = 0;	/* closed */
-			return (-1);
+				(void)snprintf(u->err, sizeof(u->err),
+				    "end of stream");
+			return (k == 0 ? UPSTREAM_ERR : (int)k);
 		}
+		buf += k;
+		n -= (size_t)k;
 	}
 	return (0);
 }
@@ -95,11 +52,12 @@ rep_text(int rep)
 }
 
 int
-socks5_connect(int fd, const char *host, int port, long long deadline,
-    int *timed_out, char *err, size_t errlen)
+socks5_connect(struct upstream *u, const char *host, int port,
+    long long deadline, int *timed_out, char *err, size_t errlen)
 {
 	unsigned char req[4 + 1 + 255 + 2], ans[4 + 255 + 2];
 	size_t hlen = strlen(host), skip;
+	int r;
 
 	*timed_out = 0;
 	if (hlen == 0 || hlen > 255 || port <= 0 || port > 65535) {
@@ -109,8 +67,8 @@ socks5_connect(int fd, const char *host, int port, long long deadline,
 	}
 	/* Version 5, one method: no authentication. */
 	memcpy(req, "\x05\x01\x00", 3);
-	if (put(fd, req, 3, deadline, timed_out) != 0 ||
-	    get(fd, ans, 2, deadline, timed_out) != 0)
+	if ((r = put(u, req, 3, deadline)) != 0 ||
+	    (r = get(u, ans, 2, deadline)) != 0)
 		goto io;
 	if (ans[0] != 5 || ans[1] != 0) {
 		(void)snprintf(err, errlen, "the SOCKS5 proxy wants %s",
@@ -127,8 +85,8 @@ socks5_connect(int fd, const char *host, int port, long long deadline,
 	memcpy(req + 5, host, hlen);
 	req[5 + hlen] = (unsigned char)(port >> 8);
 	req[6 + hlen] = (unsigned char)port;
-	if (put(fd, req, 7 + hlen, deadline, timed_out) != 0 ||
-	    get(fd, ans, 4, deadline, timed_out) != 0)
+	if ((r = put(u, req, 7 + hlen, deadline)) != 0 ||
+	    (r = get(u, ans, 4, deadline)) != 0)
 		goto io;
 	if (ans[0] != 5) {
 		(void)snprintf(err, errlen, "the SOCKS5 proxy answered "
@@ -146,7 +104,7 @@ socks5_connect(int fd, const char *host, int port, long long deadline,
 	case 1: skip = 4 + 2; break;
 	case 4: skip = 16 + 2; break;
 	case 3:
-		if (get(fd, ans, 1, deadline, timed_out) != 0)
+		if ((r = get(u, ans, 1, deadline)) != 0)
 			goto io;
 		skip = (size_t)ans[0] + 2;
 		break;
@@ -155,16 +113,16 @@ socks5_connect(int fd, const char *host, int port, long long deadline,
 		    "CONNECT with junk");
 		return (-1);
 	}
-	if (get(fd, ans, skip, deadline, timed_out) != 0)
+	if ((r = get(u, ans, skip, deadline)) != 0)
 		goto io;
 	return (0);
 io:
+	*timed_out = r == UPSTREAM_TIMEOUT;
 	if (*timed_out)
 		(void)snprintf(err, errlen, "no answer from the SOCKS5 proxy "
 		    "in time");
 	else
 		(void)snprintf(err, errlen, "the SOCKS5 proxy closed the "
-		    "connection or failed: %s", errno != 0 ? strerror(errno) :
-		    "end of stream");
+		    "connection or failed: %s", u->err);
 	return (-1);
 }

@@ -19,6 +19,13 @@ import socket
 import struct
 
 
+def close(writer):
+    try:
+        writer.close()
+    except OSError:
+        pass
+
+
 async def pipe(reader, writer):
     try:
         while True:
@@ -30,10 +37,7 @@ async def pipe(reader, writer):
     except (ConnectionError, OSError):
         pass
     finally:
-        try:
-            writer.close()
-        except OSError:
-            pass
+        close(writer)
 
 
 class Proxy:
@@ -50,10 +54,7 @@ class Proxy:
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             pass
         finally:
-            try:
-                writer.close()
-            except OSError:
-                pass
+            close(writer)
 
     async def session(self, reader, writer):
         ver, n = await reader.readexactly(2)
