@@ -403,8 +403,18 @@ s_domain(struct parser *p, struct conf_account *a, const char *k,
     const char *v)
 {
 
-	if (*v == '\0' || strpbrk(v, " \t\r\n") != NULL)
+	const char *c;
+
+	if (*v == '\0')
 		return (perr(p, "%s: expected a host name", k));
+	/* It goes into EHLO as it is: printable, one word, and no longer
+	 * than an address literal or a host name may be. */
+	for (c = v; *c != '\0'; c++)
+		if (*c <= ' ' || *c > '~')
+			return (perr(p, "%s: expected a host name", k));
+	if (c - v > CONF_DOMAIN_MAX)
+		return (perr(p, "%s: longer than %d characters", k,
+		    CONF_DOMAIN_MAX));
 	return (set_str(&a->domain, v));
 }
 

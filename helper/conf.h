@@ -9,6 +9,7 @@
 #include "sasl.h"
 
 #define CONF_ERRLEN 512
+#define CONF_DOMAIN_MAX 255	/* `domain`, the EHLO argument */
 
 enum conf_fromhdr { FROMHDR_OFF, FROMHDR_ON, FROMHDR_AUTO };
 

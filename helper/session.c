@@ -282,9 +282,9 @@ start_tls(struct session *s)
 static int
 ehlo(struct session *s, struct smtp_reply *r)
 {
-	char line[300];
+	char line[sizeof("EHLO ") + CONF_DOMAIN_MAX];
 
-	(void)snprintf(line, sizeof(line), "EHLO %s",
+	(void)fmt_whole(line, sizeof(line), "EHLO %s",
 	    s->acct->domain != NULL ? s->acct->domain : "localhost");
 	if (up_cmd(s, line, 0) != 0 || up_reply(s, r) != 0)
 		return (-1);

@@ -507,7 +507,8 @@ static const char *const bad_values[] = {
 	"timeout 0", "timeout 86401", "timeout 5s", "timeout",
 	"set_from_header yes", "set_from_header",
 	"from <a@example.org>", "from a b@example.org",
-	"domain", "domain a b", "host", "passwordeval",
+	"domain", "domain a b", "domain a\x01b", "domain caf\xc3\xa9",
+	"host", "passwordeval",
 	"syslog LOCAL0", "tls_trust_file",
 	"match", "match 10.0.0.0/33", "match ::1/129", "match mail/24",
 	"match 10.0.0.0/x", "match 10.0.0.0/", "match 10.0.0.0/-1",
@@ -539,6 +540,24 @@ START_TEST(line_too_long)
 	text[k + n] = '\0';
 	parse_err(text, "t.conf:3: ", "too long");
 	free(text);
+}
+END_TEST
+
+/* The longest domain goes into EHLO whole; one more is an error. */
+START_TEST(domain_length)
+{
+	char text[512];
+	struct conf *c;
+	int k;
+
+	k = snprintf(text, sizeof(text), "account a\nhost h\ndomain ");
+	memset(text + k, 'd', CONF_DOMAIN_MAX);
+	(void)strcpy(text + k + CONF_DOMAIN_MAX, "\n");
+	c = parse_ok(text);
+	ck_assert_uint_eq(strlen(find(c, "a")->domain), CONF_DOMAIN_MAX);
+	conf_free(c);
+	(void)strcpy(text + k + CONF_DOMAIN_MAX, "d\n");
+	parse_err(text, "t.conf:3: ", "longer than 255");
 }
 END_TEST
 
@@ -1294,6 +1313,7 @@ conf_suite(void)
 	tcase_add_loop_test(tc, bad_value, 0,
 	    (int)(sizeof(bad_values) / sizeof(bad_values[0])));
 	tcase_add_test(tc, line_too_long);
+	tcase_add_test(tc, domain_length);
 	tcase_add_test(tc, fingerprint_sha256);
 	tcase_add_test(tc, fingerprint_sha1_refused);
 	suite_add_tcase(s, tc);
