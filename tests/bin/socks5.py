@@ -40,6 +40,20 @@ async def pipe(reader, writer):
         close(writer)
 
 
+async def serve_for(server, ready_file, ready, lifetime):
+    """Say READY in the ready file (whole, by a rename), then serve for
+    LIFETIME seconds."""
+    tmp = ready_file + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(ready)
+    os.rename(tmp, ready_file)
+    async with server:
+        try:
+            await asyncio.wait_for(server.serve_forever(), lifetime)
+        except asyncio.TimeoutError:
+            pass
+
+
 class Proxy:
     def __init__(self, args):
         self.args = args
@@ -117,15 +131,8 @@ async def main():
     args = ap.parse_args()
     host, port = args.listen.rsplit(":", 1)
     server = await asyncio.start_server(Proxy(args).serve, host, int(port))
-    tmp = args.ready_file + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("%d\n" % server.sockets[0].getsockname()[1])
-    os.rename(tmp, args.ready_file)
-    async with server:
-        try:
-            await asyncio.wait_for(server.serve_forever(), args.lifetime)
-        except asyncio.TimeoutError:
-            pass
+    await serve_for(server, args.ready_file,
+                    "%d\n" % server.sockets[0].getsockname()[1], args.lifetime)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@
 #   selfsigned.pem/.key          self-signed, same names as the server
 #   wrongname.pem/.key           signed by the CA, valid only for wrong.test
 #   expired.pem/.key             signed by the CA, same names as the server, expired in 2020
+#   client.pem/client.key        signed by the CA for TLS client authentication, for
+#                                alice@example.test (msmtp's tls_cert_file/tls_key_file)
+#   crl.pem                      a CRL of the CA that revokes nothing (msmtp's tls_crl_file)
 # Existing files are kept; server.pem is re-issued only when the wanted names change.
 # Prints nothing unless something fails.
 set -eu
@@ -65,6 +68,13 @@ extendedKeyUsage       = serverAuth
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid
 subjectAltName         = \${ENV::SAN}
+[ client_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = clientAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+subjectAltName         = \${ENV::SAN}
 [ ca ]
 default_ca = old_ca
 [ old_ca ]
@@ -102,14 +112,14 @@ make_ca() {
     mv "$tmp/$1.pem" "$dir/$1.pem"
 }
 
-# make_leaf NAME CN SAN  (signed by ca.pem)
+# make_leaf NAME CN SAN [PROFILE]  (signed by ca.pem; PROFILE: leaf_ext)
 make_leaf() {
     newkey "$tmp/$1.key"
     quiet openssl req -config "$OPENSSL_CONF" -new -key "$tmp/$1.key" -subj "/CN=$2" \
         -out "$tmp/$1.csr"
     SAN=$3 quiet openssl x509 -req -sha256 -days 3650 -in "$tmp/$1.csr" \
         -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -set_serial "$(serial)" \
-        -extfile "$OPENSSL_CONF" -extensions leaf_ext -out "$tmp/$1.pem"
+        -extfile "$OPENSSL_CONF" -extensions "${4:-leaf_ext}" -out "$tmp/$1.pem"
     mv "$tmp/$1.key" "$dir/$1.key"
     mv "$tmp/$1.pem" "$dir/$1.pem"
 }
@@ -139,6 +149,13 @@ make_expired() {
     mv "$tmp/$1.pem" "$dir/$1.pem"
 }
 
+# make_crl NAME: a CRL of ca.pem with nothing in it, valid for ten years.
+make_crl() {
+    : >"$tmp/index.txt"
+    quiet openssl ca -config "$OPENSSL_CONF" -gencrl -crldays 3650 -out "$tmp/$1.pem"
+    mv "$tmp/$1.pem" "$dir/$1.pem"
+}
+
 have() {
     [ -s "$dir/$1.pem" ] && [ -s "$dir/$1.key" ]
 }
@@ -146,7 +163,8 @@ have() {
 if ! have ca; then
     make_ca ca "submitify test CA"
     # Everything signed by an older CA is now useless.
-    rm -f "$dir/server.pem" "$dir/wrongname.pem" "$dir/expired.pem"
+    rm -f "$dir/server.pem" "$dir/wrongname.pem" "$dir/expired.pem" "$dir/client.pem" \
+        "$dir/crl.pem"
 fi
 have other-ca || make_ca other-ca "submitify other test CA"
 
@@ -157,6 +175,8 @@ fi
 have wrongname || make_leaf wrongname wrong.test "DNS:wrong.test"
 have selfsigned || make_selfsigned selfsigned mail.test "$server_san"
 have expired || make_expired expired mail.test "$server_san"
+have client || make_leaf client alice@example.test "email:alice@example.test" client_ext
+[ -s "$dir/crl.pem" ] || make_crl crl
 
 fp=$(openssl x509 -noout -fingerprint -sha256 -in "$dir/server.pem")
 echo "${fp#*=}" >"$dir/server.sha256"
