@@ -278,8 +278,9 @@ s_trust(struct parser *p, struct conf_account *a, const char *k,
 {
 	char *s;
 
-	if (*v == '\0')
-		return (perr(p, "%s: missing file name", k));
+	(void)k;
+	if (*v == '\0')	/* as in msmtp: trust no CA (a pin, or no check) */
+		return (set_str(&a->trust_file, ""));
 	if (strcmp(v, "system") == 0) {
 		free(a->trust_file);
 		a->trust_file = NULL;
@@ -964,6 +965,11 @@ check_accounts(struct parser *p)
 			return (perr(p, "account %s: tls off would send the "
 			    "password in clear text; submitify refuses that",
 			    a->name));
+		if (a->trust_file != NULL && *a->trust_file == '\0' &&
+		    a->certcheck && !a->has_fingerprint)
+			return (perr(p, "account %s: tls_trust_file is empty, "
+			    "so no CA is trusted and no server could be; pin "
+			    "it with tls_fingerprint", a->name));
 		if ((a->auth == SASL_XOAUTH2 || a->auth == SASL_OAUTHBEARER) &&
 		    a->user == NULL)
 			return (perr(p, "account %s: auth %s needs a user",
@@ -1274,7 +1280,8 @@ conf_print(const struct conf *c, void *fp)
 		fprintf(f, "tls %s\ntls_starttls %s\n", a->tls ? "on" : "off",
 		    a->starttls ? "on" : "off");
 		fprintf(f, "tls_trust_file %s\n",
-		    a->trust_file != NULL ? a->trust_file : "system");
+		    a->trust_file == NULL ? "system" :
+		    *a->trust_file == '\0' ? "\"\"" : a->trust_file);
 		if (a->host_override != NULL)
 			fprintf(f, "tls_host_override %s\n", a->host_override);
 		if (a->source_ip != NULL)

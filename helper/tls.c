@@ -152,7 +152,10 @@ tlsc_prepare(const struct tlsc_opts *o, char *err, size_t errlen)
 		t->pinned = 1;
 		memcpy(t->fp, o->fingerprint, 32);
 	}
-	if (o->trust_file != NULL) {
+	if (o->trust_file != NULL && *o->trust_file == '\0')
+		(void)snprintf(t->trust, sizeof(t->trust), "no CA "
+		    "(tls_trust_file is empty)");
+	else if (o->trust_file != NULL) {
 		(void)snprintf(t->trust, sizeof(t->trust), "tls_trust_file %s",
 		    o->trust_file);
 		if (SSL_CTX_load_verify_locations(t->ctx, o->trust_file,

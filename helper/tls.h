@@ -15,7 +15,7 @@
 
 struct tlsc_opts {
 	const char *host;		/* name (or address) to verify, SNI */
-	const char *trust_file;		/* NULL: the system store */
+	const char *trust_file;		/* NULL: the system store; "": none */
 	int certcheck;			/* 0: explicit opt-out, logged */
 	const unsigned char *fingerprint; /* SHA-256 pin, or NULL */
 	int legacy;			/* tls_legacy on */

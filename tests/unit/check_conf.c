@@ -509,7 +509,7 @@ static const char *const bad_values[] = {
 	"from <a@example.org>", "from a b@example.org",
 	"domain", "domain a b", "domain a\x01b", "domain caf\xc3\xa9",
 	"host", "passwordeval",
-	"syslog LOCAL0", "tls_trust_file",
+	"syslog LOCAL0",
 	"match", "match 10.0.0.0/33", "match ::1/129", "match mail/24",
 	"match 10.0.0.0/x", "match 10.0.0.0/", "match 10.0.0.0/-1",
 	"tls_fingerprint zz",
@@ -540,6 +540,23 @@ START_TEST(line_too_long)
 	text[k + n] = '\0';
 	parse_err(text, "t.conf:3: ", "too long");
 	free(text);
+}
+END_TEST
+
+/* An empty tls_trust_file trusts no CA (msmtp's meaning): only a pin or
+ * tls_certcheck off can make such an account work. */
+START_TEST(trust_file_empty)
+{
+	struct conf *c;
+
+	parse_err("account a\nhost h\ntls_trust_file \"\"\n", "t.conf:1: ",
+	    "no CA is trusted");
+	c = parse_ok("account a\nhost h\ntls_trust_file\ntls_fingerprint "
+	    "ff:fe:fd:fc:fb:fa:f9:f8:f7:f6:f5:f4:f3:f2:f1:f0:"
+	    "ef:ee:ed:ec:eb:ea:e9:e8:e7:e6:e5:e4:e3:e2:e1:e0\naccount b\nhost h\ntls_trust_file\ntls_certcheck off\n");
+	ck_assert_str_eq(find(c, "a")->trust_file, "");
+	ck_assert_str_eq(find(c, "b")->trust_file, "");
+	conf_free(c);
 }
 END_TEST
 
@@ -1314,6 +1331,7 @@ conf_suite(void)
 	    (int)(sizeof(bad_values) / sizeof(bad_values[0])));
 	tcase_add_test(tc, line_too_long);
 	tcase_add_test(tc, domain_length);
+	tcase_add_test(tc, trust_file_empty);
 	tcase_add_test(tc, fingerprint_sha256);
 	tcase_add_test(tc, fingerprint_sha1_refused);
 	suite_add_tcase(s, tc);
