@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1210,12 +1211,13 @@ match_name(const struct conf_match *m, int family, const void *addr)
 }
 
 struct conf_account *
-conf_choose(const struct conf *c, const char *name, int family,
+conf_choose_fixed(const struct conf *c, const char *name, int family,
     const void *dest, char *err, size_t errlen)
 {
 	struct conf_account *a;
 	size_t i, j;
 
+	err[0] = '\0';
 	if (name != NULL) {
 		if ((a = conf_find(c, name)) == NULL)
 			(void)snprintf(err, errlen, "%s: no account \"%s\"",
@@ -1232,12 +1234,122 @@ conf_choose(const struct conf *c, const char *name, int family,
 				    match_name(&a->match[j], family, dest)))
 					return (a);
 		}
+	return (NULL);
+}
+
+/* `default`, else the only account, else NULL. */
+static struct conf_account *
+fallback(const struct conf *c)
+{
+	struct conf_account *a;
+
 	if ((a = conf_find(c, "default")) != NULL)
 		return (a);
-	if (c->nacct == 1)
-		return (c->acct[0]);
-	(void)snprintf(err, errlen, "%s: no account matches this destination "
-	    "and there is no default account", c->path);
+	return (c->nacct == 1 ? c->acct[0] : NULL);
+}
+
+struct conf_account *
+conf_choose(const struct conf *c, const char *name, int family,
+    const void *dest, char *err, size_t errlen)
+{
+
+	return (conf_choose_by(c, name, family, dest, NULL, err, errlen));
+}
+
+int
+conf_from_is_pattern(const char *from)
+{
+
+	return (from != NULL && strpbrk(from, "*?[") != NULL);
+}
+
+/* An ASCII lower-case copy of s into out (len bytes).  0, or -1 if it
+ * does not fit. */
+static int
+lower_copy(const char *s, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i + 1 >= len)
+			return (-1);
+		out[i] = (char)tolower((unsigned char)s[i]);
+	}
+	out[i] = '\0';
+	return (0);
+}
+
+int
+conf_from_match(const char *from, const char *sender)
+{
+	char f[CONF_ADDR_MAX], snd[CONF_ADDR_MAX];
+	const char *plus, *at, *fat;
+
+	/* The null sender is no one's: it chooses by the later steps. */
+	if (from == NULL || sender[0] == '\0')
+		return (0);
+	/* As msmtp: case does not count, in the address and the pattern
+	 * alike (both lower-cased; fnmatch's FNM_CASEFOLD is not needed). */
+	if (lower_copy(from, f, sizeof(f)) != 0 || lower_copy(sender, snd,
+	    sizeof(snd)) != 0)
+		return (0);
+	if (fnmatch(f, snd, 0) == 0)
+		return (1);
+	/* user+detail@domain is user@domain's, unless the account's own
+	 * address has a detail or is a pattern. */
+	if (conf_from_is_pattern(f) || strchr(f, '+') != NULL ||
+	    (plus = strchr(snd, '+')) == NULL || (at = strrchr(snd, '@')) ==
+	    NULL || plus > at || (fat = strrchr(f, '@')) == NULL)
+		return (0);
+	return ((size_t)(fat - f) == (size_t)(plus - snd) &&
+	    strncmp(f, snd, (size_t)(plus - snd)) == 0 && strcmp(fat, at) == 0);
+}
+
+struct conf_account *
+conf_by_sender(const struct conf *c, const char *sender)
+{
+	size_t i;
+
+	for (i = 0; i < c->nacct; i++)
+		if (conf_from_match(c->acct[i]->from, sender))
+			return (c->acct[i]);
+	return (NULL);
+}
+
+int
+conf_sender_decides(const struct conf *c, const struct conf_account *fixed)
+{
+	const struct conf_account *fb = fallback(c);
+	size_t i;
+
+	if (fixed != NULL)
+		return (0);
+	for (i = 0; i < c->nacct; i++)
+		if (c->acct[i]->from != NULL && c->acct[i] != fb)
+			return (1);
+	return (0);
+}
+
+struct conf_account *
+conf_choose_by(const struct conf *c, const char *name, int family,
+    const void *dest, const char *sender, char *err, size_t errlen)
+{
+	struct conf_account *a;
+
+	if ((a = conf_choose_fixed(c, name, family, dest, err, errlen)) !=
+	    NULL || err[0] != '\0')
+		return (a);
+	if (sender != NULL && (a = conf_by_sender(c, sender)) != NULL)
+		return (a);
+	if ((a = fallback(c)) != NULL)
+		return (a);
+	if (sender != NULL)
+		(void)snprintf(err, errlen, "%s: no account's from matches "
+		    "the sender <%s> and there is no default account",
+		    c->path, sender);
+	else
+		(void)snprintf(err, errlen, "%s: no account matches this "
+		    "destination and there is no default account", c->path);
 	return (NULL);
 }
 

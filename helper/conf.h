@@ -103,10 +103,53 @@ struct conf_account *conf_find(const struct conf *c, const char *name);
  * whose `match` covers the destination address dest (family AF_INET or
  * AF_INET6, 4 or 16 bytes; may be NULL), else `default`, else the only
  * account.  Host names in `match` are resolved here.  NULL with err set if
- * none applies.
+ * none applies.  conf_choose_by() with no sender.
  */
 struct conf_account *conf_choose(const struct conf *c, const char *name,
     int family, const void *dest, char *err, size_t errlen);
+
+/*
+ * The whole order of the choice: the account named, else `match` on dest,
+ * else (when sender is not NULL) the first account in file order whose
+ * `from` matches sender (conf_by_sender), else `default`, else the only
+ * account.  NULL with err set if none applies.
+ */
+struct conf_account *conf_choose_by(const struct conf *c, const char *name,
+    int family, const void *dest, const char *sender, char *err,
+    size_t errlen);
+
+/*
+ * The steps the program's sender cannot change: the account named, else
+ * the first whose `match` covers dest.  NULL with err "" when neither
+ * applies, NULL with err set when the name is unknown.
+ */
+struct conf_account *conf_choose_fixed(const struct conf *c, const char *name,
+    int family, const void *dest, char *err, size_t errlen);
+
+/*
+ * Can the program's sender change the choice?  Not when a fixed step
+ * chose (fixed, from conf_choose_fixed, is not NULL); otherwise only when
+ * some account with a `from` is not the one `default` or the only account
+ * gives (so a sender could choose otherwise, or choose where nothing
+ * else would).
+ */
+int conf_sender_decides(const struct conf *c, const struct conf_account *fixed);
+
+/* The first account in file order whose `from` matches sender, or NULL. */
+struct conf_account *conf_by_sender(const struct conf *c, const char *sender);
+
+#define CONF_ADDR_MAX	1024	/* longer senders and patterns match nothing */
+
+/*
+ * Does an account's `from` match the sender (an address without <>)?  As
+ * msmtp: case is ignored; a `from` holding *, ? or [ is a shell pattern
+ * (fnmatch without flags); a plain `from` user@domain also matches
+ * user+detail@domain.  The null sender "" matches nothing.
+ */
+int conf_from_match(const char *from, const char *sender);
+
+/* Is this `from` a pattern (it holds *, ? or [)? */
+int conf_from_is_pattern(const char *from);
 
 /* Does match entry m cover this address?  (Pure, for the unit tests.) */
 int conf_match_addr(const struct conf_match *m, int family, const void *addr);

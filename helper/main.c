@@ -38,7 +38,6 @@
 #include "weaken.h"
 
 #define ACCEPT_MS	10000
-#define BUDGET_S	30
 
 #ifdef __SANITIZE_ADDRESS__
 /*
@@ -196,6 +195,7 @@ main(int argc, char **argv)
 	const char *peer = NULL, *dest = NULL, *prog = "?", *acctname = NULL;
 	struct session s;
 	struct conf *conf = NULL;
+	const struct conf_account *logacct;
 	unsigned char addr[16];
 	char err[CONF_ERRLEN], *path = NULL, refused[80] = "";
 	char progname[HELPER_PROG_MAX * 4];
@@ -204,7 +204,7 @@ main(int argc, char **argv)
 	unsigned long long num;
 	uint64_t cookie = 0;
 	int secure = 0, have_cookie = 0, nrefused = 0, msmtprc, family = 0;
-	int i, rc = 1, budget, idfail = 0;
+	int i, rc = 1, idfail = 0;
 	const char *env;
 
 	for (i = 1; i < argc; i++) {
@@ -296,20 +296,34 @@ main(int argc, char **argv)
 	}
 	if (parse_dest(dest, &family, addr) != 0)
 		family = 0;
-	s.acct = conf_choose(conf, acctname, family, family ? addr : NULL,
-	    err, sizeof(err));
-	if (s.acct == NULL) {
+	s.acct = conf_choose_fixed(conf, acctname, family, family ? addr :
+	    NULL, err, sizeof(err));
+	if (s.acct == NULL && err[0] == '\0' &&
+	    conf_sender_decides(conf, s.acct))
+		s.byconf = conf;
+	else if (s.acct == NULL && err[0] == '\0')
+		s.acct = conf_choose(conf, NULL, 0, NULL, err, sizeof(err));
+	if (s.acct == NULL && s.byconf == NULL) {
 		(void)session_fail(&s, FAIL_CONFIG, "%s", err);
 		goto refuse;
 	}
-	log_configure(s.acct->logfile, s.acct->syslog, log_debugging());
+	/* Until a sender chooses, the log is the fallback account's. */
+	logacct = s.byconf == NULL ? s.acct : conf_choose(conf, NULL, 0, NULL,
+	    err, sizeof(err));
+	log_configure(logacct != NULL ? logacct->logfile : NULL,
+	    logacct != NULL ? logacct->syslog : 1, log_debugging());
 	if (nrefused > 0)
 		log_warn("refused %s%s at the handoff listener: not the "
 		    "program's socket", refused, nrefused > 1 ? " and others" :
 		    "");
-	budget = s.acct->timeout > 0 ? s.acct->timeout : BUDGET_S;
+	if (s.byconf != NULL) {
+		/* Greeted here; the upstream session opens at MAIL FROM,
+		 * and the secrets stay until the last account is used. */
+		rc = relay_run(&s) == 0 ? 0 : 1;
+		goto done;
+	}
 	weak_greet_early(s.cfd);
-	if (session_setup(&s, budget * 1000) != 0)
+	if (session_setup(&s, session_budget_ms(s.acct)) != 0)
 		goto refuse;
 	/* The secrets are no longer needed: none stays in memory. */
 	if (!WEAKEN_NO_WIPE)
@@ -322,12 +336,13 @@ done:
 	log_session(s.fail != FAIL_NONE && !(s.fail == FAIL_PROGRAM &&
 	    rc == 0), "prog=%s[%ld] dest=%s account=%s upstream=%s tls=%s%s%s "
 	    "auth=%s messages=%d last=%d up=%llu down=%llu ms=%lld%s%s",
-	    prog, pid, dest, s.acct != NULL ? s.acct->name : "-",
+	    prog, pid, dest, s.accounts[0] != '\0' ? s.accounts :
+	    s.acct != NULL ? s.acct->name : "-",
 	    s.upstream[0] != '\0' ? s.upstream : "-",
 	    s.tls_up ? tlsc_version(s.up.tls) : "none",
 	    s.tls_up ? "/" : "", s.tls_up ? tlsc_cipher(s.up.tls) : "",
-	    s.mech != NULL ? s.mech : s.acct != NULL && s.acct->user != NULL &&
-	    s.acct->auth != SASL_OFF ? "-" : "program",
+	    s.mech != NULL ? s.mech : s.acct == NULL || (s.acct->user != NULL &&
+	    s.acct->auth != SASL_OFF) ? "-" : "program",
 	    s.messages, s.last_code, s.bytes_up, s.bytes_down,
 	    now_ms() - t0, s.fail != FAIL_NONE ? " error=" : "",
 	    s.fail != FAIL_NONE ? s.why : "");

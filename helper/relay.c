@@ -8,6 +8,11 @@
  * commands get their own replies in order.  Local answers wait in the same
  * queue, so the program sees every reply in the order it asked.  Message
  * bytes are streamed through a fixed buffer.
+ *
+ * When the program's sender chooses the account (s->byconf), there is no
+ * upstream session at first: the program is greeted here, and each MAIL
+ * opens the session of the account its sender chooses (or keeps the one
+ * open for that account) before it goes upstream.
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
@@ -20,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
 #include "sasl.h"
 #include "session.h"
@@ -33,6 +39,9 @@
 #define POUT_SIZE	(2 * SMTP_REPLY_MAX + 8192)
 #define QMAX		256
 #define LOCAL_MAX	320
+
+#define MAIL_UNPARSED	"501 5.5.4 submitify: MAIL FROM syntax not " \
+			"understood; use MAIL FROM:<address>"
 
 #define T_REPLY		300		/* RFC 5321 4.5.3.2, in seconds */
 #define T_DATAEND	600
@@ -58,6 +67,7 @@ static const char *const pend_names[] = {
 
 /* The upstream connection, as the relay sees it. */
 enum up_state {
+	UP_NONE,	/* not opened yet: a MAIL's sender chooses the account */
 	UP_OPEN,
 	UP_ENDED,	/* closed: by the server without an error, or by us */
 	UP_LOST		/* reset, a TLS error, or given up on */
@@ -101,6 +111,11 @@ struct relay {
 	char pout[POUT_SIZE];
 	char hdr[2 * 4096];	/* message bytes on their way to hf */
 	char cmd[SMTP_LINE_MAX + 1];	/* the command being handled */
+	char sender[SMTP_LINE_MAX + 1];	/* the sender of the last MAIL, when
+					   it was read (a `from` pattern) */
+	char lname[256];		/* s->byconf: our own name */
+	char lcaps[400];		/* s->byconf: our own EHLO reply */
+	size_t lcapslen;
 };
 
 static struct pending *
@@ -204,12 +219,216 @@ up_line(struct relay *r, const char *line, size_t len)
 	r->uoutlen += len + 2;
 }
 
+/* The reply timeouts: the account's `timeout`, else RFC 5321's. */
+static void
+set_timeouts(struct relay *r)
+{
+	const struct conf_account *a = r->s->acct;
+	int t = a != NULL && a->timeout > 0 ? a->timeout : 0;
+
+	r->t_reply = (t > 0 ? t : T_REPLY) * 1000;
+	r->t_dataend = (t > 0 ? t : T_DATAEND) * 1000;
+	r->t_idle = (t > 0 ? t : T_IDLE) * 1000;
+}
+
+/*
+ * The address the From: header fix and MAIL use: the account's `from`,
+ * or, when that is a pattern (which only chooses), the sender of the
+ * program's MAIL.  NULL: none.
+ */
+static const char *
+our_sender(const struct relay *r)
+{
+	const char *from = r->s->acct->from;
+
+	if (from == NULL || !conf_from_is_pattern(from))
+		return (from);
+	return (r->sender[0] != '\0' ? r->sender : NULL);
+}
+
 /* What became of a command line. */
 enum cmd_result {
 	CMD_TAKEN,	/* sent upstream, or answered in the queue */
 	CMD_WAIT,	/* no room upstream or in the queue yet: try again */
 	CMD_END		/* the session ends (s->why set) */
 };
+
+/*
+ * MAIL upstream, rebuilt around from (NULL: the program's line as it
+ * came).  A MAIL that cannot be parsed is answered here, never passed.
+ */
+static enum cmd_result
+send_mail(struct relay *r, const char *line, size_t len, const char *from)
+{
+	char rew[SMTP_LINE_MAX + 512];
+
+	if (from == NULL) {
+		up_line(r, line, len);
+		(void)push(r, P_MAIL);
+		r->txn = 1;
+		return (CMD_TAKEN);
+	}
+	switch (smtp_rewrite_mail(line, len, from, rew, sizeof(rew))) {
+	case 0:
+		break;
+	case -1:
+		reply_local(r, MAIL_UNPARSED);
+		return (CMD_TAKEN);
+	default:
+		reply_local(r, "500 5.5.2 submitify: MAIL command too long "
+		    "with the account's sender");
+		return (CMD_TAKEN);
+	}
+	if (!up_room(r, strlen(rew) + 2))
+		return (CMD_WAIT);
+	up_line(r, rew, strlen(rew));
+	(void)push(r, P_MAIL);
+	r->txn = 1;
+	return (CMD_TAKEN);
+}
+
+/* Add the account's name to the log line's list, unless it is the last. */
+static void
+note_account(struct session *s, const char *name)
+{
+	const char *last = strrchr(s->accounts, ',');
+	size_t n = strlen(s->accounts);
+
+	last = last != NULL ? last + 1 : s->accounts;
+	if (n > 0 && strcmp(last, name) == 0)
+		return;
+	(void)snprintf(s->accounts + n, sizeof(s->accounts) - n, "%s%s",
+	    n > 0 ? "," : "", name);
+}
+
+/*
+ * Make a the account of the upstream session: the session of another
+ * account ends with its QUIT, and a's is opened within a's budget, as
+ * session_setup() does before a greeting (SECURITY.md case 8 holds here,
+ * at MAIL FROM).  0, or -1 with s->why set: the MAIL gets the 421.
+ */
+static int
+open_account(struct relay *r, const struct conf_account *a)
+{
+	struct session *s = r->s;
+	struct smtp_reply rep;
+	int fl, clean = 0;
+
+	/* The program's own AUTH cannot be relayed to a server that was
+	 * not known when it was sent: submitify must log in itself. */
+	if (a->user == NULL && a->auth != SASL_OFF)
+		return (session_fail(s, FAIL_CONFIG, "account %s (%s:%d) was "
+		    "chosen by the sender but has no user: submitify logs in "
+		    "for accounts the sender chooses", a->name, a->file,
+		    a->line));
+	if (r->up == UP_OPEN) {
+		s->deadline = now_ms() + 5000;
+		if (up_write(s, "QUIT\r\n", 6) == 0 && up_reply(s, &rep) == 0)
+			clean = 1;
+		log_debug("account %s: QUIT %s", s->acct->name, clean ?
+		    "answered" : "unanswered");
+		session_close_upstream(s, clean);
+	}
+	r->up = UP_LOST;
+	session_free(s);
+	s->tls_up = 0;
+	s->inject = 0;
+	s->mech = NULL;
+	s->acct = a;
+	log_configure(a->logfile, a->syslog, log_debugging());
+	log_debug("account %s, chosen by the sender", a->name);
+	note_account(s, a->name);
+	if (session_setup(s, session_budget_ms(a)) != 0)
+		return (-1);
+	if ((fl = fcntl(s->up.fd, F_GETFL)) >= 0)
+		(void)fcntl(s->up.fd, F_SETFL, fl | O_NONBLOCK);
+	r->up = UP_OPEN;
+	r->uperr[0] = '\0';
+	set_timeouts(r);
+	return (0);
+}
+
+/*
+ * A MAIL when its sender chooses the account: the account of the first
+ * `from` that matches (conf_choose_by), its upstream session opened or
+ * kept, and the MAIL sent: around the account's address, or, when a
+ * pattern chose (or nothing did), around the sender as the parser read
+ * it, so that the server sees the very address that was matched.
+ */
+static enum cmd_result
+mail_by_sender(struct relay *r, const char *line, size_t len)
+{
+	struct session *s = r->s;
+	const struct conf_account *a;
+	char err[CONF_ERRLEN];
+
+	if (smtp_mail_sender(line, len, r->sender, sizeof(r->sender)) != 0) {
+		r->sender[0] = '\0';
+		reply_local(r, MAIL_UNPARSED);
+		return (CMD_TAKEN);
+	}
+	if ((a = conf_choose_by(s->byconf, NULL, 0, NULL, r->sender, err,
+	    sizeof(err))) == NULL) {
+		(void)session_fail(s, FAIL_CONFIG, "%s", err);
+		return (CMD_END);
+	}
+	if (a != s->acct || r->up != UP_OPEN) {
+		if (r->txn) {
+			reply_local(r, "503 5.5.1 submitify: a transaction is "
+			    "open; end it (RSET) before a sender of another "
+			    "account");
+			return (CMD_TAKEN);
+		}
+		/* Every reply of the session being left goes first. */
+		if (r->qlen > 0 || r->uoutlen > 0)
+			return (CMD_WAIT);
+		if (open_account(r, a) != 0)
+			return (CMD_END);
+	}
+	return (send_mail(r, line, len, a->from != NULL &&
+	    !conf_from_is_pattern(a->from) ? a->from : r->sender));
+}
+
+/*
+ * With s->byconf, before a MAIL opened an upstream session, the commands
+ * answered here: RSET, NOOP, HELP and QUIT; anything else but EHLO, HELO,
+ * MAIL, STARTTLS and BDAT (handled as always) is refused.  1 if the
+ * command was answered.
+ */
+static int
+before_mail(struct relay *r, enum smtp_verb v)
+{
+
+	if (r->s->byconf == NULL || r->up != UP_NONE)
+		return (0);
+	switch (v) {
+	case V_EHLO:
+	case V_HELO:
+	case V_MAIL:
+	case V_STARTTLS:
+	case V_BDAT:
+		return (0);
+	case V_RSET:
+	case V_NOOP:
+		reply_local(r, "250 2.0.0 submitify: OK");
+		return (1);
+	case V_HELP:
+		reply_local(r, "214 2.0.0 submitify: MAIL FROM chooses the "
+		    "account and its server");
+		return (1);
+	case V_QUIT:
+		reply_local(r, "221 2.0.0 submitify: closing");
+		r->quit_sent = r->quit_done = 1;
+		return (1);
+	case V_AUTH:
+		break;
+	default:
+		reply_local(r, "503 5.5.1 submitify: MAIL FROM first: the "
+		    "sender chooses the account and its server");
+		return (1);
+	}
+	return (0);
+}
 
 /* One command line from the program (without its line end). */
 static enum cmd_result
@@ -245,6 +464,8 @@ command(struct relay *r, char *line, size_t len)
 	if (log_debugging())
 		log_debug("program: %.*s", v == V_AUTH ?
 		    (int)(arg - line) : (int)len, line);
+	if (before_mail(r, v))
+		return (CMD_TAKEN);
 	switch (v) {
 	case V_EHLO:
 	case V_HELO:
@@ -254,14 +475,27 @@ command(struct relay *r, char *line, size_t len)
 			(void)push(r, P_DISCARD);
 			r->txn = 0;
 		}
-		if (v == V_EHLO)
+		/* With s->byconf, the program saw our capabilities first
+		 * and may yet send for another server: it keeps them. */
+		if (v == V_EHLO && s->byconf != NULL)
+			push_local(r, r->lcaps, r->lcapslen);
+		else if (v == V_EHLO)
 			push_local(r, s->caps, (size_t)s->capslen);
 		else {
-			(void)snprintf(rew, sizeof(rew), "250 %s", s->name);
+			(void)snprintf(rew, sizeof(rew), "250 %s", s->byconf !=
+			    NULL ? r->lname : s->name);
 			reply_local(r, rew);
 		}
 		return (CMD_TAKEN);
 	case V_AUTH:
+		if (s->byconf != NULL) {
+			/* Not offered: the credentials are the account's,
+			 * and which account is not known before MAIL. */
+			reply_local(r, "503 5.5.1 submitify: AUTH was not "
+			    "offered; submitify logs in for the account the "
+			    "sender chooses");
+			return (CMD_TAKEN);
+		}
 		if (s->inject) {
 			reply_local(r, sasl_local_auth(&r->local, arg));
 			return (CMD_TAKEN);
@@ -284,33 +518,16 @@ command(struct relay *r, char *line, size_t len)
 		    "use DATA");
 		return (CMD_END);
 	case V_MAIL:
-		if (s->acct->from == NULL) {
-			up_line(r, line, len);
-			(void)push(r, P_MAIL);
-			r->txn = 1;
-			return (CMD_TAKEN);
-		}
-		/* The line sent is built anew around our sender: a MAIL
-		 * that cannot be parsed is answered here, never passed. */
-		switch (smtp_rewrite_mail(line, len, s->acct->from, rew,
-		    sizeof(rew))) {
-		case 0:
-			break;
-		case -1:
-			reply_local(r, "501 5.5.4 submitify: MAIL FROM syntax "
-			    "not understood; use MAIL FROM:<address>");
-			return (CMD_TAKEN);
-		default:
-			reply_local(r, "500 5.5.2 submitify: MAIL command too "
-			    "long with the account's sender");
-			return (CMD_TAKEN);
-		}
-		if (!up_room(r, strlen(rew) + 2))
-			return (CMD_WAIT);
-		up_line(r, rew, strlen(rew));
-		(void)push(r, P_MAIL);
-		r->txn = 1;
-		return (CMD_TAKEN);
+		if (s->byconf != NULL)
+			return (mail_by_sender(r, line, len));
+		if (!conf_from_is_pattern(s->acct->from))
+			return (send_mail(r, line, len, s->acct->from));
+		/* A pattern only chooses: the program's sender goes as it
+		 * came, and is kept for the From: header fix. */
+		if (smtp_mail_sender(line, len, r->sender, sizeof(r->sender)) !=
+		    0)
+			r->sender[0] = '\0';
+		return (send_mail(r, line, len, NULL));
 	case V_DATA:
 		up_line(r, line, len);
 		(void)push(r, P_DATA);
@@ -506,10 +723,10 @@ dispatch(struct relay *r, const struct smtp_reply *rep)
 		if (rep->code == 354) {
 			r->data = 1;
 			smtp_data_init(&r->dd, s->acct->fix_bare_lf, r->crlf);
-			smtp_hdrfix_init(&r->hf, s->acct->from == NULL ?
+			smtp_hdrfix_init(&r->hf, our_sender(r) == NULL ?
 			    HDRFIX_OFF : s->acct->from_header == FROMHDR_ON ?
 			    HDRFIX_SET : s->acct->from_header == FROMHDR_AUTO ?
-			    HDRFIX_ADD : HDRFIX_OFF, s->acct->from);
+			    HDRFIX_ADD : HDRFIX_OFF, our_sender(r));
 		}
 		break;
 	case P_DATAEND:
@@ -549,7 +766,8 @@ from_server(struct relay *r)
 
 	for (;;) {
 		moved |= locals(r);
-		if (r->closing || POUT_SIZE - r->poutlen < SMTP_REPLY_MAX)
+		if (r->closing || r->s->rp == NULL ||
+		    POUT_SIZE - r->poutlen < SMTP_REPLY_MAX)
 			return (moved);
 		k = smtp_rp_next(r->s->rp, &rep);
 		if (k == 0)
@@ -750,6 +968,24 @@ next_timeout(const struct relay *r)
 	return (until - now > 60000 ? 60000 : (int)(until - now));
 }
 
+/*
+ * Our own name and EHLO reply, for a program greeted before any server is
+ * chosen.  No extension is offered: each would be a promise for servers
+ * not chosen yet (PIPELINING, SIZE, 8BITMIME, SMTPUTF8, DSN invite
+ * commands or MAIL parameters the server may refuse; AUTH is ours).  What
+ * the program sends anyway goes to the server, whose reply it gets.
+ */
+static void
+local_greeting(struct relay *r)
+{
+	if (gethostname(r->lname, sizeof(r->lname)) != 0 ||
+	    strpbrk(r->lname, " \t\r\n") != NULL)
+		(void)snprintf(r->lname, sizeof(r->lname), "localhost");
+	r->lname[sizeof(r->lname) - 1] = '\0';
+	r->lcapslen = fmt_whole(r->lcaps, sizeof(r->lcaps), "250 %s "
+	    "submitify: MAIL FROM chooses the account\r\n", r->lname);
+}
+
 int
 relay_run(struct session *s)
 {
@@ -761,18 +997,19 @@ relay_run(struct session *s)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (session_fail(s, FAIL_CONFIG, "out of memory"));
 	r->s = s;
-	r->t_reply = (s->acct->timeout > 0 ? s->acct->timeout : T_REPLY) * 1000;
-	r->t_dataend = (s->acct->timeout > 0 ? s->acct->timeout : T_DATAEND) *
-	    1000;
-	r->t_idle = (s->acct->timeout > 0 ? s->acct->timeout : T_IDLE) * 1000;
+	set_timeouts(r);
 	r->idle_since = now_ms();
 	if ((fl = fcntl(s->cfd, F_GETFL)) >= 0)
 		(void)fcntl(s->cfd, F_SETFL, fl | O_NONBLOCK);
 	if (s->up.fd >= 0 && (fl = fcntl(s->up.fd, F_GETFL)) >= 0)
 		(void)fcntl(s->up.fd, F_SETFL, fl | O_NONBLOCK);
+	if (s->byconf != NULL)
+		local_greeting(r);
+	else
+		r->up = UP_OPEN;
 	/* The name is at most 255 bytes. */
 	n = fmt_whole(greet, sizeof(greet), "220 %s ESMTP submitify\r\n",
-	    s->name);
+	    s->byconf != NULL ? r->lname : s->name);
 	if (!WEAKEN_GREET_EARLY)
 		to_prog(r, greet, n);
 
@@ -786,7 +1023,7 @@ relay_run(struct session *s)
 			moved |= locals(r);
 		} while (moved);
 		(void)from_server(r);
-		if (!r->closing && r->up != UP_OPEN) {
+		if (!r->closing && r->up != UP_OPEN && r->up != UP_NONE) {
 			/* Whatever was complete has been delivered. */
 			weak_fake_250(r);
 			if (!r->quit_done) {

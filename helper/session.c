@@ -23,6 +23,8 @@
 #include "util.h"
 #include "weaken.h"
 
+#define SETUP_BUDGET_S	30	/* DESIGN.md decision 5 */
+
 int
 session_fail(struct session *s, enum fail_class c, const char *fmt, ...)
 {
@@ -532,6 +534,13 @@ plain:
 		return (session_fail(s, FAIL_PROTOCOL, "EHLO reply too long"));
 	weak_early_relay(s);
 	return (authenticate(s));
+}
+
+int
+session_budget_ms(const struct conf_account *a)
+{
+
+	return ((a->timeout > 0 ? a->timeout : SETUP_BUDGET_S) * 1000);
 }
 
 void

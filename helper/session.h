@@ -64,7 +64,11 @@ struct session_observer {
 };
 
 struct session {
-	const struct conf_account *acct;
+	const struct conf_account *acct; /* NULL until a sender chose one */
+	const struct conf *byconf;	/* not NULL: each MAIL's sender chooses
+					 * the account in this configuration
+					 * (relay.c), the program is greeted
+					 * before any upstream session */
 	int cfd;			/* the program's connection, or -1 */
 	struct upstream up;		/* the server: socket, TLS once started */
 	int tls_up;			/* the handshake succeeded */
@@ -82,6 +86,7 @@ struct session {
 	const char *mech;		/* the mechanism used, or NULL */
 
 	/* For the log line. */
+	char accounts[256];		/* byconf: the accounts used, in turn */
 	char upstream[300];		/* host:port */
 	char dest[64];			/* the program's original destination */
 	int messages;
@@ -103,6 +108,10 @@ int session_fail(struct session *s, enum fail_class c, const char *fmt, ...)
  */
 int session_setup(struct session *s, int budget_ms);
 
+/* The budget of session_setup() for account a, in ms: its timeout, else
+ * 30 s. */
+int session_budget_ms(const struct conf_account *a);
+
 /* Write all of buf upstream before s->deadline.  0 or -1 (s->why set). */
 int up_write(struct session *s, const void *buf, size_t len);
 
@@ -122,7 +131,10 @@ const char *session_status(enum fail_class c);
 void session_refuse(struct session *s);
 
 /*
- * Relay the program's SMTP session after the greeting (relay.c).  Returns
+ * Relay the program's SMTP session after the greeting (relay.c); with
+ * s->byconf, greet the program first and open the upstream session for
+ * the account each MAIL's sender chooses (a failure to open it answers
+ * that MAIL with the 421).  Returns
  * 0 when it ended cleanly (QUIT or the program's EOF outside a message),
  * -1 otherwise (s->why set).
  */

@@ -284,7 +284,7 @@ static const struct {
 	{ "EHLO", V_EHLO }, { "HELO", V_HELO }, { "MAIL", V_MAIL },
 	{ "RCPT", V_RCPT }, { "DATA", V_DATA }, { "BDAT", V_BDAT },
 	{ "RSET", V_RSET }, { "QUIT", V_QUIT }, { "AUTH", V_AUTH },
-	{ "STARTTLS", V_STARTTLS }, { "NOOP", V_NOOP },
+	{ "STARTTLS", V_STARTTLS }, { "NOOP", V_NOOP }, { "HELP", V_HELP },
 };
 
 /* The blanks a server skips around words of a command line. */
@@ -341,13 +341,18 @@ esmtp_param(const char *p, size_t n)
 	return (1);
 }
 
-int
-smtp_rewrite_mail(const char *line, size_t len, const char *from,
-    char *out, size_t outlen)
+/*
+ * The strict reading of a MAIL line that smtp_rewrite_mail() and
+ * smtp_mail_sender() share: *addr and *alen are the path's address (0
+ * bytes for "<>"), *rest the text after it.  0, or -1 if the line is not
+ * a MAIL FROM that can be parsed so.
+ */
+static int
+mail_parse(const char *line, size_t len, const char **addr, size_t *alen,
+    const char **rest)
 {
-	const char *p, *end = line + len, *addr, *par;
-	size_t alen, plen, o;
-	int quoted = 0, n;
+	const char *p, *end = line + len;
+	int quoted = 0;
 
 	if (smtp_verb(line, len, &p) != V_MAIL)
 		return (-1);
@@ -359,7 +364,7 @@ smtp_rewrite_mail(const char *line, size_t len, const char *from,
 		;
 	if (p < end && *p == '<') {
 		/* A path: up to the first '>' outside a quoted string. */
-		for (addr = ++p; p < end; p++) {
+		for (*addr = ++p; p < end; p++) {
 			if (quoted && *p == '\\' && p + 1 < end)
 				p++;
 			else if (*p == '"')
@@ -369,18 +374,48 @@ smtp_rewrite_mail(const char *line, size_t len, const char *from,
 		}
 		if (p == end || *p != '>')
 			return (-1);
-		alen = (size_t)(p - addr);
+		*alen = (size_t)(p - *addr);
 		p++;
 	} else {
 		/* A bare address, as lenient servers take it. */
-		for (addr = p; p < end && !blank(*p); p++)
+		for (*addr = p; p < end && !blank(*p); p++)
 			if (*p == '<' || *p == '>')
 				return (-1);
-		alen = (size_t)(p - addr);
-		if (alen == 0)
+		*alen = (size_t)(p - *addr);
+		if (*alen == 0)
 			return (-1);
 	}
 	if (p < end && !blank(*p))
+		return (-1);
+	*rest = p;
+	return (0);
+}
+
+int
+smtp_mail_sender(const char *line, size_t len, char *out, size_t outlen)
+{
+	const char *addr, *rest;
+	size_t alen;
+
+	if (mail_parse(line, len, &addr, &alen, &rest) != 0)
+		return (-1);
+	if (alen >= outlen)
+		return (-2);
+	memcpy(out, addr, alen);
+	out[alen] = '\0';
+	/* A NUL would make the address shorter than the server reads it. */
+	return (strlen(out) == alen ? 0 : -1);
+}
+
+int
+smtp_rewrite_mail(const char *line, size_t len, const char *from,
+    char *out, size_t outlen)
+{
+	const char *p, *end = line + len, *addr, *par;
+	size_t alen, plen, o;
+	int n;
+
+	if (mail_parse(line, len, &addr, &alen, &p) != 0)
 		return (-1);
 	n = snprintf(out, outlen, "MAIL FROM:<%s>", alen == 0 ? "" : from);
 	if (n < 0 || (size_t)n >= outlen)

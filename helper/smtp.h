@@ -85,7 +85,7 @@ void smtp_reply_name(const struct smtp_reply *r, char *out, size_t len);
 
 enum smtp_verb {
 	V_EHLO, V_HELO, V_MAIL, V_RCPT, V_DATA, V_BDAT, V_RSET, V_QUIT,
-	V_AUTH, V_STARTTLS, V_NOOP, V_OTHER
+	V_AUTH, V_STARTTLS, V_NOOP, V_HELP, V_OTHER
 };
 
 /*
@@ -111,6 +111,15 @@ enum smtp_verb smtp_verb(const char *line, size_t len, const char **arg);
  */
 int smtp_rewrite_mail(const char *line, size_t len, const char *from,
     char *out, size_t outlen);
+
+/*
+ * The sender of a MAIL command line, read by the same strict parser as
+ * smtp_rewrite_mail(): the path's address without its brackets, "" for
+ * the null sender.  Writes a NUL-terminated string.  Returns 0, -1 if the
+ * line is not a MAIL FROM that can be parsed so, or -2 if out is too
+ * small.
+ */
+int smtp_mail_sender(const char *line, size_t len, char *out, size_t outlen);
 
 /* ---- the DATA stream ---- */
 

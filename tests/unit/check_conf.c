@@ -989,6 +989,160 @@ START_TEST(choose_none)
 }
 END_TEST
 
+/* ---- the envelope sender ---- */
+
+START_TEST(from_match_plain)
+{
+
+	ck_assert_int_eq(conf_from_match("me@example.org", "me@example.org"),
+	    1);
+	/* Case never counts, on either side (as msmtp). */
+	ck_assert_int_eq(conf_from_match("Me@Example.ORG", "mE@example.org"),
+	    1);
+	ck_assert_int_eq(conf_from_match("me@example.org", "me@example.net"),
+	    0);
+	ck_assert_int_eq(conf_from_match("me@example.org", "xme@example.org"),
+	    0);
+	ck_assert_int_eq(conf_from_match("me@example.org", "me@example.orgx"),
+	    0);
+	/* A subaddress is the address's own, unless `from` has one. */
+	ck_assert_int_eq(conf_from_match("me@example.org",
+	    "me+lists@example.org"), 1);
+	ck_assert_int_eq(conf_from_match("me@example.org",
+	    "me+x@example.net"), 0);
+	ck_assert_int_eq(conf_from_match("me@example.org",
+	    "mex+x@example.org"), 0);
+	ck_assert_int_eq(conf_from_match("me+a@example.org",
+	    "me+b@example.org"), 0);
+	/* The null sender and no `from` match nothing. */
+	ck_assert_int_eq(conf_from_match("me@example.org", ""), 0);
+	ck_assert_int_eq(conf_from_match(NULL, "me@example.org"), 0);
+	ck_assert_int_eq(conf_from_is_pattern("me@example.org"), 0);
+}
+END_TEST
+
+START_TEST(from_match_pattern)
+{
+
+	ck_assert_int_eq(conf_from_is_pattern("*@example.org"), 1);
+	ck_assert_int_eq(conf_from_is_pattern("me?@x"), 1);
+	ck_assert_int_eq(conf_from_is_pattern("[ab]@x"), 1);
+	ck_assert_int_eq(conf_from_match("*@example.org", "a@example.org"), 1);
+	ck_assert_int_eq(conf_from_match("*@Example.Org", "A.B@EXAMPLE.org"),
+	    1);
+	ck_assert_int_eq(conf_from_match("*@example.org", "a@example.net"), 0);
+	ck_assert_int_eq(conf_from_match("*@example.org",
+	    "a@sub.example.org"), 0);
+	ck_assert_int_eq(conf_from_match("*example.org", "a@sub.example.org"),
+	    1);
+	ck_assert_int_eq(conf_from_match("me?@x", "me1@x"), 1);
+	ck_assert_int_eq(conf_from_match("me?@x", "me@x"), 0);
+	ck_assert_int_eq(conf_from_match("me?@x", "me12@x"), 0);
+	ck_assert_int_eq(conf_from_match("[ab]@x", "B@x"), 1);
+	ck_assert_int_eq(conf_from_match("[ab]@x", "c@x"), 0);
+	/* "*" would match the empty string: the null sender stays out. */
+	ck_assert_int_eq(conf_from_match("*", ""), 0);
+	ck_assert_int_eq(conf_from_match("*", "anyone@anywhere"), 1);
+	/* A pattern has no subaddress rule of its own. */
+	ck_assert_int_eq(conf_from_match("me*@x", "me+y@x"), 1);
+	ck_assert_int_eq(conf_from_match("m?@x", "me+y@x"), 0);
+}
+END_TEST
+
+static const char sender_conf[] =
+    "account lan\nhost h\nmatch 10.0.0.0/8\nfrom lan@example.org\n"
+    "account one\nhost h\nfrom one@example.org\n"
+    "account wild\nhost h\nfrom *@example.org\n"
+    "account later\nhost h\nfrom two@example.org\n"
+    "account plain\nhost h\n";
+
+START_TEST(choose_order)
+{
+	char err[CONF_ERRLEN];
+	unsigned char lan[4] = { 10, 1, 2, 3 }, out[4] = { 192, 0, 2, 1 };
+	struct conf *c;
+
+	c = parse_ok(sender_conf);
+	/* -a beats match, match beats the sender. */
+	ck_assert_str_eq(conf_choose_by(c, "plain", AF_INET, lan,
+	    "one@example.org", err, sizeof(err))->name, "plain");
+	ck_assert_str_eq(conf_choose_by(c, NULL, AF_INET, lan,
+	    "one@example.org", err, sizeof(err))->name, "lan");
+	/* The sender: the first `from` in file order that matches. */
+	ck_assert_str_eq(conf_choose_by(c, NULL, AF_INET, out,
+	    "one@example.org", err, sizeof(err))->name, "one");
+	ck_assert_str_eq(conf_choose_by(c, NULL, AF_INET, out,
+	    "two@example.org", err, sizeof(err))->name, "wild");
+	ck_assert_str_eq(conf_choose_by(c, NULL, AF_INET, out,
+	    "LAN@example.org", err, sizeof(err))->name, "lan");
+	/* No match and no default: an error naming the sender. */
+	ck_assert_ptr_null(conf_choose_by(c, NULL, AF_INET, out,
+	    "x@example.net", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "<x@example.net>"));
+	ck_assert_ptr_null(conf_choose_by(c, NULL, AF_INET, out, "", err,
+	    sizeof(err)));
+	conf_free(c);
+
+	/* The sender beats default, default beats the rest. */
+	c = parse_ok("account default\nhost d\n"
+	    "account a\nhost a\nfrom a@example.org\n");
+	ck_assert_str_eq(conf_choose_by(c, NULL, 0, NULL, "a@example.org", err,
+	    sizeof(err))->name, "a");
+	ck_assert_str_eq(conf_choose_by(c, NULL, 0, NULL, "b@example.org", err,
+	    sizeof(err))->name, "default");
+	ck_assert_str_eq(conf_choose_by(c, NULL, 0, NULL, "", err,
+	    sizeof(err))->name, "default");
+	conf_free(c);
+	/* The only account, whatever the sender. */
+	c = parse_ok("account only\nhost o\nfrom o@example.org\n");
+	ck_assert_str_eq(conf_choose_by(c, NULL, 0, NULL, "b@example.org", err,
+	    sizeof(err))->name, "only");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(sender_decides)
+{
+	char err[CONF_ERRLEN];
+	unsigned char lan[4] = { 10, 1, 2, 3 };
+	struct conf *c;
+
+	c = parse_ok(sender_conf);
+	ck_assert_int_eq(conf_sender_decides(c, NULL), 1);
+	/* -a or match decided already. */
+	ck_assert_int_eq(conf_sender_decides(c, conf_choose_fixed(c, "one", 0,
+	    NULL, err, sizeof(err))), 0);
+	ck_assert_int_eq(conf_sender_decides(c, conf_choose_fixed(c, NULL,
+	    AF_INET, lan, err, sizeof(err))), 0);
+	ck_assert_ptr_null(conf_choose_fixed(c, NULL, 0, NULL, err,
+	    sizeof(err)));
+	ck_assert_str_eq(err, "");
+	conf_free(c);
+	/* No `from` anywhere: nothing for a sender to choose. */
+	c = parse_ok("account a\nhost a\naccount default\nhost d\n");
+	ck_assert_int_eq(conf_sender_decides(c, NULL), 0);
+	conf_free(c);
+	/* One account: the sender cannot change it. */
+	c = parse_ok("account a\nhost a\nfrom *@x\n");
+	ck_assert_int_eq(conf_sender_decides(c, NULL), 0);
+	conf_free(c);
+	/* Only default has a `from`: every sender ends there. */
+	c = parse_ok("account a\nhost a\naccount default\nhost d\n"
+	    "from d@x\n");
+	ck_assert_int_eq(conf_sender_decides(c, NULL), 0);
+	conf_free(c);
+	/* Another account has one: the sender may choose it. */
+	c = parse_ok("account a\nhost a\nfrom a@x\naccount default\n"
+	    "host d\n");
+	ck_assert_int_eq(conf_sender_decides(c, NULL), 1);
+	conf_free(c);
+	/* No fallback at all: a sender is the only way to an account. */
+	c = parse_ok("account a\nhost a\nfrom a@x\naccount b\nhost b\n");
+	ck_assert_int_eq(conf_sender_decides(c, NULL), 1);
+	conf_free(c);
+}
+END_TEST
+
 /* ---- conf_load and permissions ---- */
 
 START_TEST(load_password_world_readable)
@@ -1343,6 +1497,10 @@ conf_suite(void)
 	tcase_add_test(tc, choose_by_match);
 	tcase_add_test(tc, choose_default_and_only);
 	tcase_add_test(tc, choose_none);
+	tcase_add_test(tc, from_match_plain);
+	tcase_add_test(tc, from_match_pattern);
+	tcase_add_test(tc, choose_order);
+	tcase_add_test(tc, sender_decides);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");

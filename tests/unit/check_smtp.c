@@ -791,6 +791,8 @@ START_TEST(verbs)
 		{ "AUTH PLAIN AGEAYg==", V_AUTH, "PLAIN AGEAYg==" },
 		{ "STARTTLS", V_STARTTLS, "" },
 		{ "NOOP", V_NOOP, "" },
+		{ "help", V_HELP, "" },
+		{ "HELP DATA", V_HELP, "DATA" },
 		{ "VRFY x", V_OTHER, "" },
 		{ "DATAX", V_OTHER, "" },
 		{ "QUITE", V_OTHER, "" },
@@ -901,6 +903,45 @@ START_TEST(rewrite_null_sender)
 	ck_assert_int_eq(smtp_rewrite_mail(m, strlen(m), "new@example.net",
 	    out, sizeof(out)), 0);
 	ck_assert_str_eq(out, m);
+}
+END_TEST
+
+/* The sender, read by the rewrite's own parser. */
+START_TEST(mail_sender_read)
+{
+	static const struct {
+		const char *line;
+		int rc;
+		const char *sender;
+	} t[] = {
+		{ "MAIL FROM:<Me@Example.org>", 0, "Me@Example.org" },
+		{ "mail from: <me@example.org> SIZE=10 BODY=8BITMIME", 0,
+		    "me@example.org" },
+		{ "MAIL FROM:me@example.org", 0, "me@example.org" },
+		{ "MAIL FROM:<>", 0, "" },
+		{ "MAIL FROM:<\"a>b\"@example.org>", 0, "\"a>b\"@example.org" },
+		{ "MAIL FROM:<a@x>>", -1, NULL },
+		{ "MAIL FROM:<a@x", -1, NULL },
+		{ "MAIL TO:<a@x>", -1, NULL },
+		{ "RCPT TO:<a@x>", -1, NULL },
+		/* Parameters are checked when the line is rebuilt. */
+		{ "MAIL FROM:<a@x> bad=", 0, "a@x" },
+		{ "MAIL FROM:<a@x>SIZE=1", -1, NULL },
+	};
+	char out[64];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		rc = smtp_mail_sender(t[i].line, strlen(t[i].line), out,
+		    sizeof(out));
+		ck_assert_msg(rc == t[i].rc, "%s: %d", t[i].line, rc);
+		if (rc == 0)
+			ck_assert_str_eq(out, t[i].sender);
+	}
+	/* Too small for the address: -2, never a shorter sender. */
+	ck_assert_int_eq(smtp_mail_sender("MAIL FROM:<abcdef@x>", 20, out, 5),
+	    -2);
 }
 END_TEST
 
@@ -2001,6 +2042,7 @@ smtp_suite(void)
 	tcase_add_test(tc, rewrite_params);
 	tcase_add_test(tc, rewrite_null_sender);
 	tcase_add_test(tc, rewrite_unbalanced_brackets);
+	tcase_add_test(tc, mail_sender_read);
 	tcase_add_test(tc, rewrite_length_respected);
 	tcase_add_test(tc, rewrite_small_buffer);
 	suite_add_tcase(s, tc);
