@@ -105,6 +105,111 @@ set_str(char **dst, const char *v)
 	return (0);
 }
 
+/* The first line of /etc/mailname, as %M; 0, or -1 if there is none. */
+static int
+mailname(char *buf, size_t len)
+{
+	FILE *f;
+
+	if ((f = fopen("/etc/mailname", "re")) == NULL)
+		return (-1);
+	if (fgets(buf, (int)len, f) == NULL)
+		buf[0] = '\0';
+	(void)fclose(f);
+	buf[strcspn(buf, " \t\r\n")] = '\0';
+	return (buf[0] != '\0' ? 0 : -1);
+}
+
+/* The canonical name of this host, as %C; 0 or -1. */
+static int
+canonical_name(const char *host, char *buf, size_t len)
+{
+	struct addrinfo hints, *ai;
+	int r = -1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0)
+		return (-1);
+	if (ai->ai_canonname != NULL && strlen(ai->ai_canonname) < len) {
+		(void)strcpy(buf, ai->ai_canonname);
+		r = 0;
+	}
+	freeaddrinfo(ai);
+	return (r);
+}
+
+/*
+ * What one of msmtp's substitutions in `from` and `domain` stands for: %U
+ * the login name of the user submitify runs as, %H the host's name, %C its
+ * canonical name, %M the first line of /etc/mailname.  Unlike msmtp,
+ * $USER and $HOSTNAME are not read: the program sets the environment, and
+ * must not choose the account's sender.  0, or -1 if c is none of these
+ * (the % is then kept) or its value cannot be found (*what says which).
+ */
+static int
+subst_one(char c, char *buf, size_t len, const char **what)
+{
+	struct passwd *pw;
+	char host[256];
+
+	*what = NULL;
+	switch (c) {
+	case 'U':
+		if ((pw = getpwuid(getuid())) == NULL || strlen(pw->pw_name) >=
+		    len)
+			return (*what = "no login name for this user", -1);
+		(void)strcpy(buf, pw->pw_name);
+		return (0);
+	case 'H':
+	case 'C':
+		if (gethostname(host, sizeof(host)) != 0 ||
+		    strlen(host) >= len)
+			return (*what = "no host name", -1);
+		if (c == 'H')
+			return (strcpy(buf, host), 0);
+		if (canonical_name(host, buf, len) != 0)
+			return (*what = "no canonical name for the host "
+			    "name", -1);
+		return (0);
+	case 'M':
+		if (mailname(buf, len) != 0)
+			return (*what = "no name in /etc/mailname", -1);
+		return (0);
+	}
+	return (-1);
+}
+
+/* v with msmtp's % substitutions made, into *out (new), or -1. */
+static int
+subst(struct parser *p, const char *k, const char *v, char **out)
+{
+	char res[CONF_ADDR_MAX], val[256];
+	const char *what = NULL;
+	size_t n = 0, vl;
+
+	for (; *v != '\0'; v++) {
+		if (v[0] == '%' && subst_one(v[1], val, sizeof(val), &what) ==
+		    0) {
+			vl = strlen(val);
+			v++;
+		} else if (v[0] == '%' && what != NULL)
+			return (perr(p, "%s: %%%c: %s", k, v[1], what));
+		else {
+			val[0] = *v;
+			vl = 1;
+		}
+		if (n + vl >= sizeof(res))
+			return (perr(p, "%s: too long", k));
+		memcpy(res + n, val, vl);
+		n += vl;
+	}
+	res[n] = '\0';
+	if ((*out = xstrdup(res)) == NULL)
+		return (perr(p, "out of memory"));
+	return (0);
+}
+
 /* Set a secret, wiping the old one. */
 static int
 set_secret(char **dst, const char *v)
@@ -371,16 +476,23 @@ s_passwordeval(struct parser *p, struct conf_account *a, const char *k,
 static int
 s_from(struct parser *p, struct conf_account *a, const char *k, const char *v)
 {
+	char *s;
 
-	if (strpbrk(v, "<> \t\r\n") != NULL)
-		return (perr(p, "%s: \"%s\" is not a plain address "
-		    "(write user@example.org, without <>)", k, v));
-	if (*v == '\0') {
-		free(a->from);
-		a->from = NULL;
-		return (0);
+	if (subst(p, k, v, &s) != 0)
+		return (-1);
+	if (strpbrk(s, "<> \t\r\n") != NULL) {
+		(void)perr(p, "%s: \"%s\" is not a plain address "
+		    "(write user@example.org, without <>)", k, s);
+		free(s);
+		return (-1);
 	}
-	return (set_str(&a->from, v));
+	free(a->from);
+	a->from = NULL;
+	if (*s == '\0')
+		free(s);
+	else
+		a->from = s;
+	return (0);
 }
 
 static int
@@ -400,11 +512,11 @@ s_fromhdr(struct parser *p, struct conf_account *a, const char *k,
 	return (0);
 }
 
+/* domain, once substituted. */
 static int
-s_domain(struct parser *p, struct conf_account *a, const char *k,
+set_domain(struct parser *p, struct conf_account *a, const char *k,
     const char *v)
 {
-
 	const char *c;
 
 	if (*v == '\0')
@@ -418,6 +530,20 @@ s_domain(struct parser *p, struct conf_account *a, const char *k,
 		return (perr(p, "%s: longer than %d characters", k,
 		    CONF_DOMAIN_MAX));
 	return (set_str(&a->domain, v));
+}
+
+static int
+s_domain(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+	char *sv;
+	int r;
+
+	if (subst(p, k, v, &sv) != 0)
+		return (-1);
+	r = set_domain(p, a, k, sv);
+	free(sv);
+	return (r);
 }
 
 static int

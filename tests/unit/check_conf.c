@@ -13,6 +13,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -557,6 +558,42 @@ START_TEST(trust_file_empty)
 	ck_assert_str_eq(find(c, "a")->trust_file, "");
 	ck_assert_str_eq(find(c, "b")->trust_file, "");
 	conf_free(c);
+}
+END_TEST
+
+/* msmtp's substitutions in from and domain, from the system's own names
+ * (never $USER or $HOSTNAME, which the program could set). */
+START_TEST(from_domain_substitutions)
+{
+	char host[256], want[600], mn[256];
+	struct passwd *pw;
+	struct conf *c;
+	FILE *f;
+
+	pw = getpwuid(getuid());
+	ck_assert_ptr_nonnull(pw);
+	ck_assert_int_eq(gethostname(host, sizeof(host)), 0);
+	ck_assert_int_eq(setenv("USER", "mallory", 1), 0);
+	ck_assert_int_eq(setenv("HOSTNAME", "evil.example", 1), 0);
+	c = parse_ok("account a\nhost h\nfrom %U@%H.example\ndomain %H\n"
+	    "account b\nhost h\nfrom 100%@x%\ndomain a%Zb\n");
+	(void)snprintf(want, sizeof(want), "%s@%s.example", pw->pw_name,
+	    host);
+	ck_assert_str_eq(find(c, "a")->from, want);
+	ck_assert_str_eq(find(c, "a")->domain, host);
+	ck_assert_str_eq(find(c, "b")->from, "100%@x%");
+	ck_assert_str_eq(find(c, "b")->domain, "a%Zb");
+	conf_free(c);
+	if ((f = fopen("/etc/mailname", "r")) != NULL) {
+		if (fgets(mn, sizeof(mn), f) != NULL) {
+			mn[strcspn(mn, " \t\r\n")] = '\0';
+			c = parse_ok("account a\nhost h\nfrom u@%M\n");
+			(void)snprintf(want, sizeof(want), "u@%s", mn);
+			ck_assert_str_eq(find(c, "a")->from, want);
+			conf_free(c);
+		}
+		(void)fclose(f);
+	}
 }
 END_TEST
 
@@ -1486,6 +1523,7 @@ conf_suite(void)
 	tcase_add_test(tc, line_too_long);
 	tcase_add_test(tc, domain_length);
 	tcase_add_test(tc, trust_file_empty);
+	tcase_add_test(tc, from_domain_substitutions);
 	tcase_add_test(tc, fingerprint_sha256);
 	tcase_add_test(tc, fingerprint_sha1_refused);
 	suite_add_tcase(s, tc);
