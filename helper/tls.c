@@ -58,6 +58,14 @@ ssl_reason(char *buf, size_t len, const char *what)
 		return;
 	}
 	ERR_error_string_n(e, s, sizeof(s));
+	/* A file that could not be opened comes first in the queue: the
+	 * system's word for why says more than the "system lib" after it. */
+	if (ERR_SYSTEM_ERROR(ERR_peek_error())) {
+		(void)snprintf(buf, len, "%s (%s)", what,
+		    strerror(ERR_GET_REASON(ERR_peek_error())));
+		ERR_clear_error();
+		return;
+	}
 	(void)snprintf(buf, len, "%s (%s)", what,
 	    ERR_reason_error_string(e) != NULL ?
 	    ERR_reason_error_string(e) : s);
