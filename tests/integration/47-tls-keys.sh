@@ -18,48 +18,10 @@ certs=$(dirname "$RIG_CA")
     fail "the rig's certificates have no CRLs (tests/rig/certs.sh)"
 id=$$.$RANDOM
 
-account() { # NAME PORT [extra lines...]
-    local name=$1 port=$2
-    shift 2
-    {
-        printf 'account %s\nhost localhost\nport %s\ntls_trust_file %s\n' \
-            "$name" "$port" "$RIG_CA"
-        printf '%s\n' "$@"
-    } | conf_file "$tmp/$name.conf"
-}
-# send NAME EXPECTED-EXIT: one message through submitify, to port 25.
-send() {
-    timeout 60 "$SUBMITIFY" -c "$tmp/$1.conf" -- "$TESTBIN/smtpclient" \
-        -i "$1-$id@test" 192.0.2.47 > "$tmp/$1.out" 2> "$tmp/$1.err"
-    local rc=$?
-    [ $rc = "$2" ] || fail "$1: client exit $rc, expected $2: $(cat "$tmp/$1.out" "$tmp/$1.err")"
-}
-refused() { # NAME TEXT
-    assert_contains "$tmp/$1.out" "<- 421 "
-    assert_contains "$tmp/$1.out" "$2"
-    assert_not_contains "$tmp/$1.out" "<- 220"
-}
 check() { # NAME EXPECTED-EXIT
     timeout 60 "$SUBMITIFY" -c "$tmp/$1.conf" --check > "$tmp/$1.check" 2>&1
     local rc=$?
     [ $rc = "$2" ] || fail "$1: --check exit $rc, expected $2: $(cat "$tmp/$1.check")"
-}
-# The scripted server's AUTH attempts so far, once N sessions ended.
-auths() { # RECORD N
-    python3 - "$1" "$2" <<'PY'
-import json, sys, time
-for _ in range(100):
-    try:
-        rec = json.load(open(sys.argv[1]))
-        if rec["totals"]["sessions_ended"] >= int(sys.argv[2]):
-            break
-    except (OSError, ValueError):
-        pass
-    time.sleep(0.1)
-else:
-    sys.exit("record: sessions did not end")
-print(rec["totals"]["auth_attempts"])
-PY
 }
 
 # --- tls_crl_file, against Postfix ---
@@ -69,9 +31,9 @@ logins() {
     cat "$RIG_MAILLOG" "$RIG_DOVECOT_LOG" 2>/dev/null | grep -c "carol"
 }
 before=$(logins)
-account revoked "$RIG_SUB_PORT" "${carol[@]}" "tls_crl_file $certs/crl-server.pem"
-send revoked 1
-refused revoked "421 4.7.0 submitify: localhost:$RIG_SUB_PORT: TLS certificate not trusted: certificate revoked"
+localhost_account "$tmp" revoked "$RIG_SUB_PORT" "${carol[@]}" "tls_crl_file $certs/crl-server.pem"
+send_one "$tmp" revoked "$id" 1
+expect_421 "$tmp/revoked.out" "421 4.7.0 submitify: localhost:$RIG_SUB_PORT: TLS certificate not trusted: certificate revoked"
 check revoked 76
 assert_contains "$tmp/revoked.check" "verification: FAILED: TLS certificate not trusted: certificate revoked"
 sleep 1
@@ -79,25 +41,25 @@ sleep 1
 [ "$("$RIG" count-mail "$SUBMITIFY_RIG" bob "revoked-$id@test")" = 0 ] ||
     fail "revoked: delivered"
 
-account clean "$RIG_SUB_PORT" "${carol[@]}" "tls_crl_file $certs/crl-none.pem"
-send clean 0
+localhost_account "$tmp" clean "$RIG_SUB_PORT" "${carol[@]}" "tls_crl_file $certs/crl-none.pem"
+send_one "$tmp" clean "$id" 0
 "$RIG" wait-mail "$SUBMITIFY_RIG" bob "clean-$id@test" > /dev/null ||
     fail "clean: not delivered"
 
 # A file without a CRL: 421 naming it.
-account notcrl "$RIG_SUB_PORT" "${carol[@]}" "tls_crl_file $RIG_CA"
-send notcrl 1
-refused notcrl "421 4.3.5 submitify: cannot load tls_crl_file"
+localhost_account "$tmp" notcrl "$RIG_SUB_PORT" "${carol[@]}" "tls_crl_file $RIG_CA"
+send_one "$tmp" notcrl "$id" 1
+expect_421 "$tmp/notcrl.out" "421 4.3.5 submitify: cannot load tls_crl_file"
 assert_contains "$tmp/notcrl.out" "$RIG_CA"
 
 # --- tls_priorities ---
-account tls13 "$RIG_SUB_PORT" "${carol[@]}" "tls_priorities NORMAL:-VERS-ALL:+VERS-TLS1.3"
+localhost_account "$tmp" tls13 "$RIG_SUB_PORT" "${carol[@]}" "tls_priorities NORMAL:-VERS-ALL:+VERS-TLS1.3"
 check tls13 0
 assert_contains "$tmp/tls13.check" "TLS: TLSv1.3,"
-account tls12 "$RIG_SUB_PORT" "${carol[@]}" "tls_priorities NORMAL:-VERS-TLS1.3"
+localhost_account "$tmp" tls12 "$RIG_SUB_PORT" "${carol[@]}" "tls_priorities NORMAL:-VERS-TLS1.3"
 check tls12 0
 assert_contains "$tmp/tls12.check" "TLS: TLSv1.2,"
-send tls12 0
+send_one "$tmp" tls12 "$id" 0
 
 # A TLS 1.2 server with 128-bit ciphers only.
 scripted_start "$tmp" aes128 --mode starttls --cert "$certs/server.pem" \
@@ -105,23 +67,25 @@ scripted_start "$tmp" aes128 --mode starttls --cert "$certs/server.pem" \
     --users alice:alice-pw --spool "$tmp/spool"
 AES_PORT=$SCRIPTED_PORT
 login=("user alice" "password alice-pw")
-account normal "$AES_PORT" "${login[@]}" "tls_priorities NORMAL"
-send normal 0
-account sec256 "$AES_PORT" "${login[@]}" "tls_priorities SECURE256"
-send sec256 1
-refused sec256 "421 4.7.0 submitify: localhost:$AES_PORT: TLS handshake failed"
-account only13 "$AES_PORT" "${login[@]}" "tls_priorities PFS:-VERS-TLS1.2"
-send only13 1
-refused only13 "TLS handshake failed"
-[ "$(auths "$tmp/aes128.record" 3)" = 1 ] || fail "AUTH after a refused handshake"
+localhost_account "$tmp" normal "$AES_PORT" "${login[@]}" "tls_priorities NORMAL"
+send_one "$tmp" normal "$id" 0
+localhost_account "$tmp" sec256 "$AES_PORT" "${login[@]}" "tls_priorities SECURE256"
+send_one "$tmp" sec256 "$id" 1
+expect_421 "$tmp/sec256.out" "421 4.7.0 submitify: localhost:$AES_PORT: TLS handshake failed"
+localhost_account "$tmp" only13 "$AES_PORT" "${login[@]}" "tls_priorities PFS:-VERS-TLS1.2"
+send_one "$tmp" only13 "$id" 1
+expect_421 "$tmp/only13.out" "TLS handshake failed"
+[ "$(scripted_auths "$tmp/aes128.record" 1)" = "PLAIN:235" ] || fail "normal: no AUTH"
+[ "$(scripted_auths "$tmp/aes128.record" 3)$(scripted_auths "$tmp/aes128.record" 2)" = "" ] ||
+    fail "AUTH after a refused handshake"
 grep -rqs "normal-$id@test" "$tmp/spool" || fail "normal: not delivered"
 
 # What cannot be honoured: file:line, the key, the part.
-account badprio "$RIG_SUB_PORT" "${carol[@]}" "tls_priorities NORMAL:+VERS-TLS1.1"
+localhost_account "$tmp" badprio "$RIG_SUB_PORT" "${carol[@]}" "tls_priorities NORMAL:+VERS-TLS1.1"
 timeout 30 "$SUBMITIFY" -c "$tmp/badprio.conf" --check-config > "$tmp/badprio.out" 2>&1
 [ $? = 78 ] || fail "badprio: accepted"
 assert_contains "$tmp/badprio.out" "badprio.conf:7: tls_priorities: \"+VERS-TLS1.1\" cannot be honoured"
-account badprio2 "$RIG_SUB_PORT" "${carol[@]}" "tls_priorities NONE:+VERS-TLS1.3:+AES-128-GCM"
+localhost_account "$tmp" badprio2 "$RIG_SUB_PORT" "${carol[@]}" "tls_priorities NONE:+VERS-TLS1.3:+AES-128-GCM"
 timeout 30 "$SUBMITIFY" -c "$tmp/badprio2.conf" -- true > "$tmp/badprio2.out" 2>&1
 [ $? = 78 ] || fail "badprio2: the wrapper ran the program"
 assert_contains "$tmp/badprio2.out" "badprio2.conf:7: tls_priorities: \"NONE\" cannot be honoured"
@@ -139,12 +103,12 @@ scripted_start "$tmp" dhe --mode starttls --cert "$tmp/rsa.pem" --key "$tmp/rsa.
     --tls-max 1.2 --dh-params "$tmp/dh.pem" --ciphers DHE-RSA-AES128-GCM-SHA256 \
     --users alice:alice-pw --spool "$tmp/dhspool"
 DH_PORT=$SCRIPTED_PORT
-account dh3072 "$DH_PORT" "${login[@]}" "tls_min_dh_prime_bits 3072"
-send dh3072 1
-refused dh3072 "421 4.7.0 submitify: localhost:$DH_PORT: TLS: the server's Diffie-Hellman prime has 2048 bits, fewer than tls_min_dh_prime_bits 3072"
-[ "$(auths "$tmp/dhe.record" 1)" = 0 ] || fail "dh3072: AUTH was sent"
-account dh2048 "$DH_PORT" "${login[@]}" "tls_min_dh_prime_bits 2048"
-send dh2048 0
+localhost_account "$tmp" dh3072 "$DH_PORT" "${login[@]}" "tls_min_dh_prime_bits 3072"
+send_one "$tmp" dh3072 "$id" 1
+expect_421 "$tmp/dh3072.out" "421 4.7.0 submitify: localhost:$DH_PORT: TLS: the server's Diffie-Hellman prime has 2048 bits, fewer than tls_min_dh_prime_bits 3072"
+[ "$(scripted_auths "$tmp/dhe.record" 1)" = "" ] || fail "dh3072: AUTH was sent"
+localhost_account "$tmp" dh2048 "$DH_PORT" "${login[@]}" "tls_min_dh_prime_bits 2048"
+send_one "$tmp" dh2048 "$id" 0
 grep -rqs "dh2048-$id@test" "$tmp/dhspool" || fail "dh2048: not delivered"
 check dh2048 0
 assert_contains "$tmp/dh2048.check" "TLS: TLSv1.2, cipher DHE-RSA-AES128-GCM-SHA256"
