@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -317,7 +318,7 @@ enum {
 	K_LEGACY, K_AUTH, K_USER, K_PASSWORD, K_PASSWORDEVAL, K_FROM,
 	K_FROMHDR, K_DOMAIN, K_TIMEOUT, K_LOGFILE, K_SYSLOG, K_MATCH,
 	K_PORTS, K_BARELF, K_HOSTOVR, K_PROTOCOL, K_SOURCE, K_PROXY,
-	K_PROXYPORT
+	K_PROXYPORT, K_CERTFILE, K_KEYFILE, K_CRL, K_PRIO, K_DHBITS
 };
 
 typedef int setter(struct parser *, struct conf_account *, const char *,
@@ -705,6 +706,83 @@ s_barelf(struct parser *p, struct conf_account *a, const char *k,
 	return (parse_bool(p, k, v, &a->fix_bare_lf));
 }
 
+/* A file name (~/ expanded) into *dst, or NULL for an empty value. */
+static int
+set_path(struct parser *p, char **dst, const char *v)
+{
+	char *s = NULL;
+
+	if (*v != '\0' && (s = expand_tilde(v)) == NULL)
+		return (perr(p, "out of memory"));
+	free(*dst);
+	*dst = s;
+	return (0);
+}
+
+/* msmtp's tls_cert_file, tls_key_file and tls_crl_file: only the name is
+ * kept; the files are read when a session of the account starts. */
+static int
+s_certfile(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	(void)k;
+	return (set_path(p, &a->cert_file, v));
+}
+
+static int
+s_keyfile(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	(void)k;
+	return (set_path(p, &a->key_file, v));
+}
+
+static int
+s_crl(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+
+	(void)k;
+	return (set_path(p, &a->crl_file, v));
+}
+
+static int
+s_prio(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+	char why[CONF_ERRLEN / 2];
+
+	if (conf_priorities(v, &a->prio, why, sizeof(why)) != 0)
+		return (perr(p, "%s: %s", k, why));
+	if (*v == '\0') {
+		free(a->priorities);
+		a->priorities = NULL;
+		return (0);
+	}
+	return (set_str(&a->priorities, v));
+}
+
+static int
+s_dhbits(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+	char *end;
+	long n;
+
+	if (*v == '\0') {
+		a->min_dh_bits = 0;
+		return (0);
+	}
+	n = strtol(v, &end, 10);
+	if (*end != '\0' || n < 1 || n > 16384)
+		return (perr(p, "%s: expected a number of bits (1 to 16384), "
+		    "not \"%s\"", k, v));
+	a->min_dh_bits = (int)n;
+	return (0);
+}
+
 static const struct key {
 	const char *name;
 	int bit;
@@ -736,6 +814,11 @@ static const struct key {
 	{ "source_ip", K_SOURCE, s_source },
 	{ "proxy_host", K_PROXY, s_proxy },
 	{ "proxy_port", K_PROXYPORT, s_proxyport },
+	{ "tls_cert_file", K_CERTFILE, s_certfile },
+	{ "tls_key_file", K_KEYFILE, s_keyfile },
+	{ "tls_crl_file", K_CRL, s_crl },
+	{ "tls_priorities", K_PRIO, s_prio },
+	{ "tls_min_dh_prime_bits", K_DHBITS, s_dhbits },
 };
 
 /*
@@ -744,9 +827,7 @@ static const struct key {
  * something else than the file says.
  */
 static const char *const msmtp_route[] = {
-	"socket", "tls_crl_file",
-	"tls_key_file", "tls_cert_file", "tls_priorities",
-	"tls_min_dh_prime_bits", "eval", NULL
+	"socket", "eval", NULL
 };
 
 /* Keys that only shape the message in msmtp's sendmail mode: read,
@@ -774,6 +855,10 @@ account_clear(struct conf_account *a)
 	free(a->host_override);
 	free(a->source_ip);
 	free(a->proxy_host);
+	free(a->cert_file);
+	free(a->key_file);
+	free(a->crl_file);
+	free(a->priorities);
 	free(a->user);
 	wipe_free(a->password);
 	free(a->passwordeval);
@@ -798,6 +883,7 @@ account_defaults(struct conf_account *a)
 	a->from_header = FROMHDR_OFF;
 	a->fix_bare_lf = 1;
 	a->syslog = 1;
+	a->prio.tls12 = a->prio.tls13 = 1;
 }
 
 /* dst = a copy of src (which may be NULL). */
@@ -838,6 +924,14 @@ account_copy(struct conf_account *dst, const struct conf_account *src,
 		memcpy(dst->fingerprint, src->fingerprint, 32);
 	}
 	if (B(K_LEGACY)) dst->tls_legacy = src->tls_legacy;
+	if (B(K_CERTFILE)) S(cert_file);
+	if (B(K_KEYFILE)) S(key_file);
+	if (B(K_CRL)) S(crl_file);
+	if (B(K_PRIO)) {
+		S(priorities);
+		dst->prio = src->prio;
+	}
+	if (B(K_DHBITS)) dst->min_dh_bits = src->min_dh_bits;
 	if (B(K_AUTH)) dst->auth = src->auth;
 	if (B(K_USER)) S(user);
 	if (B(K_PASSWORD)) {
@@ -1077,6 +1171,46 @@ parse_line(struct parser *p, char *line)
 	return (perr(p, "unknown key \"%s\"", key));
 }
 
+/*
+ * The client certificate comes as a pair; the keys that shape TLS need
+ * TLS; a CRL is checked against the chain, which a pin or tls_certcheck
+ * off does not verify; auth external needs a certificate to stand for.
+ */
+static int
+check_tls_keys(struct parser *p, struct conf_account *a)
+{
+	const char *k = NULL;
+
+	if (a->cert_file != NULL && a->key_file == NULL)
+		return (perr(p, "account %s: tls_cert_file needs tls_key_file "
+		    "(the certificate's private key)", a->name));
+	if (a->key_file != NULL && a->cert_file == NULL)
+		return (perr(p, "account %s: tls_key_file needs tls_cert_file "
+		    "(the certificate of that key)", a->name));
+	if (a->cert_file != NULL)
+		k = "tls_cert_file";
+	else if (a->crl_file != NULL)
+		k = "tls_crl_file";
+	else if (a->priorities != NULL)
+		k = "tls_priorities";
+	else if (a->min_dh_bits != 0)
+		k = "tls_min_dh_prime_bits";
+	if (k != NULL && !a->tls)
+		return (perr(p, "account %s: %s needs tls on", a->name, k));
+	if (a->crl_file != NULL && (a->has_fingerprint || !a->certcheck))
+		return (perr(p, "account %s: tls_crl_file is checked against "
+		    "the server's certificate chain, which %s does not "
+		    "verify; remove one of them", a->name, a->has_fingerprint ?
+		    "tls_fingerprint" : "tls_certcheck off"));
+	if (a->auth == SASL_EXTERNAL && a->cert_file == NULL)
+		return (perr(p, "account %s: auth external needs a client "
+		    "certificate (tls_cert_file and tls_key_file)", a->name));
+	if (a->auth == SASL_EXTERNAL && !a->certcheck && !a->has_fingerprint)
+		return (perr(p, "account %s: auth external needs a verified "
+		    "server, not tls_certcheck off", a->name));
+	return (0);
+}
+
 static int
 check_accounts(struct parser *p)
 {
@@ -1101,6 +1235,8 @@ check_accounts(struct parser *p)
 		    a->user == NULL)
 			return (perr(p, "account %s: auth %s needs a user",
 			    a->name, sasl_mech_word(a->auth)));
+		if (check_tls_keys(p, a) != 0)
+			return (-1);
 	}
 	if (p->c->nacct == 0) {
 		p->line = p->line > 0 ? p->line : 1;
@@ -1479,7 +1615,132 @@ conf_choose_by(const struct conf *c, const char *name, int family,
 	return (NULL);
 }
 
+/* ---- tls_priorities ---- */
+
+/*
+ * GnuTLS priority strings, the subset that OpenSSL can honour without
+ * weakening anything: a keyword, then ":"-separated modifiers.  What
+ * GnuTLS would allow beyond submitify's floor (TLS 1.2) is refused, not
+ * ignored, as is every part without an OpenSSL counterpart here.
+ */
+static const struct {
+	const char *word;
+	int pfs, bits;
+} prio_base[] = {
+	{ "NORMAL", 0, 0 },
+	{ "PERFORMANCE", 0, 0 },	/* an order of preference only */
+	{ "SECURE128", 0, 0 },		/* every cipher here has 128 bits */
+	{ "SECURE192", 0, 256 },
+	{ "SECURE256", 0, 256 },
+	{ "PFS", 1, 0 },
+};
+
+static int
+prio_part(const char *t, struct conf_prio *o, char *why, size_t whylen)
+{
+	static const char *const old[] = {
+		"VERS-SSL3.0", "VERS-TLS1.0", "VERS-TLS1.1", NULL
+	};
+	int add = t[0] == '+', i;
+	const char *v = t + 1;
+
+	if (strcasecmp(t, "%NO_TICKETS") == 0) {
+		o->no_tickets = 1;
+		return (0);
+	}
+	if (t[0] != '+' && t[0] != '-')
+		goto unsupported;
+	if (strcasecmp(v, "VERS-ALL") == 0 ||
+	    strcasecmp(v, "VERS-TLS-ALL") == 0) {
+		o->tls12 = o->tls13 = add;
+		return (0);
+	}
+	if (strcasecmp(v, "VERS-TLS1.2") == 0) {
+		o->tls12 = add;
+		return (0);
+	}
+	if (strcasecmp(v, "VERS-TLS1.3") == 0) {
+		o->tls13 = add;
+		return (0);
+	}
+	for (i = 0; old[i] != NULL; i++)
+		if (strcasecmp(v, old[i]) == 0) {
+			if (!add)
+				return (0);	/* never on anyway */
+			(void)snprintf(why, whylen, "\"%s\" cannot be "
+			    "honoured: submitify never uses a TLS version "
+			    "older than 1.2", t);
+			return (-1);
+		}
+unsupported:
+	(void)snprintf(why, whylen, "\"%s\" cannot be honoured: submitify "
+	    "takes NORMAL, PERFORMANCE, PFS, SECURE128, SECURE192 or "
+	    "SECURE256, then +/-VERS-TLS1.2, +/-VERS-TLS1.3, +/-VERS-ALL or "
+	    "%%NO_TICKETS (see submit.conf(5))", t);
+	return (-1);
+}
+
+int
+conf_priorities(const char *s, struct conf_prio *out, char *why,
+    size_t whylen)
+{
+	struct conf_prio o;
+	char buf[MAXLINE], *t, *save = NULL;
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	o.tls12 = o.tls13 = 1;
+	if (*s == '\0') {
+		*out = o;
+		return (0);
+	}
+	if (strlen(s) >= sizeof(buf)) {
+		(void)snprintf(why, whylen, "too long");
+		return (-1);
+	}
+	memcpy(buf, s, strlen(s) + 1);
+	t = strtok_r(buf, ":", &save);
+	for (i = 0; t != NULL && i < sizeof(prio_base) / sizeof(prio_base[0]);
+	    i++)
+		if (strcasecmp(t, prio_base[i].word) == 0)
+			break;
+	if (t == NULL || i == sizeof(prio_base) / sizeof(prio_base[0])) {
+		(void)snprintf(why, whylen, "\"%s\" cannot be honoured: the "
+		    "string must begin with NORMAL, PERFORMANCE, PFS, "
+		    "SECURE128, SECURE192 or SECURE256", t != NULL ? t : s);
+		return (-1);
+	}
+	o.pfs = prio_base[i].pfs;
+	o.bits = prio_base[i].bits;
+	while ((t = strtok_r(NULL, ":", &save)) != NULL)
+		if (prio_part(t, &o, why, whylen) != 0)
+			return (-1);
+	if (!o.tls12 && !o.tls13) {
+		(void)snprintf(why, whylen, "\"%s\" leaves no TLS version "
+		    "submitify uses (1.2 and 1.3)", s);
+		return (-1);
+	}
+	*out = o;
+	return (0);
+}
+
 /* ---- the secret ---- */
+
+int
+conf_needs_secret(const struct conf_account *a)
+{
+
+	return (a->user != NULL && a->auth != SASL_OFF &&
+	    a->auth != SASL_EXTERNAL);
+}
+
+int
+conf_injects(const struct conf_account *a)
+{
+
+	return (a->auth != SASL_OFF && (a->user != NULL ||
+	    a->auth == SASL_EXTERNAL));
+}
 
 char *
 conf_secret(const struct conf_account *a, int run_eval, char *err,
@@ -1536,6 +1797,16 @@ conf_print(const struct conf *c, void *fp)
 				    j < 31 ? ":" : "\n");
 		}
 		fprintf(f, "tls_legacy %s\n", a->tls_legacy ? "on" : "off");
+		if (a->cert_file != NULL)
+			fprintf(f, "tls_cert_file %s\ntls_key_file %s\n",
+			    a->cert_file, a->key_file);
+		if (a->crl_file != NULL)
+			fprintf(f, "tls_crl_file %s\n", a->crl_file);
+		if (a->priorities != NULL)
+			fprintf(f, "tls_priorities %s\n", a->priorities);
+		if (a->min_dh_bits > 0)
+			fprintf(f, "tls_min_dh_prime_bits %d\n",
+			    a->min_dh_bits);
 		fprintf(f, "auth %s\n", sasl_mech_word(a->auth));
 		if (a->user != NULL)
 			fprintf(f, "user %s\n", a->user);

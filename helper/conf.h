@@ -22,6 +22,19 @@ struct conf_match {
 	int bits;		/* prefix length; -1 for a host name */
 };
 
+/*
+ * What a tls_priorities string asks for, in terms OpenSSL can honour
+ * (conf_priorities() says which strings those are).  Only ever narrower
+ * than submitify's own defaults: TLS 1.2 and 1.3.
+ */
+struct conf_prio {
+	int tls12, tls13;	/* the versions allowed */
+	int pfs;		/* forward secrecy only: no RSA or PSK key
+				   exchange in TLS 1.2 */
+	int bits;		/* 0, or 256: ciphers of 256-bit keys only */
+	int no_tickets;		/* ask for no session tickets */
+};
+
 struct conf_account {
 	char *name;
 	char *file;		/* where it was defined, for messages */
@@ -44,6 +57,14 @@ struct conf_account {
 	int has_fingerprint;
 	unsigned char fingerprint[32];
 	int tls_legacy;
+	char *cert_file;	/* tls_cert_file: the client certificate, or
+				   NULL for none */
+	char *key_file;		/* tls_key_file: its private key (read only
+				   when the session starts, never logged) */
+	char *crl_file;		/* tls_crl_file, or NULL */
+	char *priorities;	/* tls_priorities as written, or NULL */
+	struct conf_prio prio;	/* what it means */
+	int min_dh_bits;	/* tls_min_dh_prime_bits, 0: unset */
 	enum sasl_mech auth;
 	char *user;
 	char *password;
@@ -172,6 +193,22 @@ int conf_port(const struct conf_account *a);
  */
 char *conf_secret(const struct conf_account *a, int run_eval, char *err,
     size_t errlen, char *detail, size_t detaillen);
+
+/*
+ * Parse a GnuTLS priority string (tls_priorities) into *out.  Returns 0,
+ * or -1 with why naming the part submitify cannot honour.  (Pure, for the
+ * unit tests.)
+ */
+int conf_priorities(const char *s, struct conf_prio *out, char *why,
+    size_t whylen);
+
+/* Does the account log in with a secret (a user, and a mechanism that is
+ * neither off nor external)? */
+int conf_needs_secret(const struct conf_account *a);
+
+/* Does submitify log in for the account (a user, or auth external), so
+ * that the program's own AUTH is answered locally? */
+int conf_injects(const struct conf_account *a);
 
 /* Print the effective settings of every account, secrets as "*". */
 void conf_print(const struct conf *c, void *stdio_file);

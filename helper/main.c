@@ -260,6 +260,7 @@ main(int argc, char **argv)
 	(void)signal(SIGPIPE, SIG_IGN);
 	log_init(prog, pid);
 	memset(&s, 0, sizeof(s));
+	s.secure = secure;
 	s.up.fd = -1;
 	(void)snprintf(s.dest, sizeof(s.dest), "%s", dest);
 
@@ -341,8 +342,8 @@ done:
 	    s.upstream[0] != '\0' ? s.upstream : "-",
 	    s.tls_up ? tlsc_version(s.up.tls) : "none",
 	    s.tls_up ? "/" : "", s.tls_up ? tlsc_cipher(s.up.tls) : "",
-	    s.mech != NULL ? s.mech : s.acct == NULL || (s.acct->user != NULL &&
-	    s.acct->auth != SASL_OFF) ? "-" : "program",
+	    s.mech != NULL ? s.mech : s.acct == NULL || conf_injects(s.acct) ?
+	    "-" : "program",
 	    s.messages, s.last_code, s.bytes_up, s.bytes_down,
 	    now_ms() - t0, s.fail != FAIL_NONE ? " error=" : "",
 	    s.fail != FAIL_NONE ? s.why : "");

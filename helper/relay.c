@@ -316,7 +316,7 @@ open_account(struct relay *r, const struct conf_account *a)
 
 	/* The program's own AUTH cannot be relayed to a server that was
 	 * not known when it was sent: submitify must log in itself. */
-	if (a->user == NULL && a->auth != SASL_OFF)
+	if (!conf_injects(a) && a->auth != SASL_OFF)
 		return (session_fail(s, FAIL_CONFIG, "account %s (%s:%d) was "
 		    "chosen by the sender but has no user: submitify logs in "
 		    "for accounts the sender chooses", a->name, a->file,

@@ -28,6 +28,7 @@ static const struct {
 	{ SASL_SCRAM_SHA_256, "scram-sha-256", "SCRAM-SHA-256" },
 	{ SASL_XOAUTH2, "xoauth2", "XOAUTH2" },
 	{ SASL_OAUTHBEARER, "oauthbearer", "OAUTHBEARER" },
+	{ SASL_EXTERNAL, "external", "EXTERNAL" },
 };
 #define NMECHS	(sizeof(mechs) / sizeof(mechs[0]))
 
@@ -274,6 +275,34 @@ login_oauth(struct xchg *x, const char *mech, const char *user,
 	return (0);
 }
 
+/*
+ * EXTERNAL (RFC 4422 appendix A): the TLS client certificate is the
+ * credential; the message is only the identity to act as (the user, as
+ * msmtp sends it), or "=" for the one the certificate stands for.  No
+ * secret, and a challenge after the initial response is refused.
+ */
+static int
+login_external(struct xchg *x, const char *user)
+{
+	char *line, *b64 = NULL;
+	int rc;
+
+	if (user != NULL && *user != '\0' &&
+	    (b64 = b64_encode(user, strlen(user))) == NULL)
+		return (broke(x, "out of memory"));
+	if (asprintf(&line, "AUTH EXTERNAL %s", b64 != NULL ? b64 : "=") < 0) {
+		free(b64);
+		return (broke(x, "out of memory"));
+	}
+	free(b64);
+	rc = ask(x, line, 0);
+	free(line);
+	if (rc == 0 && x->r.code == 334)
+		return (broke(x, "%s sent a challenge to AUTH EXTERNAL, which "
+		    "has nothing more to say", x->peer));
+	return (rc);
+}
+
 static int
 login_cram(struct xchg *x, const char *user, const char *secret)
 {
@@ -399,6 +428,8 @@ sasl_login(const struct sasl_io *io, const char *mech, const char *user,
 		rc = login_cram(&x, user, secret);
 	else if (strcmp(mech, "SCRAM-SHA-256") == 0)
 		rc = login_scram(&x, user, secret);
+	else if (strcmp(mech, "EXTERNAL") == 0)
+		rc = login_external(&x, user);
 	else
 		rc = broke(&x, "AUTH %s is not available", mech);
 	if (rc != 0 && x.forged)

@@ -24,7 +24,9 @@ enum sasl_mech {
 	SASL_CRAM_MD5,
 	SASL_SCRAM_SHA_256,
 	SASL_XOAUTH2,
-	SASL_OAUTHBEARER
+	SASL_OAUTHBEARER,
+	SASL_EXTERNAL		/* RFC 4422 appendix A: the client
+				   certificate authenticates */
 };
 
 /* The submit.conf word for m ("on", "plain", ...); never NULL. */
@@ -38,7 +40,7 @@ int sasl_mech_parse(const char *word, enum sasl_mech *m);
 
 /* The words sasl_mech_parse() takes, for an error message. */
 #define SASL_MECH_WORDS	"on, off or one of plain, login, cram-md5, " \
-			"scram-sha-256, xoauth2, oauthbearer"
+			"scram-sha-256, xoauth2, oauthbearer, external"
 
 /* The most mechanisms one session tries. */
 #define SASL_MAX_TRY	4

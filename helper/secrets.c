@@ -445,3 +445,42 @@ secret_get(const struct secret_source *src, int run, char *err,
 	    src->host);
 	return (NULL);
 }
+
+int
+secret_read_key(const char *path, int secure, char **out, size_t *len,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	const char *why = NULL;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		(void)snprintf(err, errlen, "tls_key_file %s: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (secure && st.st_uid != 0)
+		why = "not root's; a setuid or setgid program uses a client "
+		    "key of root's only";
+	else if (st.st_uid != geteuid() && st.st_uid != 0)
+		why = "owned by another user; it must be yours or root's";
+	else if ((st.st_mode & 007) != 0)
+		why = "others may access it; run: chmod o-rwx on it";
+	else if ((st.st_mode & 020) != 0)
+		why = "its group may change it; run: chmod g-w on it";
+	if (why != NULL) {
+		(void)snprintf(err, errlen, "tls_key_file %s: %s", path, why);
+		(void)close(fd);
+		return (-1);
+	}
+	if (read_all(fd, out, len, 1024 * 1024) != 0) {
+		(void)snprintf(err, errlen, "tls_key_file %s: %s", path,
+		    errno == EFBIG ? "file too large" : strerror(errno));
+		(void)close(fd);
+		return (-1);
+	}
+	(void)close(fd);
+	return (0);
+}

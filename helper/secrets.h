@@ -56,6 +56,18 @@ char *secret_get(const struct secret_source *src, int run_eval, char *err,
  * `default`), and it has no login or the login is user.  Pure, for the
  * unit tests.
  */
+/*
+ * The client key file (tls_key_file) at path, read whole (at most 1 MiB)
+ * into *out (the caller wipes and frees it) and *len.  It must be a
+ * regular file of the effective user's or root's that group may not
+ * change and others may not access; with secure (a setuid or setgid
+ * host), root's own only: the file is read with the host's privileges,
+ * and only one root chose may stand for them.  0, or -1 with err naming
+ * the file and the cause; err never quotes the file's content.
+ */
+int secret_read_key(const char *path, int secure, char **out, size_t *len,
+    char *err, size_t errlen);
+
 char *secret_netrc_find(const char *text, const char *host,
     const char *user);
 

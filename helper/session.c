@@ -16,6 +16,7 @@
 #include "dial.h"
 #include "log.h"
 #include "sasl.h"
+#include "secrets.h"
 #include "session.h"
 #include "socks.h"
 #include "tls.h"
@@ -238,21 +239,55 @@ tls_opts_of(const struct conf_account *a, struct tlsc_opts *o)
 	o->certcheck = a->certcheck;
 	o->fingerprint = a->has_fingerprint ? a->fingerprint : NULL;
 	o->legacy = a->tls_legacy;
+	o->cert_file = a->cert_file;
+	o->key_file = a->key_file;
+	o->crl_file = a->crl_file;
+	o->tls12 = a->prio.tls12;
+	o->tls13 = a->prio.tls13;
+	o->pfs = a->prio.pfs;
+	o->bits256 = a->prio.bits == 256;
+	o->no_tickets = a->prio.no_tickets;
+	o->min_dh_bits = a->min_dh_bits;
+}
+
+/*
+ * The client, prepared: the key file is read here, once the account is
+ * chosen and its session starts, and wiped as soon as OpenSSL has it.
+ */
+static struct tlsc *
+prepare_tls(struct session *s, char *err, size_t errlen)
+{
+	const struct conf_account *a = s->acct;
+	struct tlsc_opts o;
+	struct tlsc *t;
+	char *key = NULL;
+	size_t keylen = 0;
+
+	tls_opts_of(a, &o);
+	if (a->key_file != NULL && secret_read_key(a->key_file, s->secure,
+	    &key, &keylen, err, errlen) != 0)
+		return (NULL);
+	o.key_pem = key;
+	o.key_len = keylen;
+	t = tlsc_prepare(&o, err, errlen);
+	if (key != NULL) {
+		explicit_bzero(key, keylen);
+		free(key);
+	}
+	return (t);
 }
 
 static int
 start_tls(struct session *s)
 {
 	const struct conf_account *a = s->acct;
-	struct tlsc_opts o;
-	char err[400];
+	char err[400], subj[300];
 	int r;
 
-	tls_opts_of(a, &o);
 	if (!a->certcheck && !a->has_fingerprint)
 		log_warn("account %s: tls_certcheck off: the server's "
 		    "certificate is not checked", a->name);
-	if ((s->up.tls = tlsc_prepare(&o, err, sizeof(err))) == NULL)
+	if ((s->up.tls = prepare_tls(s, err, sizeof(err))) == NULL)
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
 	/* tls_host_override: the name to verify and to send as SNI. */
 	if (tlsc_start(s->up.tls, s->up.fd, a->host_override != NULL ?
@@ -278,6 +313,9 @@ start_tls(struct session *s)
 	note(s, SEV_TLS, tlsc_version(s->up.tls), tlsc_cipher(s->up.tls));
 	note_peer(s, a->has_fingerprint ? SEV_VERIFY_PINNED : !a->certcheck ?
 	    SEV_VERIFY_OFF : SEV_VERIFY_OK, NULL);
+	if (a->cert_file != NULL)
+		note(s, SEV_CLIENT_CERT, tlsc_client_cert(s->up.tls, subj,
+		    sizeof(subj)) == 0 ? subj : NULL, a->cert_file);
 	return (0);
 }
 
@@ -362,11 +400,12 @@ try_plan(struct session *s, const char *const *plan, int n,
 	struct sasl_end end;
 	enum sasl_result res;
 	char tried[400] = "";
-	const char *what;
+	const char *what, *who = a->user != NULL ? a->user :
+	    "the client certificate";
 	int i;
 
 	for (i = 0; i < n; i++) {
-		note(s, SEV_AUTH_CHOSEN, plan[i], a->user);
+		note(s, SEV_AUTH_CHOSEN, plan[i], who);
 		res = sasl_login(&io, plan[i], a->user, secret, s->upstream,
 		    &end);
 		if (res == SASL_IO)
@@ -394,13 +433,13 @@ try_plan(struct session *s, const char *const *plan, int n,
 			return (res == SASL_BROKEN ?
 			    session_fail(s, FAIL_AUTH, "%s", what) :
 			    session_fail(s, FAIL_AUTH, "authentication as %s "
-			    "with %s failed: %s", a->user, plan[i], what));
+			    "with %s failed: %s", who, plan[i], what));
 		note_try(tried, sizeof(tried), plan[i], what);
 		if (plan_over(plan[i], res, &end))
 			break;
 	}
 	return (session_fail(s, FAIL_AUTH, "authentication as %s failed: %s",
-	    a->user, tried));
+	    who, tried));
 }
 
 static int
@@ -413,12 +452,20 @@ authenticate(struct session *s)
 	int n, rc;
 
 	note(s, SEV_AUTH_OFFERED, s->mechs, NULL);
-	if (a->auth == SASL_OFF || a->user == NULL) {
+	if (!conf_injects(a)) {
 		note(s, a->user == NULL ? SEV_AUTH_RELAYED : SEV_AUTH_OFF,
 		    NULL, NULL);
 		return (0);
 	}
 	s->inject = 1;
+	/* The certificate is the credential: no secret to find, and only
+	 * the mechanism named. */
+	if (a->auth == SASL_EXTERNAL) {
+		if ((n = sasl_plan(a->auth, s->mechs, NULL, NULL, s->upstream,
+		    plan, err, sizeof(err))) == 0)
+			return (session_fail(s, FAIL_AUTH, "%s", err));
+		return (try_plan(s, plan, n, NULL));
+	}
 	if ((secret = conf_secret(a, 1, err, sizeof(err), detail,
 	    sizeof(detail))) == NULL) {
 		/*
@@ -527,7 +574,7 @@ plain:
 	if ((s->caps = malloc(SMTP_REPLY_MAX)) == NULL)
 		return (session_fail(s, FAIL_CONFIG, "out of memory"));
 	/* Without TLS the program may not send its own AUTH either. */
-	mode = a->user != NULL && a->auth != SASL_OFF ? CAPS_INJECT :
+	mode = conf_injects(a) ? CAPS_INJECT :
 	    s->up.tls != NULL ? CAPS_KEEP : CAPS_DROP;
 	s->capslen = smtp_caps_filter(&r, mode, s->caps, SMTP_REPLY_MAX);
 	if (s->capslen < 0)

@@ -51,9 +51,12 @@ enum session_event {
 	SEV_PASSWORDEVAL,	/* text: what the failing command said */
 	SEV_AUTH_CHOSEN,	/* text: the mechanism; more: the user */
 	SEV_AUTH_RESULT,	/* text: the server's last reply (server) */
-	SEV_AUTH_FALLBACK	/* text: the mechanism that worked; more: the
+	SEV_AUTH_FALLBACK,	/* text: the mechanism that worked; more: the
 				 * ones tried before, with the server's
 				 * replies (server) */
+	SEV_CLIENT_CERT		/* text: the subject of the client
+				 * certificate sent, or NULL when the server
+				 * asked for none; more: tls_cert_file */
 };
 
 /* Told of each step; more is NULL but where the event says otherwise. */
@@ -75,6 +78,7 @@ struct session {
 	struct smtp_rparser *rp;	/* upstream replies */
 	long long deadline;		/* for the blocking setup steps */
 	int verbose;			/* --check -v: the transcript too */
+	int secure;			/* a setuid or setgid host's helper */
 	const struct session_observer *observer; /* or NULL */
 
 	/* What the program is shown. */

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <ctype.h>
+#include <stdint.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -23,6 +25,8 @@ struct tlsc {
 	int pinned;
 	unsigned char fp[32];
 	X509 *leaf;		/* the server's certificate, even if refused */
+	int min_dh_bits;	/* tls_min_dh_prime_bits, or 0 */
+	int sent_cert;		/* the handshake sent our certificate */
 	char err[256];
 	char trust[320];	/* where trusted CAs come from, for --check */
 };
@@ -54,6 +58,14 @@ ssl_reason(char *buf, size_t len, const char *what)
 		return;
 	}
 	ERR_error_string_n(e, s, sizeof(s));
+	/* A file that could not be opened comes first in the queue: the
+	 * system's word for why says more than the "system lib" after it. */
+	if (ERR_SYSTEM_ERROR(ERR_peek_error())) {
+		(void)snprintf(buf, len, "%s (%s)", what,
+		    strerror(ERR_GET_REASON(ERR_peek_error())));
+		ERR_clear_error();
+		return;
+	}
 	(void)snprintf(buf, len, "%s (%s)", what,
 	    ERR_reason_error_string(e) != NULL ?
 	    ERR_reason_error_string(e) : s);
@@ -128,6 +140,138 @@ load_system_store(struct tlsc *t)
 	return (SSL_CTX_set_default_verify_paths(t->ctx));
 }
 
+/* A key's passphrase is never asked for: say it was asked. */
+static int
+no_passphrase(char *buf, int size, int rw, void *asked)
+{
+
+	(void)buf;
+	(void)size;
+	(void)rw;
+	*(int *)asked = 1;
+	return (-1);
+}
+
+/* err = what (OpenSSL's reason): file; returns -1. */
+static int
+file_reason(char *err, size_t errlen, const char *what, const char *file)
+{
+	size_t n;
+
+	ssl_reason(err, errlen, what);
+	n = strlen(err);
+	(void)snprintf(err + n, errlen - n, ": %s", file);
+	return (-1);
+}
+
+/*
+ * The client certificate (with any chain behind it in the file) and its
+ * key, from the bytes the caller read; the key must be the certificate's.
+ */
+static int
+load_client_cert(struct tlsc *t, const struct tlsc_opts *o, char *err,
+    size_t errlen)
+{
+	EVP_PKEY *key = NULL;
+	BIO *b;
+	int asked = 0, rc;
+
+	if (SSL_CTX_use_certificate_chain_file(t->ctx, o->cert_file) != 1)
+		return (file_reason(err, errlen, "cannot load tls_cert_file",
+		    o->cert_file));
+	if (o->key_len > INT32_MAX ||
+	    (b = BIO_new_mem_buf(o->key_pem, (int)o->key_len)) == NULL)
+		return (file_reason(err, errlen, "cannot load tls_key_file",
+		    o->key_file));
+	key = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, &asked);
+	BIO_free(b);
+	if (key == NULL && asked) {
+		ERR_clear_error();
+		(void)snprintf(err, errlen, "tls_key_file %s: the key is "
+		    "encrypted; submitify reads unencrypted keys only",
+		    o->key_file);
+		return (-1);
+	}
+	if (key == NULL)
+		return (file_reason(err, errlen, "cannot load tls_key_file",
+		    o->key_file));
+	rc = SSL_CTX_use_PrivateKey(t->ctx, key);
+	EVP_PKEY_free(key);
+	if (rc != 1 || SSL_CTX_check_private_key(t->ctx) != 1) {
+		ERR_clear_error();
+		(void)snprintf(err, errlen, "tls_key_file %s: not the key of "
+		    "tls_cert_file %s", o->key_file, o->cert_file);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * CRLs for the server's certificate.  OpenSSL then wants the CRL of the
+ * certificate's issuer and fails without one; the CAs above it are not
+ * checked (X509_V_FLAG_CRL_CHECK_ALL would want a CRL of every CA in the
+ * chain, which GnuTLS, msmtp's library, never asks for).
+ */
+static int
+load_crl(struct tlsc *t, const char *file, char *err, size_t errlen)
+{
+	X509_STORE *st = SSL_CTX_get_cert_store(t->ctx);
+	X509_LOOKUP *lu;
+
+	if ((lu = X509_STORE_add_lookup(st, X509_LOOKUP_file())) == NULL ||
+	    X509_load_crl_file(lu, file, X509_FILETYPE_PEM) < 1)
+		return (file_reason(err, errlen, "cannot load tls_crl_file",
+		    file));
+	if (X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK) != 1)
+		return (file_reason(err, errlen, "cannot use tls_crl_file",
+		    file));
+	return (0);
+}
+
+/* Notice our Certificate message going out: the server asked for it. */
+static void
+watch_cert(int write_p, int version, int type, const void *buf, size_t len,
+    SSL *ssl, void *arg)
+{
+	struct tlsc *t = SSL_get_app_data(ssl);
+
+	(void)version;
+	(void)arg;
+	if (t != NULL && write_p && type == SSL3_RT_HANDSHAKE && len > 0 &&
+	    ((const unsigned char *)buf)[0] == SSL3_MT_CERTIFICATE)
+		t->sent_cert = 1;
+}
+
+/*
+ * tls_priorities, as conf.c understood it: only ever narrower than the
+ * defaults (TLS 1.2 and 1.3, OpenSSL's DEFAULT ciphers).
+ */
+static int
+set_priorities(struct tlsc *t, const struct tlsc_opts *o)
+{
+	char list[128];
+
+	if (!o->tls12 && !SSL_CTX_set_min_proto_version(t->ctx,
+	    TLS1_3_VERSION))
+		return (-1);
+	if (!o->tls13 && !SSL_CTX_set_max_proto_version(t->ctx,
+	    TLS1_2_VERSION))
+		return (-1);
+	if (o->pfs || o->bits256) {
+		(void)snprintf(list, sizeof(list), "DEFAULT%s%s", o->pfs ?
+		    ":!kRSA:!PSK:!SRP" : "", o->bits256 ?
+		    ":!AES128:!CAMELLIA128:!ARIA128:!SEED" : "");
+		if (SSL_CTX_set_cipher_list(t->ctx, list) != 1)
+			return (-1);
+	}
+	if (o->bits256 && SSL_CTX_set_ciphersuites(t->ctx,
+	    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256") != 1)
+		return (-1);
+	if (o->no_tickets)
+		SSL_CTX_set_options(t->ctx, SSL_OP_NO_TICKET);
+	return (0);
+}
+
 struct tlsc *
 tlsc_prepare(const struct tlsc_opts *o, char *err, size_t errlen)
 {
@@ -143,10 +287,14 @@ tlsc_prepare(const struct tlsc_opts *o, char *err, size_t errlen)
 		goto ossl;
 	SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (set_priorities(t, o) != 0)
+		goto ossl;
 	if (o->legacy) {
 		SSL_CTX_set_options(t->ctx, SSL_OP_LEGACY_SERVER_CONNECT);
 		SSL_CTX_set_security_level(t->ctx, 0);
 	}
+	t->min_dh_bits = o->min_dh_bits;
+	SSL_CTX_set_msg_callback(t->ctx, watch_cert);
 	t->certcheck = o->certcheck;
 	if (o->fingerprint != NULL) {
 		t->pinned = 1;
@@ -167,6 +315,10 @@ tlsc_prepare(const struct tlsc_opts *o, char *err, size_t errlen)
 		}
 	} else if (load_system_store(t) != 1)
 		goto ossl;
+	if (o->crl_file != NULL && load_crl(t, o->crl_file, err, errlen) != 0)
+		goto fail;
+	if (o->cert_file != NULL && load_client_cert(t, o, err, errlen) != 0)
+		goto fail;
 	/* A pin replaces the chain check; certcheck off disables it. */
 	SSL_CTX_set_verify(t->ctx, t->pinned || !t->certcheck ||
 	    WEAKEN_NO_VERIFY ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, keep_leaf);
@@ -227,6 +379,31 @@ check_pin(struct tlsc *t, char *err, size_t errlen)
 	return (0);
 }
 
+/*
+ * tls_min_dh_prime_bits: the prime of a finite-field DH key exchange
+ * (DHE in TLS 1.2, an FFDHE group in 1.3) has at least that many bits.
+ * An elliptic-curve exchange has none and passes.
+ */
+static int
+check_dh(struct tlsc *t, char *err, size_t errlen)
+{
+	EVP_PKEY *k = NULL;
+	int bits, dh;
+
+	if (t->min_dh_bits <= 0 || SSL_get_peer_tmp_key(t->ssl, &k) != 1)
+		return (0);
+	dh = EVP_PKEY_is_a(k, "DH") || EVP_PKEY_is_a(k, "DHX");
+	bits = EVP_PKEY_get_bits(k);
+	EVP_PKEY_free(k);
+	if (dh && bits < t->min_dh_bits) {
+		(void)snprintf(err, errlen, "TLS: the server's Diffie-Hellman "
+		    "prime has %d bits, fewer than tls_min_dh_prime_bits %d",
+		    bits, t->min_dh_bits);
+		return (-1);
+	}
+	return (0);
+}
+
 int
 tlsc_handshake(struct tlsc *t, char *err, size_t errlen)
 {
@@ -237,9 +414,9 @@ tlsc_handshake(struct tlsc *t, char *err, size_t errlen)
 	ERR_clear_error();
 	r = SSL_do_handshake(t->ssl);
 	if (r == 1) {
-		if (t->pinned)
-			return (check_pin(t, err, errlen));
-		return (0);
+		if (t->pinned && check_pin(t, err, errlen) != 0)
+			return (TLSC_ERR);
+		return (check_dh(t, err, errlen) != 0 ? TLSC_ERR : 0);
 	}
 	e = SSL_get_error(t->ssl, r);
 	if (e == SSL_ERROR_WANT_READ)
@@ -401,6 +578,17 @@ tlsc_describe_peer(const struct tlsc *t, char *buf, size_t len)
 	X509_free(cert);
 	(void)snprintf(buf, len, "subject: %s\nissuer: %s\nvalid from: %s\n"
 	    "valid until: %s\nsha256 fingerprint: %s\n", subj, iss, nb, na, fp);
+}
+
+int
+tlsc_client_cert(const struct tlsc *t, char *buf, size_t len)
+{
+	X509 *cert;
+
+	if (!t->sent_cert || (cert = SSL_get_certificate(t->ssl)) == NULL)
+		return (-1);
+	X509_NAME_oneline(X509_get_subject_name(cert), buf, (int)len);
+	return (0);
 }
 
 void

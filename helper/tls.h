@@ -19,6 +19,19 @@ struct tlsc_opts {
 	int certcheck;			/* 0: explicit opt-out, logged */
 	const unsigned char *fingerprint; /* SHA-256 pin, or NULL */
 	int legacy;			/* tls_legacy on */
+	const char *cert_file;		/* client certificate (PEM), or NULL */
+	const char *key_file;		/* its key's file, for messages */
+	const char *key_pem;		/* the key itself, key_len bytes: the
+					   caller read it and wipes it */
+	size_t key_len;
+	const char *crl_file;		/* PEM CRLs checked against the
+					   server's certificate, or NULL */
+	int tls12, tls13;		/* versions allowed (at least one) */
+	int pfs;			/* no RSA or PSK key exchange */
+	int bits256;			/* ciphers of 256-bit keys only */
+	int no_tickets;			/* ask for no session tickets */
+	int min_dh_bits;		/* smallest finite-field DH prime the
+					   server may use; 0: OpenSSL's own */
 };
 
 struct tlsc;
@@ -26,7 +39,8 @@ struct tlsc;
 /*
  * A TLS client's settings and trust store, not yet bound to a socket.
  * NULL with err set if the trust store cannot be loaded (a missing,
- * unreadable or empty tls_trust_file) or OpenSSL fails.
+ * unreadable or empty tls_trust_file), the client certificate, its key or
+ * the CRL cannot (err names the file), or OpenSSL fails.
  */
 struct tlsc *tlsc_prepare(const struct tlsc_opts *o, char *err, size_t errlen);
 
@@ -39,7 +53,8 @@ int tlsc_start(struct tlsc *t, int fd, const char *host, char *err,
 
 /*
  * Advance the handshake.  Returns 0 once it is done and the server is
- * trusted (chain and name, or the pinned fingerprint), TLS_WANT_*, or
+ * trusted (chain and name, or the pinned fingerprint; not revoked by the
+ * CRL; a DH prime of min_dh_bits or more), TLS_WANT_*, or
  * TLSC_ERR with a reason in err that names the cause.
  */
 int tlsc_handshake(struct tlsc *t, char *err, size_t errlen);
@@ -72,6 +87,12 @@ const char *tlsc_trust(const struct tlsc *t);
  * SHA-256 fingerprint, one "label: value" per line, into buf.
  */
 void tlsc_describe_peer(const struct tlsc *t, char *buf, size_t len);
+
+/*
+ * The subject of the client certificate if the handshake sent it (the
+ * server asked for one), into buf; 0, or -1 when none was sent.
+ */
+int tlsc_client_cert(const struct tlsc *t, char *buf, size_t len);
 
 /* Free t; tlsc_free(NULL) does nothing. */
 void tlsc_free(struct tlsc *t);

@@ -388,6 +388,13 @@ print_event(void *arg, enum session_event ev, const char *text,
 	case SEV_AUTH_RESULT:
 		esc_line(f, "AUTH result: %s", text);
 		break;
+	case SEV_CLIENT_CERT:
+		if (text != NULL)
+			esc_line(f, "client certificate: %s (%s)", text, more);
+		else
+			esc_line(f, "client certificate: not asked for by the "
+			    "server (%s)", more);
+		break;
 	case SEV_AUTH_FALLBACK:
 		esc_line(f, "AUTH: %s worked after %s; to use it directly: "
 		    "auth %s", text, more, sasl_name_word(text));
@@ -527,7 +534,7 @@ main(int argc, char **argv)
 	}
 	/* An account with a user needs a secret now, not at send time. */
 	for (i = 0; i < c->nacct; i++) {
-		if (c->acct[i]->user == NULL || c->acct[i]->auth == SASL_OFF)
+		if (!conf_needs_secret(c->acct[i]))
 			continue;
 		if ((secret = conf_secret(c->acct[i], 0, err,
 		    sizeof(err), NULL, 0)) == NULL) {

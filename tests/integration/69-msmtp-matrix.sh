@@ -17,7 +17,7 @@ man=/usr/share/man/man1/msmtp.1.gz
 [ -r "$man" ] || skip "needs msmtp's manual page ($man)"
 [ -x "$TESTBIN/smtpclient" ] || fail "tests/bin/smtpclient is not built"
 certs=$(dirname "$RIG_CA")
-for f in client.pem client.key crl.pem; do
+for f in client.pem client.key crl-none.pem; do
     [ -s "$certs/$f" ] || fail "$certs/$f is missing (tests/rig/certs.sh makes it)"
 done
 tmp=$(mktmp)

@@ -9,6 +9,8 @@
 #   rig_env           source the shared Postfix rig (started by run.sh)
 #   assert_contains FILE TEXT / assert_not_contains FILE TEXT
 #   wait_for_file FILE SECONDS
+#   scripted_start, scripted_auths, localhost_account, send_one, expect_421
+#                     (described where they are defined)
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -116,4 +118,55 @@ scripted_start() {
     on_exit "kill $SCRIPTED_PID 2>/dev/null; wait $SCRIPTED_PID 2>/dev/null"
     wait_for_file "$dir/$name.port" 10 || fail "scripted server did not start: $(cat "$dir/$name.out")"
     SCRIPTED_PORT=$(cat "$dir/$name.port")
+}
+
+# scripted_auths RECORD N: once N sessions of the scripted server have
+# ended, the AUTH attempts of session N as "MECHANISM:CODE ...".
+scripted_auths() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys, time
+path, want = sys.argv[1], int(sys.argv[2])
+for _ in range(100):
+    try:
+        rec = json.load(open(path))
+        if rec["totals"]["sessions_ended"] >= want:
+            break
+    except (OSError, ValueError):
+        pass
+    time.sleep(0.1)
+else:
+    sys.exit("record: sessions did not end")
+print(" ".join("%s:%s" % (e["mechanism"], e["result"])
+               for e in rec["sessions"][want - 1]["events"] if e["ev"] == "auth"))
+PY
+}
+
+# localhost_account DIR NAME PORT [LINE...]: DIR/NAME.conf (mode 600), an
+# account NAME for localhost:PORT that trusts the rig's CA, and the lines.
+localhost_account() {
+    local dir=$1 name=$2 port=$3
+    shift 3
+    {
+        printf 'account %s\nhost localhost\nport %s\ntls_trust_file %s\n' \
+            "$name" "$port" "$RIG_CA"
+        printf '%s\n' "$@"
+    } | conf_file "$dir/$name.conf"
+}
+
+# send_one DIR NAME ID EXPECTED-EXIT: one message (Message-ID NAME-ID@test)
+# from smtpclient to port 25 through submitify with DIR/NAME.conf; its
+# transcript in DIR/NAME.out, its stderr in DIR/NAME.err.
+send_one() {
+    timeout 60 "$SUBMITIFY" -c "$1/$2.conf" -- "$TESTBIN/smtpclient" \
+        -i "$2-$3@test" 192.0.2.46 > "$1/$2.out" 2> "$1/$2.err"
+    local rc=$?
+    [ $rc = "$4" ] || fail "$2: client exit $rc, expected $4: $(cat "$1/$2.out" "$1/$2.err")"
+}
+
+# expect_421 FILE TEXT: the transcript FILE holds a 421 and TEXT, and no
+# greeting.
+expect_421() {
+    assert_contains "$1" "<- 421 "
+    assert_contains "$1" "$2"
+    assert_not_contains "$1" "<- 220"
 }

@@ -10,9 +10,10 @@
 #   selfsigned.pem/.key          self-signed, same names as the server
 #   wrongname.pem/.key           signed by the CA, valid only for wrong.test
 #   expired.pem/.key             signed by the CA, same names as the server, expired in 2020
-#   client.pem/client.key        signed by the CA for TLS client authentication, for
-#                                alice@example.test (msmtp's tls_cert_file/tls_key_file)
-#   crl.pem                      a CRL of the CA that revokes nothing (msmtp's tls_crl_file)
+#   client.pem/.key              a client certificate (clientAuth) signed by the CA, CN client.test
+#   other-client.pem/.key        a client certificate signed by other-ca
+#   crl-server.pem               the CA's CRL revoking server.pem
+#   crl-none.pem                 the CA's CRL revoking nothing
 # Existing files are kept; server.pem is re-issued only when the wanted names change.
 # Prints nothing unless something fails.
 set -eu
@@ -74,7 +75,6 @@ keyUsage               = critical, digitalSignature
 extendedKeyUsage       = clientAuth
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid
-subjectAltName         = \${ENV::SAN}
 [ ca ]
 default_ca = old_ca
 [ old_ca ]
@@ -86,6 +86,8 @@ private_key     = $dir/ca.key
 default_md      = sha256
 policy          = any_policy
 unique_subject  = no
+crlnumber       = $tmp/crlnumber
+default_crl_days = 3650
 copy_extensions = none
 preserve        = yes
 [ any_policy ]
@@ -112,14 +114,14 @@ make_ca() {
     mv "$tmp/$1.pem" "$dir/$1.pem"
 }
 
-# make_leaf NAME CN SAN [PROFILE]  (signed by ca.pem; PROFILE: leaf_ext)
+# make_leaf NAME CN SAN  (signed by ca.pem)
 make_leaf() {
     newkey "$tmp/$1.key"
     quiet openssl req -config "$OPENSSL_CONF" -new -key "$tmp/$1.key" -subj "/CN=$2" \
         -out "$tmp/$1.csr"
     SAN=$3 quiet openssl x509 -req -sha256 -days 3650 -in "$tmp/$1.csr" \
         -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -set_serial "$(serial)" \
-        -extfile "$OPENSSL_CONF" -extensions "${4:-leaf_ext}" -out "$tmp/$1.pem"
+        -extfile "$OPENSSL_CONF" -extensions leaf_ext -out "$tmp/$1.pem"
     mv "$tmp/$1.key" "$dir/$1.key"
     mv "$tmp/$1.pem" "$dir/$1.pem"
 }
@@ -149,11 +151,27 @@ make_expired() {
     mv "$tmp/$1.pem" "$dir/$1.pem"
 }
 
-# make_crl NAME: a CRL of ca.pem with nothing in it, valid for ten years.
-make_crl() {
-    : >"$tmp/index.txt"
-    quiet openssl ca -config "$OPENSSL_CONF" -gencrl -crldays 3650 -out "$tmp/$1.pem"
+# make_client NAME CN CA  (signed by CA.pem, for TLS client authentication)
+make_client() {
+    newkey "$tmp/$1.key"
+    quiet openssl req -config "$OPENSSL_CONF" -new -key "$tmp/$1.key" -subj "/CN=$2" \
+        -out "$tmp/$1.csr"
+    quiet openssl x509 -req -sha256 -days 3650 -in "$tmp/$1.csr" \
+        -CA "$dir/$3.pem" -CAkey "$dir/$3.key" -set_serial "$(serial)" \
+        -extfile "$OPENSSL_CONF" -extensions client_ext -out "$tmp/$1.pem"
+    mv "$tmp/$1.key" "$dir/$1.key"
     mv "$tmp/$1.pem" "$dir/$1.pem"
+}
+
+# The CA's CRLs: one that revokes nothing, one that revokes server.pem.
+make_crls() {
+    : >"$tmp/index.txt"
+    echo 01 >"$tmp/crlnumber"
+    quiet openssl ca -config "$OPENSSL_CONF" -gencrl -out "$tmp/crl-none.pem"
+    quiet openssl ca -config "$OPENSSL_CONF" -revoke "$dir/server.pem"
+    quiet openssl ca -config "$OPENSSL_CONF" -gencrl -out "$tmp/crl-server.pem"
+    mv "$tmp/crl-none.pem" "$dir/crl-none.pem"
+    mv "$tmp/crl-server.pem" "$dir/crl-server.pem"
 }
 
 have() {
@@ -163,8 +181,8 @@ have() {
 if ! have ca; then
     make_ca ca "submitify test CA"
     # Everything signed by an older CA is now useless.
-    rm -f "$dir/server.pem" "$dir/wrongname.pem" "$dir/expired.pem" "$dir/client.pem" \
-        "$dir/crl.pem"
+    rm -f "$dir/server.pem" "$dir/wrongname.pem" "$dir/expired.pem" \
+        "$dir/client.pem"
 fi
 have other-ca || make_ca other-ca "submitify other test CA"
 
@@ -175,8 +193,13 @@ fi
 have wrongname || make_leaf wrongname wrong.test "DNS:wrong.test"
 have selfsigned || make_selfsigned selfsigned mail.test "$server_san"
 have expired || make_expired expired mail.test "$server_san"
-have client || make_leaf client alice@example.test "email:alice@example.test" client_ext
-[ -s "$dir/crl.pem" ] || make_crl crl
+
+have client || make_client client client.test ca
+have other-client || make_client other-client client.test other-ca
+if ! [ "$dir/crl-server.pem" -nt "$dir/server.pem" ] ||
+    ! [ "$dir/crl-server.pem" -nt "$dir/ca.pem" ]; then
+    make_crls
+fi
 
 fp=$(openssl x509 -noout -fingerprint -sha256 -in "$dir/server.pem")
 echo "${fp#*=}" >"$dir/server.sha256"

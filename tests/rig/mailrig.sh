@@ -14,6 +14,9 @@
 #   RIG_SUBS_PORT [10465] submissions: implicit TLS, then AUTH required
 #   RIG_SUBNP_PORT [RIG_SUB_PORT+1]
 #                         submission as RIG_SUB_PORT, but AUTH PLAIN is not offered
+#   RIG_SUBCC_PORT [RIG_SUB_PORT+2]
+#                         submission as RIG_SUB_PORT, and the TLS client must present a
+#                         certificate signed by RIG_CA (smtpd_tls_req_ccert)
 #   RIG_CERT, RIG_KEY     server certificate and key [DIR/certs/server.pem, .key, made by
 #                         certs.sh when missing]
 #   RIG_CA                CA that signed RIG_CERT [ca.pem next to RIG_CERT]
@@ -222,6 +225,15 @@ $svc:$subnp_port inet n - n - - smtpd
   -o smtpd_sasl_mechanism_filter=!plain,static:all
   -o smtpd_client_restrictions=permit_sasl_authenticated,reject
   -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+$svc:$subcc_port inet n - n - - smtpd
+  -o syslog_name=postfix-rig/submission-ccert
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_req_ccert=yes
+  -o smtpd_tls_CAfile=$ca
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
 CF
 }
 
@@ -286,6 +298,7 @@ write_env() {
         echo "RIG_SUB_PORT=$sub_port"
         echo "RIG_SUBS_PORT=$subs_port"
         echo "RIG_SUBNP_PORT=$subnp_port"
+        echo "RIG_SUBCC_PORT=$subcc_port"
         echo "RIG_HOSTNAME=mail.test"
         echo "RIG_DOMAIN=example.test"
         echo "RIG_CA=$(shquote "$ca")"
@@ -326,6 +339,7 @@ cmd_start() {
     sub_port=${RIG_SUB_PORT:-10587}
     subs_port=${RIG_SUBS_PORT:-10465}
     subnp_port=${RIG_SUBNP_PORT:-$((sub_port + 1))}
+    subcc_port=${RIG_SUBCC_PORT:-$((sub_port + 2))}
     procs=${RIG_PROCS:-250}
     bare_lf=${RIG_BARE_LF:-no}
     auth_delay=${RIG_AUTH_DELAY:-0}
@@ -349,7 +363,7 @@ cmd_start() {
     fi
     chmod 755 "$dir"
     local port
-    for port in "$smtp_port" "$sub_port" "$subs_port" "$subnp_port"; do
+    for port in "$smtp_port" "$sub_port" "$subs_port" "$subnp_port" "$subcc_port"; do
         [ "$(listeners "$port")" -eq 0 ] || die "something already listens on $addr port $port"
     done
 
@@ -418,7 +432,7 @@ cmd_start() {
     local waiting
     while :; do
         waiting=""
-        for port in "$smtp_port" "$sub_port" "$subs_port" "$subnp_port"; do
+        for port in "$smtp_port" "$sub_port" "$subs_port" "$subnp_port" "$subcc_port"; do
             port_open "$port" || waiting="$waiting $port"
         done
         [ -z "$waiting" ] && break
@@ -426,7 +440,7 @@ cmd_start() {
         sleep 0.1
     done
     [ -z "$waiting" ] || start_failed "ports not accepting connections on $addr:$waiting"
-    for port in "$smtp_port" "$sub_port" "$subs_port" "$subnp_port"; do
+    for port in "$smtp_port" "$sub_port" "$subs_port" "$subnp_port" "$subcc_port"; do
         [ "$(listeners "$port")" -eq 1 ] || start_failed "another server also took port $port"
     done
 }

@@ -862,7 +862,8 @@ class Session:
         cipher = t.cipher()
         info = {"version": t.version(), "cipher": cipher[0] if cipher else None,
                 "sni": getattr(t, "sni_name", None),
-                "session_reused": t.session_reused}
+                "session_reused": t.session_reused,
+                "client_cn": client_cn(t)}
         self.ev("tls_established", **info)
         if self.rec is not None:
             self.rec["tls"] = info
@@ -1768,7 +1769,8 @@ class Session:
             else:
                 fn = {"PLAIN": self.mech_plain, "LOGIN": self.mech_login,
                       "XOAUTH2": self.mech_xoauth2, "OAUTHBEARER": self.mech_oauthbearer,
-                      "SCRAM-SHA-1": self.mech_scram, "SCRAM-SHA-256": self.mech_scram}.get(mech)
+                      "SCRAM-SHA-1": self.mech_scram, "SCRAM-SHA-256": self.mech_scram,
+                      "EXTERNAL": self.mech_external}.get(mech)
                 if fn is None:
                     raise AuthAbort("504 5.5.4 Unrecognized authentication type")
                 user, ok = await fn(mech, ir)
@@ -1815,6 +1817,16 @@ class Session:
     def _learned(self, user, ok):
         self.auth_user, self.auth_ok = user, ok
         return user, ok
+
+    async def mech_external(self, mech, ir):
+        """RFC 4422 appendix A: the verified client certificate is the
+        credential; the message names the identity to act as, which must
+        be empty or the certificate's CN."""
+        authzid = unb64(ir) if ir is not None else await self.challenge(b"")
+        authzid = authzid.decode("utf-8", "replace")
+        cn = client_cn(self.tls) if self.tls is not None else None
+        self.ev("external", authzid=authzid, client_cn=cn)
+        return self._learned(authzid or cn, cn is not None and authzid in ("", cn))
 
     async def mech_login(self, mech, ir):
         u = unb64(ir) if ir is not None else await self.challenge(b"Username:")
@@ -2073,6 +2085,19 @@ def _sni_callback(sslobj, name, ctx):
     sslobj.sni_name = name
 
 
+def client_cn(sslobj):
+    """The CN of the client certificate the handshake verified, or None."""
+    try:
+        cert = sslobj.getpeercert()
+    except (ValueError, ssl.SSLError):
+        return None
+    for rdn in (cert or {}).get("subject", ()):
+        for k, v in rdn:
+            if k == "commonName":
+                return v
+    return None
+
+
 def make_ssl_context(cfg):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     if cfg.seclevel is not None:
@@ -2087,6 +2112,15 @@ def make_ssl_context(cfg):
         ctx.minimum_version = TLS_VERSIONS[lo]
         ctx.maximum_version = TLS_VERSIONS[hi]
     ctx.sni_callback = _sni_callback
+    if cfg.client_ca:
+        # Ask for a client certificate; without one (or one of another
+        # CA) the handshake fails.
+        ctx.load_verify_locations(cfg.client_ca)
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    if cfg.dh_params:
+        ctx.load_dh_params(cfg.dh_params)
+    if cfg.ciphers:
+        ctx.set_ciphers(cfg.ciphers)
     if cfg.tickets is not None:
         ctx.num_tickets = cfg.tickets
     return ctx
@@ -2145,6 +2179,10 @@ def build_parser():
                    "SCRAM-SHA-256 also exist)")
     p.add_argument("--tls-min", choices=sorted(TLS_VERSIONS))
     p.add_argument("--tls-max", choices=sorted(TLS_VERSIONS))
+    p.add_argument("--client-ca", help="require a TLS client certificate signed by "
+                   "this CA (PEM); AUTH EXTERNAL then stands for its CN")
+    p.add_argument("--dh-params", help="finite-field DH parameters (PEM) for DHE")
+    p.add_argument("--ciphers", help="OpenSSL cipher list for TLS 1.2 and older")
     p.add_argument("--tickets", type=int, help="TLS 1.3 session tickets after a handshake")
     p.add_argument("--seclevel", type=int, help="OpenSSL security level of the server "
                    "(0 serves an RSA key of 1024 bits)")
@@ -2198,6 +2236,9 @@ def resolve(args, script):
         raise ValueError(f"TLS versions {cfg.tls_min}..{cfg.tls_max}")
     cfg.tickets = pick(args.tickets, "tickets", None)
     cfg.seclevel = pick(args.seclevel, "seclevel", None)
+    cfg.client_ca = pick(args.client_ca, "client_ca", None)
+    cfg.dh_params = pick(args.dh_params, "dh_params", None)
+    cfg.ciphers = pick(args.ciphers, "ciphers", None)
     cfg.timeout = float(pick(args.timeout, "timeout", 300.0))
     cfg.stall_max = args.stall_max
     cfg.quit_linger = args.quit_linger

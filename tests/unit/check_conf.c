@@ -516,6 +516,9 @@ static const char *const bad_values[] = {
 	"tls_fingerprint zz",
 	"tls_fingerprint 00:11:22",
 	"intercept_ports 25",
+	"tls_min_dh_prime_bits x", "tls_min_dh_prime_bits 16385",
+	"tls_min_dh_prime_bits -1", "tls_min_dh_prime_bits 2048b",
+	"tls_priorities @SYSTEM", "tls_priorities NORMAL:%COMPAT",
 };
 
 START_TEST(bad_value)
@@ -734,9 +737,9 @@ START_TEST(msmtp_route_keys_refused)
 {
 	static const char *const keys[] = { "proxy_host a b",
 	    "proxy_port 0", "socket /run/x.sock", "source_ip host.name",
-	    "tls_crl_file /c.pem", "tls_cert_file /c.pem",
-	    "tls_key_file /k.pem", "tls_priorities NORMAL",
-	    "tls_min_dh_prime_bits 2048", "eval echo host x",
+	    "tls_priorities NONE:+VERS-TLS1.3",
+	    "tls_priorities NORMAL:+VERS-TLS1.1",
+	    "tls_min_dh_prime_bits 0", "eval echo host x",
 	    "protocol lmtp" };
 	char err[CONF_ERRLEN], text[200], want[80];
 	struct conf *c;
@@ -1458,6 +1461,220 @@ START_TEST(secret_of_account)
 }
 END_TEST
 
+/* ---- msmtp's TLS keys ---- */
+
+#define FP64	"00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:" \
+		"00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:01"
+
+START_TEST(tls_keys_parsed)
+{
+	const struct conf_account *a, *b;
+	struct conf *c;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_int_eq(setenv("HOME", "/home/u", 1), 0);
+	c = parse_ok("defaults\ntls_crl_file ~/crl.pem\n"
+	    "tls_min_dh_prime_bits 3072\n"
+	    "account a\nhost h\ntls_cert_file ~/c.pem\n"
+	    "tls_key_file /k/key.pem\ntls_priorities NORMAL:-VERS-ALL:"
+	    "+VERS-TLS1.3\n"
+	    "account b : a\ntls_cert_file\ntls_key_file\ntls_crl_file\n"
+	    "tls_priorities\ntls_min_dh_prime_bits\n");
+	a = find(c, "a");
+	ck_assert_str_eq(a->cert_file, "/home/u/c.pem");
+	ck_assert_str_eq(a->key_file, "/k/key.pem");
+	ck_assert_str_eq(a->crl_file, "/home/u/crl.pem");
+	ck_assert_str_eq(a->priorities, "NORMAL:-VERS-ALL:+VERS-TLS1.3");
+	ck_assert_int_eq(a->prio.tls12, 0);
+	ck_assert_int_eq(a->prio.tls13, 1);
+	ck_assert_int_eq(a->min_dh_bits, 3072);
+	/* Inherited, then unset by empty values: msmtp's defaults again. */
+	b = find(c, "b");
+	ck_assert_ptr_null(b->cert_file);
+	ck_assert_ptr_null(b->key_file);
+	ck_assert_ptr_null(b->crl_file);
+	ck_assert_ptr_null(b->priorities);
+	ck_assert_int_eq(b->prio.tls12, 1);
+	ck_assert_int_eq(b->prio.tls13, 1);
+	ck_assert_int_eq(b->min_dh_bits, 0);
+	f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	conf_print(c, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "tls_cert_file /home/u/c.pem\n"
+	    "tls_key_file /k/key.pem\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "tls_crl_file /home/u/crl.pem\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "tls_priorities NORMAL:-VERS-ALL:"
+	    "+VERS-TLS1.3\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "tls_min_dh_prime_bits 3072\n"));
+	/* Account b prints none of them. */
+	ck_assert_ptr_null(strstr(strstr(buf, "account b"), "tls_cert_file"));
+	ck_assert_ptr_null(strstr(strstr(buf, "account b"), "tls_crl_file"));
+	free(buf);
+	conf_free(c);
+}
+END_TEST
+
+/* A client certificate comes with its key; both need TLS. */
+START_TEST(client_cert_pair)
+{
+
+	parse_err("account a\nhost h\ntls_cert_file /c.pem\n", "t.conf:1: ",
+	    "tls_cert_file needs tls_key_file");
+	parse_err("account a\nhost h\ntls_key_file /k.pem\n", "t.conf:1: ",
+	    "tls_key_file needs tls_cert_file");
+	/* The pair may be split between defaults and the account. */
+	conf_free(parse_ok("defaults\ntls_key_file /k.pem\naccount a\n"
+	    "host h\ntls_cert_file /c.pem\n"));
+	parse_err("account a\nhost h\ntls off\ntls_cert_file /c.pem\n"
+	    "tls_key_file /k.pem\n", "t.conf:1: ", "tls_cert_file needs "
+	    "tls on");
+	parse_err("account a\nhost h\ntls off\ntls_crl_file /r.pem\n",
+	    "t.conf:1: ", "tls_crl_file needs tls on");
+	parse_err("account a\nhost h\ntls off\ntls_priorities PFS\n",
+	    "t.conf:1: ", "tls_priorities needs tls on");
+	parse_err("account a\nhost h\ntls off\ntls_min_dh_prime_bits 2048\n",
+	    "t.conf:1: ", "tls_min_dh_prime_bits needs tls on");
+}
+END_TEST
+
+/* A CRL is checked against the verified chain: not with a pin, and not
+ * with the checks off. */
+START_TEST(crl_needs_chain)
+{
+
+	parse_err("account a\nhost h\ntls_crl_file /r.pem\n"
+	    "tls_fingerprint " FP64 "\n", "t.conf:1: ",
+	    "tls_crl_file is checked against the server's certificate chain, "
+	    "which tls_fingerprint");
+	parse_err("account a\nhost h\ntls_crl_file /r.pem\n"
+	    "tls_certcheck off\n", "t.conf:1: ", "tls_certcheck off");
+	conf_free(parse_ok("account a\nhost h\ntls_crl_file /r.pem\n"));
+}
+END_TEST
+
+START_TEST(auth_external)
+{
+	const struct conf_account *a;
+	struct conf *c;
+
+	c = parse_ok("account a\nhost h\nauth external\n"
+	    "tls_cert_file /c.pem\ntls_key_file /k.pem\n"
+	    "account b : a\nuser alice\n"
+	    "account c : a\nuser bob\nauth plain\npassword x\n"
+	    "account d\nhost h\n");
+	a = find(c, "a");
+	ck_assert_int_eq(a->auth, SASL_EXTERNAL);
+	ck_assert_int_eq(conf_injects(a), 1);
+	ck_assert_int_eq(conf_needs_secret(a), 0);
+	/* With a user (the identity to act as), still no secret. */
+	a = find(c, "b");
+	ck_assert_int_eq(conf_injects(a), 1);
+	ck_assert_int_eq(conf_needs_secret(a), 0);
+	a = find(c, "c");
+	ck_assert_int_eq(conf_injects(a), 1);
+	ck_assert_int_eq(conf_needs_secret(a), 1);
+	a = find(c, "d");
+	ck_assert_int_eq(conf_injects(a), 0);
+	ck_assert_int_eq(conf_needs_secret(a), 0);
+	conf_free(c);
+	parse_err("account a\nhost h\nauth external\n", "t.conf:1: ",
+	    "auth external needs a client certificate");
+	parse_err("account a\nhost h\nauth external\ntls_cert_file /c\n"
+	    "tls_key_file /k\ntls_certcheck off\n", "t.conf:1: ",
+	    "auth external needs a verified server");
+	/* A pin verifies the server. */
+	conf_free(parse_ok("account a\nhost h\nauth external\n"
+	    "tls_cert_file /c\ntls_key_file /k\ntls_fingerprint " FP64
+	    "\n"));
+}
+END_TEST
+
+/* ---- tls_priorities: every form taken, and what it means ---- */
+
+static const struct {
+	const char *text;
+	struct conf_prio want;	/* tls12, tls13, pfs, bits, no_tickets */
+} prio_ok[] = {
+	{ "", { 1, 1, 0, 0, 0 } },
+	{ "NORMAL", { 1, 1, 0, 0, 0 } },
+	{ "normal", { 1, 1, 0, 0, 0 } },
+	{ "PERFORMANCE", { 1, 1, 0, 0, 0 } },
+	{ "SECURE128", { 1, 1, 0, 0, 0 } },
+	{ "SECURE192", { 1, 1, 0, 256, 0 } },
+	{ "SECURE256", { 1, 1, 0, 256, 0 } },
+	{ "PFS", { 1, 1, 1, 0, 0 } },
+	{ "NORMAL:-VERS-ALL:+VERS-TLS1.3", { 0, 1, 0, 0, 0 } },
+	{ "NORMAL:-VERS-TLS-ALL:+VERS-TLS1.2", { 1, 0, 0, 0, 0 } },
+	{ "NORMAL:-VERS-TLS1.3", { 1, 0, 0, 0, 0 } },
+	{ "NORMAL:-VERS-TLS1.2", { 0, 1, 0, 0, 0 } },
+	{ "SECURE256:-VERS-ALL:+VERS-ALL", { 1, 1, 0, 256, 0 } },
+	{ "NORMAL:-VERS-TLS-ALL:+VERS-TLS-ALL", { 1, 1, 0, 0, 0 } },
+	{ "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1:-VERS-SSL3.0", { 1, 1, 0, 0, 0 } },
+	{ "PFS:%NO_TICKETS", { 1, 1, 1, 0, 1 } },
+	{ "PFS:-VERS-TLS1.2:%NO_TICKETS", { 0, 1, 1, 0, 1 } },
+};
+
+START_TEST(priorities_accepted)
+{
+	struct conf_prio p;
+	char why[200] = "";
+
+	memset(&p, 0x55, sizeof(p));
+	ck_assert_msg(conf_priorities(prio_ok[_i].text, &p, why,
+	    sizeof(why)) == 0, "%s: %s", prio_ok[_i].text, why);
+	ck_assert_msg(memcmp(&p, &prio_ok[_i].want, sizeof(p)) == 0,
+	    "%s: %d %d %d %d %d", prio_ok[_i].text, p.tls12, p.tls13, p.pfs,
+	    p.bits, p.no_tickets);
+}
+END_TEST
+
+/* Refused, with the part that cannot be honoured named. */
+static const struct {
+	const char *text, *part;
+} prio_bad[] = {
+	{ "NONE:+VERS-TLS1.3", "\"NONE\"" },
+	{ "@SYSTEM", "\"@SYSTEM\"" },
+	{ "+VERS-TLS1.3", "\"+VERS-TLS1.3\"" },
+	{ "NORMAL:+VERS-TLS1.1", "\"+VERS-TLS1.1\" cannot be honoured: "
+	    "submitify never uses a TLS version older than 1.2" },
+	{ "NORMAL:+VERS-TLS1.0", "\"+VERS-TLS1.0\"" },
+	{ "NORMAL:+VERS-SSL3.0", "\"+VERS-SSL3.0\"" },
+	{ "NORMAL:%COMPAT", "\"%COMPAT\"" },
+	{ "NORMAL:%SERVER_PRECEDENCE", "\"%SERVER_PRECEDENCE\"" },
+	{ "NORMAL:+AES-128-GCM", "\"+AES-128-GCM\"" },
+	{ "NORMAL:-GROUP-ALL:+GROUP-X25519", "\"-GROUP-ALL\"" },
+	{ "NORMAL:+VERS-DTLS1.2", "\"+VERS-DTLS1.2\"" },
+	{ "NORMAL:VERS-TLS1.3", "\"VERS-TLS1.3\"" },
+	{ "NORMAL:-VERS-ALL", "leaves no TLS version" },
+	{ "NORMAL:-VERS-TLS1.2:-VERS-TLS1.3", "leaves no TLS version" },
+	{ "SECURE", "\"SECURE\"" },
+	{ ":", "must begin with" },
+};
+
+START_TEST(priorities_refused)
+{
+	struct conf_prio p, before;
+	char why[300] = "", text[200], want[200];
+
+	memset(&p, 0x55, sizeof(p));
+	before = p;
+	ck_assert_msg(conf_priorities(prio_bad[_i].text, &p, why,
+	    sizeof(why)) != 0, "%s accepted", prio_bad[_i].text);
+	ck_assert_msg(strstr(why, prio_bad[_i].part) != NULL, "%s: %s",
+	    prio_bad[_i].text, why);
+	ck_assert_msg(memcmp(&p, &before, sizeof(p)) == 0, "%s: changed",
+	    prio_bad[_i].text);
+	/* In a file: file:line, the key, then the part. */
+	(void)snprintf(text, sizeof(text), "account a\nhost h\n"
+	    "tls_priorities %s\n", prio_bad[_i].text);
+	(void)snprintf(want, sizeof(want), "t.conf:3: tls_priorities: ");
+	parse_err(text, want, prio_bad[_i].part);
+}
+END_TEST
+
 /* ---- printing ---- */
 
 START_TEST(print_hides_secrets)
@@ -1511,6 +1728,17 @@ conf_suite(void)
 	tcase_add_test(tc, missing_host);
 	tcase_add_test(tc, tls_off_with_user);
 	tcase_add_test(tc, oauth_needs_user);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tls keys");
+	tcase_add_test(tc, tls_keys_parsed);
+	tcase_add_test(tc, client_cert_pair);
+	tcase_add_test(tc, crl_needs_chain);
+	tcase_add_test(tc, auth_external);
+	tcase_add_loop_test(tc, priorities_accepted, 0,
+	    (int)(sizeof(prio_ok) / sizeof(prio_ok[0])));
+	tcase_add_loop_test(tc, priorities_refused, 0,
+	    (int)(sizeof(prio_bad) / sizeof(prio_bad[0])));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("syntax");

@@ -19,7 +19,8 @@ START_TEST(words_round_trip)
 {
 	static const enum sasl_mech all[] = {
 		SASL_AUTO, SASL_OFF, SASL_PLAIN, SASL_LOGIN, SASL_CRAM_MD5,
-		SASL_SCRAM_SHA_256, SASL_XOAUTH2, SASL_OAUTHBEARER
+		SASL_SCRAM_SHA_256, SASL_XOAUTH2, SASL_OAUTHBEARER,
+		SASL_EXTERNAL
 	};
 	enum sasl_mech m;
 	size_t i;
@@ -96,6 +97,15 @@ START_TEST(plan_refusals)
 	/* ...nor joined by one. */
 	ck_assert_str_eq(plan_of(SASL_LOGIN, "PLAIN LOGIN", "p", why,
 	    sizeof(why)), "LOGIN");
+	/* EXTERNAL only when named, and then nothing else. */
+	ck_assert_str_eq(plan_of(SASL_AUTO, "EXTERNAL LOGIN", "p", why,
+	    sizeof(why)), "LOGIN");
+	ck_assert_str_eq(plan_of(SASL_EXTERNAL, "PLAIN LOGIN", "p", why,
+	    sizeof(why)), "");
+	ck_assert_str_eq(why, "srv does not offer AUTH EXTERNAL (it "
+	    "offers: PLAIN LOGIN)");
+	ck_assert_str_eq(plan_of(SASL_EXTERNAL, "PLAIN EXTERNAL", "p", why,
+	    sizeof(why)), "EXTERNAL");
 	ck_assert_str_eq(sasl_name_word("CRAM-MD5"), "cram-md5");
 	ck_assert_str_eq(sasl_name_word("GSSAPI"), "?");
 }
@@ -172,6 +182,39 @@ START_TEST(login_plain_done)
 	ck_assert_str_eq(sc->sent[0], "AUTH PLAIN AHVzZXIAcGFzcw==");
 	ck_assert_int_eq(sc->secret[0], 1);
 	ck_assert_int_eq(end.code, 235);
+	free(sc);
+}
+END_TEST
+
+/* EXTERNAL: the identity to act as (the user, base64) or "=", never a
+ * secret; nothing after a challenge. */
+START_TEST(login_external)
+{
+	static const char *const ok[] = { "235 2.7.0 ok\r\n", NULL };
+	static const char *const no[] = { "535 5.7.8 no\r\n", NULL };
+	static const char *const chal[] = { "334 \r\n", NULL };
+	struct sasl_io io;
+	struct script *sc = calloc(1, sizeof(*sc));
+	struct sasl_end end;
+
+	sc->replies = ok;
+	ck_assert_int_eq(run(sc, "EXTERNAL", &end), SASL_DONE);
+	ck_assert_uint_eq(sc->nsent, 1);
+	ck_assert_str_eq(sc->sent[0], "AUTH EXTERNAL dXNlcg==");
+	ck_assert_int_eq(sc->secret[0], 0);
+	memset(sc, 0, sizeof(*sc));
+	sc->replies = no;
+	io = (struct sasl_io){ sc, s_send, s_reply };
+	smtp_rp_init(&sc->rp);
+	ck_assert_int_eq(sasl_login(&io, "EXTERNAL", NULL, NULL, "srv", &end),
+	    SASL_REFUSED);
+	ck_assert_str_eq(sc->sent[0], "AUTH EXTERNAL =");
+	ck_assert_int_eq(end.code, 535);
+	memset(sc, 0, sizeof(*sc));
+	sc->replies = chal;
+	ck_assert_int_eq(run(sc, "EXTERNAL", &end), SASL_BROKEN);
+	ck_assert_uint_eq(sc->nsent, 1);
+	ck_assert_ptr_nonnull(strstr(end.why, "challenge to AUTH EXTERNAL"));
 	free(sc);
 }
 END_TEST
@@ -493,6 +536,7 @@ suite(void)
 	tcase_add_test(tc, plan_refusals);
 	tcase_add_test(tc, login_plain_done);
 	tcase_add_test(tc, login_login_refused);
+	tcase_add_test(tc, login_external);
 	tcase_add_test(tc, login_login_bad_challenge);
 	tcase_add_test(tc, login_cram_empty_challenge);
 	tcase_add_test(tc, login_scram_no_signature);

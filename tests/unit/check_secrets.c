@@ -486,6 +486,91 @@ START_TEST(netrc_lookups)
 }
 END_TEST
 
+/* ---- the client key file ---- */
+
+/* Write tmpdir/NAME with mode and owner; returns its path (static). */
+static const char *
+key_file(const char *name, mode_t mode, uid_t uid)
+{
+	static char path[128];
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "KEY\n", 4), 4);
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	if (uid != geteuid())
+		ck_assert_int_eq(fchown(fd, uid, (gid_t)-1), 0);
+	(void)close(fd);
+	return (path);
+}
+
+/* Read it: NULL, or the error. */
+static const char *
+read_key(const char *path, int secure)
+{
+	static char err[300];
+	char *buf = NULL;
+	size_t len = 0;
+
+	err[0] = '\0';
+	if (secret_read_key(path, secure, &buf, &len, err, sizeof(err)) != 0) {
+		ck_assert_ptr_null(buf);
+		ck_assert_ptr_nonnull(strstr(err, path));
+		return (err);
+	}
+	ck_assert_uint_eq(len, 4);
+	ck_assert_int_eq(memcmp(buf, "KEY\n", 4), 0);
+	free(buf);
+	return (NULL);
+}
+
+START_TEST(key_file_modes)
+{
+	char dir[128];
+
+	ck_assert_ptr_null(read_key(key_file("k600", 0600, geteuid()), 0));
+	/* A group may read it (Debian's ssl-cert), not change it. */
+	ck_assert_ptr_null(read_key(key_file("k640", 0640, geteuid()), 0));
+	ck_assert_ptr_nonnull(strstr(read_key(key_file("k660", 0660,
+	    geteuid()), 0), "its group may change it"));
+	ck_assert_ptr_nonnull(strstr(read_key(key_file("k604", 0604,
+	    geteuid()), 0), "others may access it"));
+	ck_assert_ptr_nonnull(strstr(read_key(key_file("k602", 0602,
+	    geteuid()), 0), "others may access it"));
+	(void)snprintf(dir, sizeof(dir), "%s/nokey", tmpdir);
+	ck_assert_ptr_nonnull(strstr(read_key(dir, 0), "No such file"));
+	ck_assert_ptr_nonnull(strstr(read_key(tmpdir, 0),
+	    "not a regular file"));
+}
+END_TEST
+
+/* Owners: the effective user or root; for a setuid or setgid host,
+ * root alone. */
+START_TEST(key_file_owners)
+{
+	const char *path;
+
+	if (geteuid() != 0)
+		return;		/* chown needs root; make check runs as root */
+	ck_assert_int_eq(chmod(tmpdir, 0711), 0);
+	path = key_file("root", 0600, 0);
+	ck_assert_ptr_null(read_key(path, 0));
+	ck_assert_ptr_null(read_key(path, 1));
+	path = key_file("nobody", 0600, 65534);
+	ck_assert_ptr_nonnull(strstr(read_key(path, 0),
+	    "owned by another user"));
+	ck_assert_ptr_nonnull(strstr(read_key(path, 1), "not root's"));
+	/* As that user: its own key, but not for a setuid host. */
+	ck_assert_int_eq(seteuid(65534), 0);
+	ck_assert_ptr_null(read_key(path, 0));
+	ck_assert_ptr_nonnull(strstr(read_key(path, 1), "a setuid or setgid "
+	    "program uses a client key of root's only"));
+	ck_assert_int_eq(seteuid(0), 0);
+}
+END_TEST
+
 static Suite *
 secrets_suite(void)
 {
@@ -514,6 +599,8 @@ secrets_suite(void)
 	tcase_add_test(tc, secret_netrc_unsafe);
 	tcase_add_test(tc, secret_netrc_limit);
 	tcase_add_test(tc, secret_none);
+	tcase_add_test(tc, key_file_modes);
+	tcase_add_test(tc, key_file_owners);
 	tcase_add_loop_test(tc, netrc_lookups, 0,
 	    (int)(sizeof(lookups) / sizeof(lookups[0])));
 	suite_add_tcase(s, tc);
