@@ -23,7 +23,7 @@ if [ "$(id -u)" = 0 ] && command -v postfix >/dev/null 2>&1; then
             export SUBMITIFY_RIG=$rig
             break
         fi
-        grep -q "already listens" "$rig.log" || break
+        grep -q -e "already listens" -e "also took port" "$rig.log" || break
         base=$((base + 1000))
     done
     if [ -z "${SUBMITIFY_RIG:-}" ]; then
