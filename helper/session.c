@@ -164,6 +164,26 @@ up_cmd(struct session *s, const char *line, int secret)
 	return (r);
 }
 
+/*
+ * submit.conf's socket: a local socket instead of host and port, and of
+ * the proxy and source_ip too, as in msmtp.  Everything after it (TLS
+ * verified against the account's host, AUTH) is as over TCP.
+ */
+static int
+up_connect_local(struct session *s)
+{
+	int e;
+
+	if ((s->up.fd = dial_unix(s->acct->socket_path, s->deadline,
+	    &e)) >= 0)
+		return (0);
+	if (e == ETIMEDOUT)
+		return (session_fail(s, FAIL_TIMEOUT, "no answer from the "
+		    "socket %s in time", s->upstream));
+	return (session_fail(s, FAIL_CONNECT, "cannot connect to the socket "
+	    "%s: %s", s->upstream, strerror(e)));
+}
+
 static int
 up_connect(struct session *s)
 {
@@ -172,6 +192,9 @@ up_connect(struct session *s)
 	const char *host = a->host;
 	char port[16], where[300], err[300];
 	int fd, e, one = 1, r, to;
+
+	if (a->socket_path != NULL)
+		return (up_connect_local(s));
 
 	/* Through a proxy, the connection is the proxy's, and the proxy
 	 * resolves the server's name. */
@@ -465,8 +488,13 @@ session_setup(struct session *s, int budget_ms)
 
 	s->deadline = now_ms() + budget_ms;
 	s->up.fd = -1;
-	(void)snprintf(s->upstream, sizeof(s->upstream), "%s:%d", a->host,
-	    conf_port(a));
+	/* What the log, the 421 and --check call the server. */
+	if (a->socket_path != NULL)
+		(void)snprintf(s->upstream, sizeof(s->upstream), "%s",
+		    a->socket_path);
+	else
+		(void)snprintf(s->upstream, sizeof(s->upstream), "%s:%d",
+		    a->host, conf_port(a));
 	if ((s->rp = malloc(sizeof(*s->rp))) == NULL)
 		return (session_fail(s, FAIL_CONFIG, "out of memory"));
 	smtp_rp_init(s->rp);

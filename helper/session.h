@@ -34,7 +34,7 @@ enum fail_class {
  * quotes the server and must be escaped before it reaches a terminal.
  */
 enum session_event {
-	SEV_CONNECTED,		/* text: host:port */
+	SEV_CONNECTED,		/* text: host:port, or the socket's path */
 	SEV_GREETING,		/* text: the greeting's first line (server) */
 	SEV_TLS,		/* text: the version; more: the cipher suite */
 	SEV_CERT,		/* text: the certificate, "label: value" lines
@@ -82,7 +82,7 @@ struct session {
 	const char *mech;		/* the mechanism used, or NULL */
 
 	/* For the log line. */
-	char upstream[300];		/* host:port */
+	char upstream[300];		/* host:port, or the socket's path */
 	char dest[64];			/* the program's original destination */
 	int messages;
 	int last_code;

@@ -417,10 +417,14 @@ check_account(const struct conf *c, const char *acct, int verbose)
 	s.verbose = verbose;
 	if (verbose)
 		log_configure(NULL, 0, 1);
-	printf("account: %s (%s)\nserver: %s:%d, %s\n", s.acct->name,
-	    c->path, s.acct->host, conf_port(s.acct), !s.acct->tls ?
-	    "NO TLS (tls off)" : s.acct->starttls ? "STARTTLS" :
-	    "implicit TLS");
+	printf("account: %s (%s)\n", s.acct->name, c->path);
+	if (s.acct->socket_path != NULL)
+		printf("server: %s through the socket %s, ", s.acct->host,
+		    s.acct->socket_path);
+	else
+		printf("server: %s:%d, ", s.acct->host, conf_port(s.acct));
+	printf("%s\n", !s.acct->tls ? "NO TLS (tls off)" : s.acct->starttls ?
+	    "STARTTLS" : "implicit TLS");
 	(void)fflush(stdout);
 	if (session_setup(&s, (s.acct->timeout > 0 ? s.acct->timeout : 30) *
 	    1000) == 0) {
