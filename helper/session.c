@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "authmem.h"
 #include "dial.h"
 #include "log.h"
 #include "sasl.h"
@@ -424,12 +425,70 @@ try_plan(struct session *s, const char *const *plan, int n,
 	    a->user, tried));
 }
 
+/*
+ * The mechanism that worked after a fallback before, for this account on
+ * this server, put first in plan.  Only for the automatic plan and not
+ * for a setuid or setgid host; the file may only reorder the plan (see
+ * authmem.h).  What the file holds goes into stored ("" for nothing),
+ * the file's key into key ("" when the memory is not used).
+ */
+static void
+recall(struct session *s, const char **plan, int n, char *key,
+    char *stored)
+{
+	const struct conf_account *a = s->acct;
+	char path[4200];
+
+	key[0] = stored[0] = '\0';
+	if (!s->use_memory || a->auth != SASL_AUTO ||
+	    authmem_path(path, sizeof(path)) != 0 ||
+	    authmem_key(a->name, s->upstream, a->user, key) != 0) {
+		key[0] = '\0';
+		return;
+	}
+	if (authmem_get(path, key, stored) != 0) {
+		stored[0] = '\0';
+		return;
+	}
+	if (strcmp(stored, plan[0]) != 0 && sasl_plan_first(plan, n,
+	    stored) == 0) {
+		log_debug("AUTH %s first: it worked after a fallback before "
+		    "(%s)", stored, path);
+		note(s, SEV_AUTH_REMEMBERED, stored, path);
+	}
+}
+
+/*
+ * After the plan: remember the mechanism that worked when it was not the
+ * first of msmtp's order (first), forget the account when the first
+ * worked or nothing did.  A session that ended for another reason (the
+ * connection, a forged SCRAM) leaves the file as it was.
+ */
+static void
+memorize(struct session *s, const char *first, const char *key,
+    const char *stored, int rc)
+{
+	const char *want;
+	char path[4200];
+
+	if (key[0] == '\0' || (rc != 0 && s->fail != FAIL_AUTH))
+		return;
+	want = rc == 0 && strcmp(s->mech, first) != 0 ? s->mech : NULL;
+	if (want == NULL ? stored[0] == '\0' : strcmp(want, stored) == 0)
+		return;
+	if (authmem_path(path, sizeof(path)) != 0 ||
+	    authmem_set(path, key, want) != 0)
+		log_debug("cannot update %s: %s", path, strerror(errno));
+}
+
 static int
 authenticate(struct session *s)
 {
 	const struct conf_account *a = s->acct;
 	const char *plan[SASL_MAX_TRY];
-	char err[512], detail[256];
+	char err[512], detail[256], key[AUTHMEM_KEYLEN];
+	char stored[AUTHMEM_MECHLEN];
+	const char *first;
 	char *secret;
 	int n, rc;
 
@@ -453,11 +512,15 @@ authenticate(struct session *s)
 		}
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
 	}
-	if ((n = sasl_plan(a->auth, s->mechs, a->user, secret, s->upstream,
-	    plan, err, sizeof(err))) == 0)
+	if ((n = sasl_plan(a->auth, s->mechs, s->upstream, plan, err,
+	    sizeof(err))) == 0)
 		rc = session_fail(s, FAIL_AUTH, "%s", err);
-	else
+	else {
+		first = plan[0];
+		recall(s, plan, n, key, stored);
 		rc = try_plan(s, plan, n, secret);
+		memorize(s, first, key, stored, rc);
+	}
 	wipe_free(secret);
 	return (rc);
 }

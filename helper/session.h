@@ -49,6 +49,9 @@ enum session_event {
 	SEV_AUTH_RELAYED,	/* no user: the program's own AUTH is relayed */
 	SEV_AUTH_OFF,		/* auth off: no AUTH at all */
 	SEV_PASSWORDEVAL,	/* text: what the failing command said */
+	SEV_AUTH_REMEMBERED,	/* text: the mechanism that worked after a
+				 * fallback before, tried first; more: the
+				 * file that says so */
 	SEV_AUTH_CHOSEN,	/* text: the mechanism; more: the user */
 	SEV_AUTH_RESULT,	/* text: the server's last reply (server) */
 	SEV_AUTH_FALLBACK	/* text: the mechanism that worked; more: the
@@ -72,6 +75,10 @@ struct session {
 	long long deadline;		/* for the blocking setup steps */
 	int verbose;			/* --check -v: the transcript too */
 	const struct session_observer *observer; /* or NULL */
+	int use_memory;			/* the automatic plan may put first the
+					 * mechanism that worked after a
+					 * fallback before (authmem.h); never
+					 * for a setuid or setgid host */
 
 	/* What the program is shown. */
 	char name[256];			/* the server's name */
@@ -82,7 +89,7 @@ struct session {
 	const char *mech;		/* the mechanism used, or NULL */
 
 	/* For the log line. */
-	char upstream[300];		/* host:port, or the socket's path */
+	char upstream[300];		/* host:port, or a socket path */
 	char dest[64];			/* the program's original destination */
 	int messages;
 	int last_code;

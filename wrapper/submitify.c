@@ -382,6 +382,11 @@ print_event(void *arg, enum session_event ev, const char *text,
 	case SEV_PASSWORDEVAL:
 		esc_line(f, "passwordeval said: %s", text);
 		break;
+	case SEV_AUTH_REMEMBERED:
+		esc_line(f, "AUTH: %s first: it worked after a fallback before "
+		    "(%s); to use it directly: auth %s", text, more,
+		    sasl_name_word(text));
+		break;
 	case SEV_AUTH_CHOSEN:
 		esc_line(f, "AUTH chosen: %s as %s", text, more);
 		break;
@@ -415,6 +420,9 @@ check_account(const struct conf *c, const char *acct, int verbose)
 	}
 	s.observer = &printer;
 	s.verbose = verbose;
+	/* As the helper will: the remembered mechanism first, and a
+	 * fallback remembered. */
+	s.use_memory = 1;
 	if (verbose)
 		log_configure(NULL, 0, 1);
 	printf("account: %s (%s)\n", s.acct->name, c->path);

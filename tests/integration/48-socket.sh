@@ -27,10 +27,7 @@ conf() {
     {
         printf 'account s\nhost mail.test\ntls_trust_file %s\n' "$RIG_CA"
         printf 'user alice\npassword %s\nlogfile %s\n' "$RIG_ALICE_PASS" "$f.log"
-        while [ $# -ge 2 ]; do
-            printf '%s %s\n' "$1" "$2"
-            shift 2
-        done
+        conf_lines "$@"
     } | conf_file "$f"
 }
 send() { # NAME MSGID
