@@ -66,7 +66,7 @@ CORE_SRC   = helper/conf.c helper/secrets.c helper/util.c helper/log.c \
              helper/smtp.c helper/auth.c helper/crypto.c helper/tls.c \
              helper/upstream.c helper/session.c helper/relay.c \
              helper/peerid.c helper/sasl.c helper/dial.c helper/weaken.c \
-             helper/socks.c
+             helper/socks.c helper/authmem.c
 CORE_OBJ   = $(CORE_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 CORE_LIB   = helper/libcore.a
 HELPER_OBJ = helper/main.o
@@ -77,7 +77,7 @@ PROGS = shim/libsubmitify.so helper/submitify-helper wrapper/submitify
 UNITS = tests/unit/check_decide tests/unit/check_smtp tests/unit/check_auth \
         tests/unit/check_conf tests/unit/check_secrets \
         tests/unit/check_elfcheck tests/unit/check_util tests/unit/check_sasl \
-        tests/unit/check_dial tests/unit/check_srv
+        tests/unit/check_dial tests/unit/check_srv tests/unit/check_authmem
 TESTBIN = tests/bin/smtpclient tests/bin/loadclient tests/bin/probe tests/bin/racer \
           tests/bin/libprobe_ctor.so \
           tests/bin/libprobe_dlsym.so

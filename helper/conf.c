@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -318,7 +319,7 @@ enum {
 	K_LEGACY, K_AUTH, K_USER, K_PASSWORD, K_PASSWORDEVAL, K_FROM,
 	K_FROMHDR, K_DOMAIN, K_TIMEOUT, K_LOGFILE, K_SYSLOG, K_MATCH,
 	K_PORTS, K_BARELF, K_HOSTOVR, K_PROTOCOL, K_SOURCE, K_PROXY,
-	K_PROXYPORT, K_CERTFILE, K_KEYFILE, K_CRL, K_PRIO, K_DHBITS
+	K_PROXYPORT, K_CERTFILE, K_KEYFILE, K_CRL, K_PRIO, K_DHBITS, K_SOCKET
 };
 
 typedef int setter(struct parser *, struct conf_account *, const char *,
@@ -596,6 +597,41 @@ s_proxy(struct parser *p, struct conf_account *a, const char *k,
 	return (set_str(&a->proxy_host, v));
 }
 
+/*
+ * msmtp's socket: a local (AF_UNIX) stream socket to connect to instead
+ * of host and port, or empty for none.  The path is absolute (after ~/):
+ * relative to whatever directory the program runs in, it would name a
+ * different socket for each program.
+ */
+static int
+s_socket(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+	struct sockaddr_un sun;
+	char *s;
+
+	if (*v == '\0') {
+		free(a->socket_path);
+		a->socket_path = NULL;
+		return (0);
+	}
+	if ((s = expand_tilde(v)) == NULL)
+		return (perr(p, "out of memory"));
+	if (s[0] != '/') {
+		free(s);
+		return (perr(p, "%s: expected an absolute path or ~/path, not "
+		    "\"%s\"", k, v));
+	}
+	if (strlen(s) >= sizeof(sun.sun_path)) {
+		free(s);
+		return (perr(p, "%s: a socket's path has at most %zu bytes",
+		    k, sizeof(sun.sun_path) - 1));
+	}
+	free(a->socket_path);
+	a->socket_path = s;
+	return (0);
+}
+
 /* msmtp's protocol: only smtp is submission. */
 static int
 s_protocol(struct parser *p, struct conf_account *a, const char *k,
@@ -819,6 +855,7 @@ static const struct key {
 	{ "tls_crl_file", K_CRL, s_crl },
 	{ "tls_priorities", K_PRIO, s_prio },
 	{ "tls_min_dh_prime_bits", K_DHBITS, s_dhbits },
+	{ "socket", K_SOCKET, s_socket },
 };
 
 /*
@@ -827,7 +864,7 @@ static const struct key {
  * something else than the file says.
  */
 static const char *const msmtp_route[] = {
-	"socket", "eval", NULL
+	"eval", NULL
 };
 
 /* Keys that only shape the message in msmtp's sendmail mode: read,
@@ -859,6 +896,7 @@ account_clear(struct conf_account *a)
 	free(a->key_file);
 	free(a->crl_file);
 	free(a->priorities);
+	free(a->socket_path);
 	free(a->user);
 	wipe_free(a->password);
 	free(a->passwordeval);
@@ -918,6 +956,7 @@ account_copy(struct conf_account *dst, const struct conf_account *src,
 	if (B(K_SOURCE)) S(source_ip);
 	if (B(K_PROXY)) S(proxy_host);
 	if (B(K_PROXYPORT)) dst->proxy_port = src->proxy_port;
+	if (B(K_SOCKET)) S(socket_path);
 	if (B(K_CERTCHECK)) dst->certcheck = src->certcheck;
 	if (B(K_FP)) {
 		dst->has_fingerprint = src->has_fingerprint;
@@ -1221,7 +1260,10 @@ check_accounts(struct parser *p)
 		a = p->c->acct[i];
 		p->line = a->line;
 		if (a->host == NULL)
-			return (perr(p, "account %s: no host", a->name));
+			return (perr(p, "account %s: no host%s", a->name,
+			    a->socket_path != NULL ? " (with socket too: host "
+			    "is the name the certificate is verified "
+			    "against)" : ""));
 		if (!a->tls && a->auth != SASL_OFF && a->user != NULL)
 			return (perr(p, "account %s: tls off would send the "
 			    "password in clear text; submitify refuses that",
@@ -1785,6 +1827,8 @@ conf_print(const struct conf *c, void *fp)
 			fprintf(f, "tls_host_override %s\n", a->host_override);
 		if (a->source_ip != NULL)
 			fprintf(f, "source_ip %s\n", a->source_ip);
+		if (a->socket_path != NULL)
+			fprintf(f, "socket %s\n", a->socket_path);
 		if (a->proxy_host != NULL)
 			fprintf(f, "proxy_host %s\nproxy_port %d\n",
 			    a->proxy_host, a->proxy_port > 0 ? a->proxy_port :

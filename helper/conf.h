@@ -53,6 +53,8 @@ struct conf_account {
 	char *proxy_host;	/* a SOCKS5 proxy to connect through, or
 				   NULL */
 	int proxy_port;		/* 0: 1080 */
+	char *socket_path;	/* a local socket to connect to instead of
+				   host and port (and the proxy), or NULL */
 	int certcheck;
 	int has_fingerprint;
 	unsigned char fingerprint[32];

@@ -4,8 +4,11 @@
 #define _GNU_SOURCE
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -158,4 +161,56 @@ dial(const struct addrinfo *list, const struct sockaddr *src,
 			next_at = now;
 		}
 	}
+}
+
+int
+dial_unix(const char *path, long long deadline, int *err)
+{
+	struct sockaddr_un sun;
+	struct timeval tv;
+	long long left;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		*err = ENAMETOOLONG;
+		return (-1);
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((left = deadline - now_ms()) <= 0) {
+		*err = ETIMEDOUT;
+		return (-1);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		*err = errno;
+		return (-1);
+	}
+	/*
+	 * A local connect either completes at once or waits for room in the
+	 * listener's backlog; a blocking connect waits for that at most
+	 * SO_SNDTIMEO, which is what is left of the budget.  (Non-blocking,
+	 * a full backlog is EAGAIN, with nothing to poll for.)
+	 */
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)(left % 1000 * 1000);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
+		goto fail;
+	/* The system call itself, as for TCP (start()). */
+	if (syscall(SYS_connect, fd, (struct sockaddr *)&sun,
+	    (socklen_t)sizeof(sun)) != 0) {
+		if (errno == EAGAIN || errno == EINPROGRESS)
+			errno = ETIMEDOUT;
+		goto fail;
+	}
+	/* From here on, as the TCP sockets: non-blocking, no send timeout. */
+	memset(&tv, 0, sizeof(tv));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0)
+		goto fail;
+	return (fd);
+fail:
+	*err = errno;
+	(void)close(fd);
+	return (-1);
 }

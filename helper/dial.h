@@ -7,7 +7,8 @@
  * are closed.  A path that silently drops packets (broken IPv6, a
  * firewall) costs the delay, not the whole budget.
  *
- * It knows addresses, sockets and a deadline; nothing of sessions.
+ * It knows addresses, sockets and a deadline; nothing of sessions.  A
+ * local socket (submit.conf's socket) is dialled here too.
  */
 #ifndef SUBMITIFY_DIAL_H
 #define SUBMITIFY_DIAL_H
@@ -39,5 +40,13 @@ int dial_order(const struct addrinfo *list, const struct addrinfo **out,
  */
 int dial(const struct addrinfo *list, const struct sockaddr *src,
     socklen_t srclen, long long deadline, int delay_ms, int *err);
+
+/*
+ * Connect a new non-blocking, close-on-exec AF_UNIX stream socket to the
+ * socket at path before deadline.  Returns it, or -1 with *err set (the
+ * connect's errno; ETIMEDOUT when the listener's backlog stayed full until
+ * the deadline; ENAMETOOLONG for a path sun_path cannot hold).
+ */
+int dial_unix(const char *path, long long deadline, int *err);
 
 #endif

@@ -263,6 +263,9 @@ main(int argc, char **argv)
 	s.secure = secure;
 	s.up.fd = -1;
 	(void)snprintf(s.dest, sizeof(s.dest), "%s", dest);
+	/* A setuid or setgid host reads and writes no file of the AUTH
+	 * memory: it would be the caller's, or root's written for him. */
+	s.use_memory = !secure;
 
 	s.cfd = accept_program(HELPER_LISTEN_FD, cookie, refused,
 	    sizeof(refused), &nrefused);

@@ -90,9 +90,8 @@ sasl_mech_parse(const char *word, enum sasl_mech *m)
 /* ---- the choice ---- */
 
 int
-sasl_plan(enum sasl_mech want, const char *offered, const char *user,
-    const char *secret, const char *peer, const char *plan[SASL_MAX_TRY],
-    char *why, size_t whylen)
+sasl_plan(enum sasl_mech want, const char *offered, const char *peer,
+    const char *plan[SASL_MAX_TRY], char *why, size_t whylen)
 {
 	/* msmtp's order over TLS (1.8.23, with GNU SASL). */
 	static const char *const order[SASL_MAX_TRY] = {
@@ -118,10 +117,10 @@ sasl_plan(enum sasl_mech want, const char *offered, const char *user,
 		    peer);
 		return (0);
 	}
+	/* SCRAM is in it for credentials that need SASLprep too:
+	 * login_scram() refuses it before sending anything, and that
+	 * refusal is a step of the plan like the server's own. */
 	for (i = 0; i < SASL_MAX_TRY; i++) {
-		if (strcmp(order[i], "SCRAM-SHA-256") == 0 &&
-		    (!auth_sasl_ready(user) || !auth_sasl_ready(secret)))
-			continue;
 		if (smtp_mech_in(offered, order[i]))
 			plan[n++] = order[i];
 	}
@@ -129,6 +128,24 @@ sasl_plan(enum sasl_mech want, const char *offered, const char *user,
 		(void)snprintf(why, whylen, "%s offers none of the mechanisms "
 		    "submitify speaks (it offers: %s)", peer, offered);
 	return (n);
+}
+
+int
+sasl_plan_first(const char *plan[SASL_MAX_TRY], int n, const char *name)
+{
+	const char *keep;
+	int i;
+
+	for (i = 0; i < n && strcmp(plan[i], name) != 0; i++)
+		;
+	if (i == n)
+		return (-1);
+	/* The others keep their order behind it. */
+	keep = plan[i];
+	for (; i > 0; i--)
+		plan[i] = plan[i - 1];
+	plan[0] = keep;
+	return (0);
 }
 
 /* ---- the exchanges ---- */
@@ -332,9 +349,8 @@ login_scram(struct xchg *x, const char *user, const char *secret)
 	int rc = -1;
 
 	if (!auth_sasl_ready(user) || !auth_sasl_ready(secret))
-		return (broke(x, "SCRAM-SHA-256 needs SASLprep for this user "
-		    "name or password (non-ASCII), which submitify does not "
-		    "do; use auth plain"));
+		return (broke(x, "SCRAM-SHA-256 not tried: a non-ASCII user "
+		    "name or password needs SASLprep (RFC 4013)"));
 	if ((msg = scram_first(&sc, user, NULL)) == NULL) {
 		(void)broke(x, "SCRAM: %s", sc.err);
 		goto out;

@@ -49,14 +49,23 @@ int sasl_mech_parse(const char *word, enum sasl_mech *m);
  * The mechanisms to try for want among offered (the server's post-TLS
  * AUTH list, upper-case, space-separated), in order, into plan.  With
  * SASL_AUTO every offered one of msmtp's order over TLS among those
- * submitify speaks: PLAIN, SCRAM-SHA-256 (not when user or secret needs
- * SASLprep), CRAM-MD5, LOGIN; the caller tries the next when one fails.
+ * submitify speaks: PLAIN, SCRAM-SHA-256, CRAM-MD5, LOGIN; the caller
+ * tries the next when one fails.  (SCRAM-SHA-256 is in it even when user
+ * name or password needs SASLprep: sasl_login() then refuses it,
+ * sending nothing, and the next follows.)
  * A mechanism the account names is the only one.  Returns how many, or 0
  * with the reason in why (naming peer, the server).
  */
-int sasl_plan(enum sasl_mech want, const char *offered, const char *user,
-    const char *secret, const char *peer, const char *plan[SASL_MAX_TRY],
-    char *why, size_t whylen);
+int sasl_plan(enum sasl_mech want, const char *offered, const char *peer,
+    const char *plan[SASL_MAX_TRY], char *why, size_t whylen);
+
+/*
+ * Move the mechanism called name to the front of plan (n entries), the
+ * others keeping their order behind it.  Returns 0, or -1 when name is
+ * not in plan (plan unchanged): nothing but a reordering of what the plan
+ * already holds.
+ */
+int sasl_plan_first(const char *plan[SASL_MAX_TRY], int n, const char *name);
 
 /* How the exchange with the server goes on: the caller's I/O. */
 struct sasl_io {

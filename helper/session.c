@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "authmem.h"
 #include "dial.h"
 #include "log.h"
 #include "sasl.h"
@@ -167,6 +168,26 @@ up_cmd(struct session *s, const char *line, int secret)
 	return (r);
 }
 
+/*
+ * submit.conf's socket: a local socket instead of host and port, and of
+ * the proxy and source_ip too, as in msmtp.  Everything after it (TLS
+ * verified against the account's host, AUTH) is as over TCP.
+ */
+static int
+up_connect_local(struct session *s)
+{
+	int e;
+
+	if ((s->up.fd = dial_unix(s->acct->socket_path, s->deadline,
+	    &e)) >= 0)
+		return (0);
+	if (e == ETIMEDOUT)
+		return (session_fail(s, FAIL_TIMEOUT, "no answer from the "
+		    "socket %s in time", s->upstream));
+	return (session_fail(s, FAIL_CONNECT, "cannot connect to the socket "
+	    "%s: %s", s->upstream, strerror(e)));
+}
+
 static int
 up_connect(struct session *s)
 {
@@ -175,6 +196,9 @@ up_connect(struct session *s)
 	const char *host = a->host;
 	char port[16], where[300], err[300];
 	int fd, e, one = 1, r, to;
+
+	if (a->socket_path != NULL)
+		return (up_connect_local(s));
 
 	/* Through a proxy, the connection is the proxy's, and the proxy
 	 * resolves the server's name. */
@@ -442,12 +466,70 @@ try_plan(struct session *s, const char *const *plan, int n,
 	    who, tried));
 }
 
+/*
+ * The mechanism that worked after a fallback before, for this account on
+ * this server, put first in plan.  Only for the automatic plan and not
+ * for a setuid or setgid host; the file may only reorder the plan (see
+ * authmem.h).  What the file holds goes into stored ("" for nothing),
+ * the file's key into key ("" when the memory is not used).
+ */
+static void
+recall(struct session *s, const char **plan, int n, char *key,
+    char *stored)
+{
+	const struct conf_account *a = s->acct;
+	char path[4200];
+
+	key[0] = stored[0] = '\0';
+	if (!s->use_memory || a->auth != SASL_AUTO ||
+	    authmem_path(path, sizeof(path)) != 0 ||
+	    authmem_key(a->name, s->upstream, a->user, key) != 0) {
+		key[0] = '\0';
+		return;
+	}
+	if (authmem_get(path, key, stored) != 0) {
+		stored[0] = '\0';
+		return;
+	}
+	if (strcmp(stored, plan[0]) != 0 && sasl_plan_first(plan, n,
+	    stored) == 0) {
+		log_debug("AUTH %s first: it worked after a fallback before "
+		    "(%s)", stored, path);
+		note(s, SEV_AUTH_REMEMBERED, stored, path);
+	}
+}
+
+/*
+ * After the plan: remember the mechanism that worked when it was not the
+ * first of msmtp's order (first), forget the account when the first
+ * worked or nothing did.  A session that ended for another reason (the
+ * connection, a forged SCRAM) leaves the file as it was.
+ */
+static void
+memorize(struct session *s, const char *first, const char *key,
+    const char *stored, int rc)
+{
+	const char *want;
+	char path[4200];
+
+	if (key[0] == '\0' || (rc != 0 && s->fail != FAIL_AUTH))
+		return;
+	want = rc == 0 && strcmp(s->mech, first) != 0 ? s->mech : NULL;
+	if (want == NULL ? stored[0] == '\0' : strcmp(want, stored) == 0)
+		return;
+	if (authmem_path(path, sizeof(path)) != 0 ||
+	    authmem_set(path, key, want) != 0)
+		log_debug("cannot update %s: %s", path, strerror(errno));
+}
+
 static int
 authenticate(struct session *s)
 {
 	const struct conf_account *a = s->acct;
 	const char *plan[SASL_MAX_TRY];
-	char err[512], detail[256];
+	char err[512], detail[256], key[AUTHMEM_KEYLEN];
+	char stored[AUTHMEM_MECHLEN];
+	const char *first;
 	char *secret;
 	int n, rc;
 
@@ -479,11 +561,15 @@ authenticate(struct session *s)
 		}
 		return (session_fail(s, FAIL_CONFIG, "%s", err));
 	}
-	if ((n = sasl_plan(a->auth, s->mechs, a->user, secret, s->upstream,
-	    plan, err, sizeof(err))) == 0)
+	if ((n = sasl_plan(a->auth, s->mechs, s->upstream, plan, err,
+	    sizeof(err))) == 0)
 		rc = session_fail(s, FAIL_AUTH, "%s", err);
-	else
+	else {
+		first = plan[0];
+		recall(s, plan, n, key, stored);
 		rc = try_plan(s, plan, n, secret);
+		memorize(s, first, key, stored, rc);
+	}
 	wipe_free(secret);
 	return (rc);
 }
@@ -514,8 +600,13 @@ session_setup(struct session *s, int budget_ms)
 
 	s->deadline = now_ms() + budget_ms;
 	s->up.fd = -1;
-	(void)snprintf(s->upstream, sizeof(s->upstream), "%s:%d", a->host,
-	    conf_port(a));
+	/* What the log, the 421 and --check call the server. */
+	if (a->socket_path != NULL)
+		(void)snprintf(s->upstream, sizeof(s->upstream), "%s",
+		    a->socket_path);
+	else
+		(void)snprintf(s->upstream, sizeof(s->upstream), "%s:%d",
+		    a->host, conf_port(a));
 	if ((s->rp = malloc(sizeof(*s->rp))) == NULL)
 		return (session_fail(s, FAIL_CONFIG, "out of memory"));
 	smtp_rp_init(s->rp);

@@ -34,7 +34,7 @@ enum fail_class {
  * quotes the server and must be escaped before it reaches a terminal.
  */
 enum session_event {
-	SEV_CONNECTED,		/* text: host:port */
+	SEV_CONNECTED,		/* text: host:port, or the socket's path */
 	SEV_GREETING,		/* text: the greeting's first line (server) */
 	SEV_TLS,		/* text: the version; more: the cipher suite */
 	SEV_CERT,		/* text: the certificate, "label: value" lines
@@ -49,6 +49,9 @@ enum session_event {
 	SEV_AUTH_RELAYED,	/* no user: the program's own AUTH is relayed */
 	SEV_AUTH_OFF,		/* auth off: no AUTH at all */
 	SEV_PASSWORDEVAL,	/* text: what the failing command said */
+	SEV_AUTH_REMEMBERED,	/* text: the mechanism that worked after a
+				 * fallback before, tried first; more: the
+				 * file that says so */
 	SEV_AUTH_CHOSEN,	/* text: the mechanism; more: the user */
 	SEV_AUTH_RESULT,	/* text: the server's last reply (server) */
 	SEV_AUTH_FALLBACK,	/* text: the mechanism that worked; more: the
@@ -80,6 +83,10 @@ struct session {
 	int verbose;			/* --check -v: the transcript too */
 	int secure;			/* a setuid or setgid host's helper */
 	const struct session_observer *observer; /* or NULL */
+	int use_memory;			/* the automatic plan may put first the
+					 * mechanism that worked after a
+					 * fallback before (authmem.h); never
+					 * for a setuid or setgid host */
 
 	/* What the program is shown. */
 	char name[256];			/* the server's name */
@@ -91,7 +98,7 @@ struct session {
 
 	/* For the log line. */
 	char accounts[256];		/* byconf: the accounts used, in turn */
-	char upstream[300];		/* host:port */
+	char upstream[300];		/* host:port, or a socket path */
 	char dest[64];			/* the program's original destination */
 	int messages;
 	int last_code;

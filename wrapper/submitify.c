@@ -382,6 +382,11 @@ print_event(void *arg, enum session_event ev, const char *text,
 	case SEV_PASSWORDEVAL:
 		esc_line(f, "passwordeval said: %s", text);
 		break;
+	case SEV_AUTH_REMEMBERED:
+		esc_line(f, "AUTH: %s first: it worked after a fallback before "
+		    "(%s); to use it directly: auth %s", text, more,
+		    sasl_name_word(text));
+		break;
 	case SEV_AUTH_CHOSEN:
 		esc_line(f, "AUTH chosen: %s as %s", text, more);
 		break;
@@ -422,12 +427,19 @@ check_account(const struct conf *c, const char *acct, int verbose)
 	}
 	s.observer = &printer;
 	s.verbose = verbose;
+	/* As the helper will: the remembered mechanism first, and a
+	 * fallback remembered. */
+	s.use_memory = 1;
 	if (verbose)
 		log_configure(NULL, 0, 1);
-	printf("account: %s (%s)\nserver: %s:%d, %s\n", s.acct->name,
-	    c->path, s.acct->host, conf_port(s.acct), !s.acct->tls ?
-	    "NO TLS (tls off)" : s.acct->starttls ? "STARTTLS" :
-	    "implicit TLS");
+	printf("account: %s (%s)\n", s.acct->name, c->path);
+	if (s.acct->socket_path != NULL)
+		printf("server: %s through the socket %s, ", s.acct->host,
+		    s.acct->socket_path);
+	else
+		printf("server: %s:%d, ", s.acct->host, conf_port(s.acct));
+	printf("%s\n", !s.acct->tls ? "NO TLS (tls off)" : s.acct->starttls ?
+	    "STARTTLS" : "implicit TLS");
 	(void)fflush(stdout);
 	if (session_setup(&s, (s.acct->timeout > 0 ? s.acct->timeout : 30) *
 	    1000) == 0) {

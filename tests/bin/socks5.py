@@ -18,26 +18,7 @@ import os
 import socket
 import struct
 
-
-def close(writer):
-    try:
-        writer.close()
-    except OSError:
-        pass
-
-
-async def pipe(reader, writer):
-    try:
-        while True:
-            data = await reader.read(65536)
-            if not data:
-                break
-            writer.write(data)
-            await writer.drain()
-    except (ConnectionError, OSError):
-        pass
-    finally:
-        close(writer)
+from streams import close, pipe
 
 
 async def serve_for(server, ready_file, ready, lifetime):

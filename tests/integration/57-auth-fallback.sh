@@ -6,7 +6,11 @@
 # and, where PLAIN is not offered, goes on to the next offered mechanism
 # after a refusal.  A mechanism the account names is never replaced, and a
 # wrong password is not tried with every mechanism once PLAIN or LOGIN has
-# been refused with 535 (servers ban after failed logins).
+# been refused with 535 (servers ban after failed logins).  carol's
+# password is not ASCII: SCRAM-SHA-256 would need SASLprep, so submitify
+# does not try it, and says so as a step of the fallback.  Each session has
+# an AUTH memory of its own (49 tests the memory), so that every one starts
+# from msmtp's order.
 . "$(dirname "$0")/../lib/common.sh"
 rig_env
 need_cmd msmtp
@@ -21,15 +25,12 @@ dave_conf() {
         printf 'account d\nhost localhost\nport %s\ntls_trust_file %s\n' \
             "$port" "$RIG_CA"
         printf 'user dave\npassword %s\nlogfile %s\n' "$pw" "$f.log"
-        while [ $# -ge 2 ]; do
-            printf '%s %s\n' "$1" "$2"
-            shift 2
-        done
+        conf_lines "$@"
     } | conf_file "$f"
 }
 send() { # CONF MSGID
-    timeout 60 "$SUBMITIFY" -c "$1" -- "$TESTBIN/smtpclient" -i "$2" \
-        192.0.2.10 > "$1.out" 2> "$1.err"
+    XDG_STATE_HOME=$1.state timeout 60 "$SUBMITIFY" -c "$1" -- \
+        "$TESTBIN/smtpclient" -i "$2" 192.0.2.10 > "$1.out" 2> "$1.err"
 }
 arrived() {
     "$RIG" wait-mail "$SUBMITIFY_RIG" bob "<$1>" 20 > /dev/null ||
@@ -81,7 +82,7 @@ for want in "$SCRAM_FAIL" "$CRAM_FAIL" "sasl_method=LOGIN, sasl_username=dave"; 
     grep -q "$want" "$tmp/nop.log" || fail "no-PLAIN port: no '$want' in: $(cat "$tmp/nop.log")"
 done
 assert_contains "$tmp/nop.conf.log" "AUTH LOGIN worked after SCRAM-SHA-256: 535"
-timeout 60 "$SUBMITIFY" -c "$tmp/nop.conf" --check > "$tmp/check.out" 2>&1 ||
+XDG_STATE_HOME=$tmp/check.state timeout 60 "$SUBMITIFY" -c "$tmp/nop.conf" --check > "$tmp/check.out" 2>&1 ||
     fail "--check failed: $(tail -5 "$tmp/check.out")"
 grep -q "^AUTH: LOGIN worked after SCRAM-SHA-256: 535 .*; CRAM-MD5: 535 .*; to use it directly: auth login$" \
     "$tmp/check.out" || fail "--check: no fallback line: $(grep ^AUTH "$tmp/check.out")"
@@ -118,3 +119,52 @@ settle
 [ "$(since "$m" dave | grep -c "authentication failed")" = 1 ] ||
     fail "wrong password (PLAIN): not one failed login: $(since "$m" dave)"
 note "wrong password, PLAIN offered: one failed login, 421"
+
+# 6. carol, whose password is not ASCII (SASLprep would be needed for
+# SCRAM): without PLAIN, SCRAM-SHA-256 is not tried at all, the step is
+# reported like a refusal, and CRAM-MD5 delivers; with PLAIN, PLAIN; with
+# auth scram-sha-256, a 421 naming SASLprep and no attempt at the server.
+carol_conf() { # FILE PORT [KEY VALUE]...
+    local f=$1 port=$2
+    shift 2
+    {
+        printf 'account c\nhost localhost\nport %s\ntls_trust_file %s\n' \
+            "$port" "$RIG_CA"
+        printf 'user carol\npassword "%s"\nlogfile %s\n' \
+            "$(printf '%s' "$RIG_CAROL_PASS" | sed 's/["\\]/\\&/g')" "$f.log"
+        conf_lines "$@"
+    } | conf_file "$f"
+}
+SASLPREP="SCRAM-SHA-256 not tried: a non-ASCII user name or password needs SASLprep (RFC 4013)"
+carol_conf "$tmp/cnop.conf" "$RIG_SUBNP_PORT"
+m=$(mark)
+send "$tmp/cnop.conf" "fb-cnop-$id@test" || fail "carol, no-PLAIN port: not served: $(tail -3 "$tmp/cnop.conf.out")"
+arrived "fb-cnop-$id@test" "$tmp/cnop.conf"
+settle
+since "$m" carol > "$tmp/cnop.log"
+grep -q "sasl_method=CRAM-MD5, sasl_username=carol" "$tmp/cnop.log" ||
+    fail "carol, no-PLAIN port: not CRAM-MD5: $(cat "$tmp/cnop.log")"
+! grep -q "authentication failed" "$tmp/cnop.log" ||
+    fail "carol, no-PLAIN port: a login failed at the server: $(cat "$tmp/cnop.log")"
+assert_contains "$tmp/cnop.conf.log" "AUTH CRAM-MD5 worked after SCRAM-SHA-256: $SASLPREP"
+XDG_STATE_HOME=$tmp/ccheck.state timeout 60 "$SUBMITIFY" -c "$tmp/cnop.conf" --check > "$tmp/ccheck.out" 2>&1 ||
+    fail "carol --check failed: $(tail -5 "$tmp/ccheck.out")"
+assert_contains "$tmp/ccheck.out" "AUTH: CRAM-MD5 worked after SCRAM-SHA-256: $SASLPREP; to use it directly: auth cram-md5"
+note "non-ASCII password, no PLAIN: SCRAM not tried (SASLprep), CRAM-MD5 delivered, the step reported"
+
+carol_conf "$tmp/cplain.conf" "$RIG_SUB_PORT"
+m=$(mark)
+send "$tmp/cplain.conf" "fb-cplain-$id@test" || fail "carol, PLAIN port: not served: $(tail -3 "$tmp/cplain.conf.out")"
+arrived "fb-cplain-$id@test" "$tmp/cplain.conf"
+settle
+since "$m" carol | grep -q "sasl_method=PLAIN, sasl_username=carol" ||
+    fail "carol, PLAIN port: not PLAIN: $(since "$m" carol)"
+note "non-ASCII password, PLAIN offered: PLAIN"
+
+carol_conf "$tmp/cpin.conf" "$RIG_SUBNP_PORT" auth scram-sha-256
+m=$(mark)
+send "$tmp/cpin.conf" "fb-cpin-$id@test" && fail "carol, auth scram-sha-256: the program was served"
+assert_contains "$tmp/cpin.conf.out" "<- 421 4.7.0 submitify: $SASLPREP"
+settle
+[ -z "$(since "$m" carol)" ] || fail "carol, auth scram-sha-256: the server saw a login: $(since "$m" carol)"
+note "non-ASCII password, auth scram-sha-256: 421 naming SASLprep, nothing sent"

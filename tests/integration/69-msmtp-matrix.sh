@@ -27,8 +27,8 @@ tmp=$(mktmp)
 python3 "$TESTBIN/socks5.py" --ready-file "$tmp/proxy.port" \
     --log "$tmp/proxy.log" --lifetime 230 > "$tmp/proxy.out" 2>&1 &
 on_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
-python3 "$TESTBIN/unixfwd.py" --listen "$tmp/sub.sock" \
-    --connect "127.0.0.1:$RIG_SUB_PORT" --ready-file "$tmp/sock.ready" \
+python3 "$TESTBIN/unixfwd.py" --socket "$tmp/sub.sock" \
+    --to "127.0.0.1:$RIG_SUB_PORT" --ready-file "$tmp/sock.ready" \
     --log "$tmp/sock.log" --lifetime 230 > "$tmp/sock.out" 2>&1 &
 on_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
 wait_for_file "$tmp/proxy.port" 10 || fail "the proxy did not start: $(cat "$tmp/proxy.out")"

@@ -7,6 +7,7 @@
 #   on_exit CMD       run CMD (a string) on exit, last registered first
 #   conf_file PATH    write stdin to PATH, mode 600
 #   rig_env           source the shared Postfix rig (started by run.sh)
+#   conf_lines [KEY VALUE]...  a submit.conf line for each pair
 #   assert_contains FILE TEXT / assert_not_contains FILE TEXT
 #   wait_for_file FILE SECONDS
 #   scripted_start, scripted_auths, localhost_account, send_one, expect_421
@@ -58,6 +59,9 @@ need_cmd() {
 TEST_TMPBASE=$(mktemp -d "/tmp/submitify-$TEST_NAME.XXXXXX")
 chmod 755 "$TEST_TMPBASE"
 on_exit "rm -rf '$TEST_TMPBASE'"
+# The AUTH memory (helper/authmem.h) of the scenario's sessions: its own,
+# never the home directory of the user who runs the tests.
+export XDG_STATE_HOME=$TEST_TMPBASE/state
 mktmp() {
     local d
     d=$(mktemp -d "$TEST_TMPBASE/t.XXXXXX")
@@ -84,6 +88,10 @@ rig_account() {
     printf 'account rig\nhost localhost\nport %s\ntls_trust_file %s\n' \
         "$RIG_SUB_PORT" "$RIG_CA"
     printf 'user alice\npassword %s\n' "$RIG_ALICE_PASS"
+    conf_lines "$@"
+}
+# conf_lines [KEY VALUE]...: a "KEY VALUE" line for each pair.
+conf_lines() {
     while [ $# -ge 2 ]; do
         printf '%s %s\n' "$1" "$2"
         shift 2

@@ -25,7 +25,8 @@
 #   RIG_AUTH_DELAY [0]    Dovecot auth_failure_delay in seconds (Dovecot's own default is 2)
 #
 # Users (login name / password, address NAME@example.test):
-#   alice / alice-secret-1, bob / bob-secret-2, carol / p@ss wörd "quoted",
+#   alice / alice-secret-1, bob / bob-secret-2, carol / p@ss wörd "quoted" (not ASCII:
+#   SCRAM would need SASLprep, so submitify skips it for her),
 #   dave / dave-secret-4 (stored as a SHA512-CRYPT hash: Dovecot offers SCRAM and
 #   CRAM-MD5, but cannot do them for dave)
 # start writes DIR/rig.env with all of the above for tests to source.

@@ -736,7 +736,7 @@ END_TEST
 START_TEST(msmtp_route_keys_refused)
 {
 	static const char *const keys[] = { "proxy_host a b",
-	    "proxy_port 0", "socket /run/x.sock", "source_ip host.name",
+	    "proxy_port 0", "socket run/x.sock", "source_ip host.name",
 	    "tls_priorities NONE:+VERS-TLS1.3",
 	    "tls_priorities NORMAL:+VERS-TLS1.1",
 	    "tls_min_dh_prime_bits 0", "eval echo host x",
@@ -755,6 +755,48 @@ START_TEST(msmtp_route_keys_refused)
 		ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
 		    "%s: %s", keys[i], err);
 	}
+}
+END_TEST
+
+/* msmtp's socket: absolute or ~/, inherited, cleared by an empty value,
+ * no longer than a socket address holds; host still required. */
+START_TEST(socket_key)
+{
+	char err[CONF_ERRLEN], text[400], path[200];
+	struct conf *c;
+
+	ck_assert_int_eq(setenv("HOME", "/home/u", 1), 0);
+	c = conf_parse("t.conf", "defaults\nsocket /run/sub.sock\n"
+	    "account a\nhost h\naccount b\nhost h\nsocket ~/s.sock\n"
+	    "account c\nhost h\nsocket\n", err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(find(c, "a")->socket_path, "/run/sub.sock");
+	ck_assert_str_eq(find(c, "b")->socket_path, "/home/u/s.sock");
+	ck_assert_ptr_null(find(c, "c")->socket_path);
+	conf_free(c);
+	ck_assert_ptr_null(conf_parse("t.conf", "account a\nhost h\n"
+	    "socket s.sock\n", err, sizeof(err)));
+	ck_assert_str_eq(err, "t.conf:3: socket: expected an absolute path "
+	    "or ~/path, not \"s.sock\"");
+	memset(path, 'x', sizeof(path));
+	path[0] = '/';
+	path[108] = '\0';
+	(void)snprintf(text, sizeof(text), "account a\nhost h\nsocket %s\n",
+	    path);
+	ck_assert_ptr_null(conf_parse("t.conf", text, err, sizeof(err)));
+	ck_assert_str_eq(err, "t.conf:3: socket: a socket's path has at most "
+	    "107 bytes");
+	path[107] = '\0';
+	(void)snprintf(text, sizeof(text), "account a\nhost h\nsocket %s\n",
+	    path);
+	c = conf_parse("t.conf", text, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	conf_free(c);
+	/* The name TLS verifies: host, even with a socket. */
+	ck_assert_ptr_null(conf_parse("t.conf", "account a\nsocket /s\n",
+	    err, sizeof(err)));
+	ck_assert_str_eq(err, "t.conf:1: account a: no host (with socket "
+	    "too: host is the name the certificate is verified against)");
 }
 END_TEST
 
@@ -1714,6 +1756,7 @@ conf_suite(void)
 	tcase_add_test(tc, msmtp_keys_ignored);
 	tcase_add_test(tc, msmtp_route_keys_refused);
 	tcase_add_test(tc, host_override_and_source);
+	tcase_add_test(tc, socket_key);
 	tcase_add_test(tc, intercept_ports);
 	tcase_add_test(tc, print_hides_secrets);
 	suite_add_tcase(s, tc);

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -238,6 +239,44 @@ START_TEST(from_source)
 }
 END_TEST
 
+/* A local socket: connected and non-blocking; a missing one named by its
+ * errno at once; a listener whose backlog stays full, until the deadline
+ * only. */
+START_TEST(local_socket)
+{
+	struct sockaddr_un sun;
+	char dir[] = "/tmp/check_dial.XXXXXX";
+	long long t0;
+	int l, fd, fd2, e;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/s", dir);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(l, 0);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(l, 0), 0);
+	fd = dial_unix(sun.sun_path, now_ms() + 2000, &e);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ne(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	ck_assert_int_ne(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	/* The backlog (0) is full now: the next waits, until the deadline. */
+	t0 = now_ms();
+	fd2 = dial_unix(sun.sun_path, t0 + 300, &e);
+	ck_assert_int_eq(fd2, -1);
+	ck_assert_int_eq(e, ETIMEDOUT);
+	ck_assert_int_ge(now_ms() - t0, 250);
+	ck_assert_int_lt(now_ms() - t0, 2000);
+	(void)close(fd);
+	(void)close(l);
+	(void)unlink(sun.sun_path);
+	ck_assert_int_eq(dial_unix(sun.sun_path, now_ms() + 2000, &e), -1);
+	ck_assert_int_eq(e, ENOENT);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -251,6 +290,7 @@ suite(void)
 	tcase_add_test(tc, deadline);
 	tcase_add_test(tc, all_refused);
 	tcase_add_test(tc, from_source);
+	tcase_add_test(tc, local_socket);
 	suite_add_tcase(s, tc);
 	return (s);
 }

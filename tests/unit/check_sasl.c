@@ -51,7 +51,10 @@ plan_of(enum sasl_mech want, const char *offered, const char *secret,
 	const char *plan[SASL_MAX_TRY];
 	int i, n;
 
-	n = sasl_plan(want, offered, "u", secret, "srv", plan, why, whylen);
+	/* The plan no longer depends on the credentials: SCRAM for
+	 * non-ASCII ones is refused by sasl_login() (login_scram_saslprep). */
+	(void)secret;
+	n = sasl_plan(want, offered, "srv", plan, why, whylen);
 	out[0] = '\0';
 	for (i = 0; i < n; i++)
 		(void)snprintf(out + strlen(out), sizeof(out) - strlen(out),
@@ -74,9 +77,10 @@ START_TEST(plan_auto_order)
 	/* Tokens are never guessed at: OAuth only when named. */
 	ck_assert_str_eq(plan_of(SASL_AUTO, "XOAUTH2 OAUTHBEARER LOGIN", "p",
 	    why, sizeof(why)), "LOGIN");
-	/* Non-ASCII credentials would need SASLprep: not SCRAM. */
+	/* Non-ASCII credentials would need SASLprep: SCRAM stays in the
+	 * plan, and its local refusal is a step like any other. */
 	ck_assert_str_eq(plan_of(SASL_AUTO, "SCRAM-SHA-256 LOGIN",
-	    "p\xc3\xa4", why, sizeof(why)), "LOGIN");
+	    "p\xc3\xa4", why, sizeof(why)), "SCRAM-SHA-256 LOGIN");
 }
 END_TEST
 
@@ -478,6 +482,54 @@ START_TEST(login_unknown)
 }
 END_TEST
 
+/* Credentials that need SASLprep: SCRAM refused here, nothing sent, and
+ * the session may go on with another mechanism. */
+START_TEST(login_scram_saslprep)
+{
+	static const char *const r[] = { NULL };
+	struct sasl_io io;
+	struct script *sc = calloc(1, sizeof(*sc));
+	struct sasl_end end;
+
+	sc->replies = r;
+	io.arg = sc;
+	io.send = s_send;
+	io.reply = s_reply;
+	smtp_rp_init(&sc->rp);
+	ck_assert_int_eq(sasl_login(&io, "SCRAM-SHA-256", "user",
+	    "p\xc3\xa4ss", "srv", &end), SASL_BROKEN);
+	ck_assert_uint_eq(sc->nsent, 0);
+	ck_assert_ptr_nonnull(strstr(end.why, "SASLprep"));
+	ck_assert_int_eq(end.again, 1);
+	ck_assert_int_eq(end.open, 0);
+	ck_assert_int_eq(sasl_login(&io, "SCRAM-SHA-256", "\xc3\xa4",
+	    "pass", "srv", &end), SASL_BROKEN);
+	ck_assert_uint_eq(sc->nsent, 0);
+	free(sc);
+}
+END_TEST
+
+/* A mechanism put first: only one the plan holds, the rest in order. */
+START_TEST(plan_first)
+{
+	const char *plan[SASL_MAX_TRY] = { "SCRAM-SHA-256", "CRAM-MD5",
+	    "LOGIN" };
+
+	ck_assert_int_eq(sasl_plan_first(plan, 3, "LOGIN"), 0);
+	ck_assert_str_eq(plan[0], "LOGIN");
+	ck_assert_str_eq(plan[1], "SCRAM-SHA-256");
+	ck_assert_str_eq(plan[2], "CRAM-MD5");
+	ck_assert_int_eq(sasl_plan_first(plan, 3, "PLAIN"), -1);
+	ck_assert_int_eq(sasl_plan_first(plan, 3, "XOAUTH2"), -1);
+	ck_assert_str_eq(plan[0], "LOGIN");
+	ck_assert_str_eq(plan[1], "SCRAM-SHA-256");
+	ck_assert_str_eq(plan[2], "CRAM-MD5");
+	ck_assert_int_eq(sasl_plan_first(plan, 3, "LOGIN"), 0);
+	ck_assert_str_eq(plan[0], "LOGIN");
+	ck_assert_int_eq(sasl_plan_first(plan, 0, "LOGIN"), -1);
+}
+END_TEST
+
 /* ---- the program's own AUTH, answered here ---- */
 
 START_TEST(local_plain_and_login)
@@ -547,6 +599,8 @@ suite(void)
 	tcase_add_test(tc, login_scram_refusals);
 	tcase_add_test(tc, login_io_failure);
 	tcase_add_test(tc, login_unknown);
+	tcase_add_test(tc, login_scram_saslprep);
+	tcase_add_test(tc, plan_first);
 	tcase_add_test(tc, local_plain_and_login);
 	tcase_add_test(tc, local_cancel_and_others);
 	suite_add_tcase(s, tc);
