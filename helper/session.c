@@ -543,8 +543,8 @@ authenticate(struct session *s)
 	/* The certificate is the credential: no secret to find, and only
 	 * the mechanism named. */
 	if (a->auth == SASL_EXTERNAL) {
-		if ((n = sasl_plan(a->auth, s->mechs, NULL, NULL, s->upstream,
-		    plan, err, sizeof(err))) == 0)
+		if ((n = sasl_plan(a->auth, s->mechs, s->upstream, plan,
+		    err, sizeof(err))) == 0)
 			return (session_fail(s, FAIL_AUTH, "%s", err));
 		return (try_plan(s, plan, n, NULL));
 	}
