@@ -289,10 +289,18 @@ handoff_open(int fd, const struct sockaddr *dest, socklen_t destlen,
 		errno = EAFNOSUPPORT;
 		goto fail;
 	}
-	/* The socket's own identity, which no other socket shares. */
+	/*
+	 * The socket's own identity, which no other socket shares: all 64
+	 * bits of it, whatever the word size.  A shorter answer (an emulator
+	 * that passes every option through an int) would name another socket.
+	 */
 	clen = sizeof(link->cookie);
 	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &link->cookie, &clen) != 0)
 		goto fail;
+	if (clen != sizeof(link->cookie)) {
+		errno = EPROTO;
+		goto fail;
+	}
 	if ((link->lfd = open_listener(&local, link)) < 0)
 		goto fail;
 	return (0);

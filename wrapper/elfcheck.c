@@ -25,7 +25,7 @@ static int
 has_note(const unsigned char *img, size_t len, unsigned long long off,
     unsigned long long size, const char *name, unsigned type)
 {
-	Elf64_Nhdr nh;
+	Elf64_Nhdr nh;		/* the same three words as Elf32_Nhdr */
 	unsigned long long p = off, end = off + size, nsz, dsz;
 	size_t k = strlen(name), i;
 	int match;
@@ -52,28 +52,115 @@ has_note(const unsigned char *img, size_t len, unsigned long long off,
 	return (0);
 }
 
+/*
+ * The header fields that matter here, of an ELF32 or ELF64 image alike:
+ * 32-bit programs are judged as 64-bit ones are.
+ */
+struct elf_view {
+	int is64;
+	unsigned type;
+	unsigned long long phoff, shoff;
+	unsigned phnum, shnum, shstrndx;
+};
+
+/* Fill *v from the image's header; -1 if its tables do not fit. */
+static int
+elf_view(const unsigned char *img, size_t len, struct elf_view *v)
+{
+	Elf64_Ehdr e64;
+	Elf32_Ehdr e32;
+	size_t phsz;
+
+	memset(v, 0, sizeof(*v));
+	if (img[EI_CLASS] == ELFCLASS64 && len >= sizeof(e64)) {
+		memcpy(&e64, img, sizeof(e64));
+		if (e64.e_phentsize != sizeof(Elf64_Phdr))
+			return (-1);
+		*v = (struct elf_view){ 1, e64.e_type, e64.e_phoff, e64.e_shoff,
+		    e64.e_phnum, e64.e_shnum, e64.e_shstrndx };
+		if (e64.e_shentsize != sizeof(Elf64_Shdr))
+			v->shoff = 0;
+	} else if (img[EI_CLASS] == ELFCLASS32 && len >= sizeof(e32)) {
+		memcpy(&e32, img, sizeof(e32));
+		if (e32.e_phentsize != sizeof(Elf32_Phdr))
+			return (-1);
+		*v = (struct elf_view){ 0, e32.e_type, e32.e_phoff, e32.e_shoff,
+		    e32.e_phnum, e32.e_shnum, e32.e_shstrndx };
+		if (e32.e_shentsize != sizeof(Elf32_Shdr))
+			v->shoff = 0;
+	} else
+		return (-1);
+	phsz = v->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	return (inside(len, v->phoff, (unsigned long long)v->phnum * phsz) ?
+	    0 : -1);
+}
+
+/* Program header i: its type, file offset and size. */
+static void
+elf_phdr(const unsigned char *img, const struct elf_view *v, unsigned i,
+    unsigned *type, unsigned long long *off, unsigned long long *size)
+{
+	Elf64_Phdr p64;
+	Elf32_Phdr p32;
+
+	if (v->is64) {
+		memcpy(&p64, img + v->phoff + (size_t)i * sizeof(p64),
+		    sizeof(p64));
+		*type = p64.p_type;
+		*off = p64.p_offset;
+		*size = p64.p_filesz;
+	} else {
+		memcpy(&p32, img + v->phoff + (size_t)i * sizeof(p32),
+		    sizeof(p32));
+		*type = p32.p_type;
+		*off = p32.p_offset;
+		*size = p32.p_filesz;
+	}
+}
+
+/* Section header i (inside the image): its name index, offset, size. */
+static void
+elf_shdr(const unsigned char *img, const struct elf_view *v, unsigned i,
+    unsigned *name, unsigned long long *off, unsigned long long *size)
+{
+	Elf64_Shdr s64;
+	Elf32_Shdr s32;
+
+	if (v->is64) {
+		memcpy(&s64, img + v->shoff + (size_t)i * sizeof(s64),
+		    sizeof(s64));
+		*name = s64.sh_name;
+		*off = s64.sh_offset;
+		*size = s64.sh_size;
+	} else {
+		memcpy(&s32, img + v->shoff + (size_t)i * sizeof(s32),
+		    sizeof(s32));
+		*name = s32.sh_name;
+		*off = s32.sh_offset;
+		*size = s32.sh_size;
+	}
+}
+
 /* Does a section of this name exist? */
 static int
-has_section(const unsigned char *img, size_t len, const Elf64_Ehdr *eh,
+has_section(const unsigned char *img, size_t len, const struct elf_view *v,
     const char *name)
 {
-	Elf64_Shdr sh, str;
-	unsigned i;
+	unsigned long long stroff, strsize, off, size;
+	unsigned i, sname;
+	size_t shsz = v->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
 
-	if (eh->e_shoff == 0 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
-	    !inside(len, eh->e_shoff, (unsigned long long)eh->e_shnum *
-	    sizeof(Elf64_Shdr)) || eh->e_shstrndx >= eh->e_shnum)
+	if (v->shoff == 0 || !inside(len, v->shoff,
+	    (unsigned long long)v->shnum * shsz) || v->shstrndx >= v->shnum)
 		return (0);
-	memcpy(&str, img + eh->e_shoff + (size_t)eh->e_shstrndx * sizeof(sh),
-	    sizeof(str));
-	if (!inside(len, str.sh_offset, str.sh_size))
+	elf_shdr(img, v, v->shstrndx, &sname, &stroff, &strsize);
+	if (!inside(len, stroff, strsize))
 		return (0);
-	for (i = 0; i < eh->e_shnum; i++) {
-		memcpy(&sh, img + eh->e_shoff + (size_t)i * sizeof(sh),
-		    sizeof(sh));
-		if (sh.sh_name < str.sh_size &&
-		    strncmp((const char *)img + str.sh_offset + sh.sh_name,
-		    name, str.sh_size - sh.sh_name) == 0)
+	for (i = 0; i < v->shnum; i++) {
+		elf_shdr(img, v, i, &sname, &off, &size);
+		if (sname < strsize &&
+		    strncmp((const char *)img + stroff + sname, name,
+		    strsize - sname) == 0)
 			return (1);
 	}
 	return (0);
@@ -82,38 +169,35 @@ has_section(const unsigned char *img, size_t len, const Elf64_Ehdr *eh,
 enum elf_verdict
 elf_check_image(const unsigned char *img, size_t len)
 {
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
+	struct elf_view v;
+	unsigned long long off, size;
+	unsigned type, i;
 	int interp = 0, go = 0;
-	unsigned i;
 
-	if (len < sizeof(eh) || memcmp(img, ELFMAG, SELFMAG) != 0)
+	if (len < EI_NIDENT || memcmp(img, ELFMAG, SELFMAG) != 0 ||
+	    len < (img[EI_CLASS] == ELFCLASS32 ? sizeof(Elf32_Ehdr) :
+	    sizeof(Elf64_Ehdr)))
 		return (ELF_NOT_ELF);
-	memcpy(&eh, img, sizeof(eh));
-	/* 64-bit little-endian is what this build can judge. */
-	if (img[EI_CLASS] != ELFCLASS64 || eh.e_phentsize !=
-	    sizeof(Elf64_Phdr) || !inside(len, eh.e_phoff,
-	    (unsigned long long)eh.e_phnum * sizeof(Elf64_Phdr)))
+	/* Headers this build cannot read: exec will judge the file. */
+	if (img[EI_DATA] != ELFDATA2LSB || elf_view(img, len, &v) != 0)
 		return (ELF_OK);
-	for (i = 0; i < eh.e_phnum; i++) {
-		memcpy(&ph, img + eh.e_phoff + (size_t)i * sizeof(ph),
-		    sizeof(ph));
-		if (ph.p_type == PT_INTERP)
+	for (i = 0; i < v.phnum; i++) {
+		elf_phdr(img, &v, i, &type, &off, &size);
+		if (type == PT_INTERP)
 			interp = 1;
 		/* Go's build ID note: name "Go", type 4. */
-		if (ph.p_type == PT_NOTE && has_note(img, len, ph.p_offset,
-		    ph.p_filesz, "Go", 4))
+		if (type == PT_NOTE && has_note(img, len, off, size, "Go", 4))
 			go = 1;
 	}
-	if (!go && (has_section(img, len, &eh, ".go.buildinfo") ||
-	    has_section(img, len, &eh, ".note.go.buildid")))
+	if (!go && (has_section(img, len, &v, ".go.buildinfo") ||
+	    has_section(img, len, &v, ".note.go.buildid")))
 		go = 1;
 	if (go)
 		return (ELF_GO);
 	if (!interp)
-		return (eh.e_type == ET_DYN || eh.e_type == ET_EXEC ?
+		return (v.type == ET_DYN || v.type == ET_EXEC ?
 		    ELF_STATIC : ELF_OK);
-	return (ELF_OK);
+	return (v.is64 ? ELF_OK : ELF_DYN32);
 }
 
 enum elf_verdict
@@ -154,6 +238,9 @@ elf_check(const char *path, char *why, size_t len)
 	if (v == ELF_STATIC)
 		(void)snprintf(why, len, "%s is statically linked; LD_PRELOAD "
 		    "cannot reach it", path);
+	else if (v == ELF_DYN32)
+		(void)snprintf(why, len, "%s is a 32-bit program; only a 32-bit "
+		    "libsubmitify.so can reach it", path);
 	else if (v == ELF_GO)
 		(void)snprintf(why, len, "%s is a Go program; Go makes its own "
 		    "system calls, so LD_PRELOAD cannot reach its connect()",

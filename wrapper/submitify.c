@@ -36,6 +36,14 @@
 #ifndef SUBMITIFY_REL_HELPER
 #define SUBMITIFY_REL_HELPER "../libexec/submitify/submitify-helper"
 #endif
+/* Where LIBDIR is BASE/lib/MULTIARCH (the Debian layout): BASE, relative
+ * to this program's directory; empty for any other LIBDIR. */
+#ifndef SUBMITIFY_REL_LIBBASE
+#define SUBMITIFY_REL_LIBBASE ""
+#endif
+#ifndef SUBMITIFY_MULTIARCH
+#define SUBMITIFY_MULTIARCH "x86_64-linux-gnu"
+#endif
 
 static const char *progname = "submitify";
 
@@ -99,6 +107,63 @@ beside(const char *installed, const char *built)
 		return (real);
 	(void)fmt_whole(path, sizeof(path), "%s%s", dir, built);
 	return (realpath(path, NULL));
+}
+
+/* Is base/sub/submitify/libsubmitify.so a file (the file at same, if
+ * same is not NULL)? */
+static int
+lib_has_shim(const char *base, const char *sub, const char *same)
+{
+	char path[PATH_MAX * 2];
+	struct stat a, b;
+
+	(void)fmt_whole(path, sizeof(path), "%s/%s/submitify/libsubmitify.so",
+	    base, sub);
+	if (stat(path, &a) != 0 || !S_ISREG(a.st_mode))
+		return (0);
+	if (same == NULL)
+		return (1);
+	return (stat(same, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino);
+}
+
+/*
+ * LD_PRELOAD's value for one word size or both.  When a 32-bit shim lies
+ * beside shim64 as ld.so's $LIB expands (BASE/lib/MULTIARCH for 64-bit
+ * programs; BASE/lib/i386-linux-gnu for libc6:i386's loader and BASE/lib32
+ * for libc6-i386's, which gcc-multilib brings): BASE/$LIB/submitify/
+ * libsubmitify.so, unexpanded, so that every program the command starts,
+ * of either word size, loads its own shim without a loader error.  Else
+ * shim64 itself, and *both is 0.
+ */
+static char *
+shim_value(const char *shim64, int *both)
+{
+	const char *const bases[] = { SUBMITIFY_REL_LIBBASE, "../shim" };
+	char dir[PATH_MAX], path[PATH_MAX * 2], *base;
+	size_t i;
+
+	*both = 0;
+	if (self_dir(dir, sizeof(dir)) != 0)
+		return (xstrdup(shim64));
+	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		if (bases[i][0] == '\0')
+			continue;
+		(void)fmt_whole(path, sizeof(path), "%s%s", dir, bases[i]);
+		if ((base = realpath(path, NULL)) == NULL)
+			continue;
+		if (lib_has_shim(base, "lib/" SUBMITIFY_MULTIARCH, shim64) &&
+		    lib_has_shim(base, "lib/i386-linux-gnu", NULL) &&
+		    lib_has_shim(base, "lib32", NULL)) {
+			(void)fmt_whole(path, sizeof(path), "%s/$LIB/submitify/"
+			    "libsubmitify.so", base);
+			free(base);
+			*both = 1;
+			return (xstrdup(path));
+		}
+		free(base);
+	}
+	return (xstrdup(shim64));
 }
 
 /* A sanitizer runtime (lib, n chars) must stay first in LD_PRELOAD. */
@@ -221,12 +286,16 @@ find_command(const char *cmd)
 	return (NULL);
 }
 
-/* Can the shim reach cmd (or a script's interpreter)?  0 if so. */
+/*
+ * Can the shim reach cmd (or a script's interpreter)?  0 if so.  has32:
+ * a 32-bit shim is preloaded too.
+ */
 static int
-check_reach(const char *cmd, int force)
+check_reach(const char *cmd, int force, int has32)
 {
 	char why[PATH_MAX + 200], line[PATH_MAX], *path, *sp;
 	enum elf_verdict v;
+	size_t n;
 	FILE *f;
 
 	if ((path = find_command(cmd)) == NULL)
@@ -245,8 +314,14 @@ check_reach(const char *cmd, int force)
 		(void)fclose(f);
 	}
 	free(path);
-	if (v == ELF_OK || v == ELF_NOT_ELF)
+	if (v == ELF_OK || v == ELF_NOT_ELF || (v == ELF_DYN32 && has32))
 		return (0);
+	if (v == ELF_DYN32) {
+		n = strlen(why);
+		(void)snprintf(why + n, sizeof(why) - n, ", and none is "
+		    "installed (it is built where gcc -m32 works: "
+		    "gcc-multilib)");
+	}
 	fprintf(stderr, "%s: cannot intercept this program: %s%s\n", progname,
 	    why, force ? " (running it anyway: --force)" : "; see "
 	    "\"What submitify cannot reach\" in README.md, or use --force");
@@ -479,9 +554,11 @@ main(int argc, char **argv)
 	const struct session_observer stderr_printer = { print_event, stderr };
 	const char *copt = NULL, *acct = NULL, *configure_addr = NULL;
 	char err[CONF_ERRLEN], *path, *abs, *shim, *helper, *pre, *secret;
+	char *value;
 	struct conf *c;
 	size_t i;
 	int ch, verbose = 0, check = 0, checkconf = 0, force = 0, msmtprc;
+	int both;
 
 	while ((ch = getopt_long(argc, argv, "+c:a:vh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -576,7 +653,8 @@ main(int argc, char **argv)
 	}
 	if ((abs = realpath(path, NULL)) == NULL)
 		abs = xstrdup(path);
-	pre = preload_value(getenv("LD_PRELOAD"), shim);
+	value = shim_value(shim, &both);
+	pre = preload_value(getenv("LD_PRELOAD"), value);
 	if (pre == NULL || setenv("LD_PRELOAD", pre, 1) != 0 ||
 	    setenv("SUBMITIFY_CONF", abs, 1) != 0 ||
 	    setenv("SUBMITIFY_HELPER", helper, 1) != 0 ||
@@ -590,7 +668,7 @@ main(int argc, char **argv)
 	if (acct == NULL)
 		(void)unsetenv("SUBMITIFY_ACCOUNT");
 	conf_free(c);
-	if (check_reach(argv[0], force) != 0)
+	if (check_reach(argv[0], force, both) != 0)
 		return (EX_UNAVAILABLE);
 	execvp(argv[0], argv);
 	fprintf(stderr, "%s: %s: %s\n", progname, argv[0], strerror(errno));

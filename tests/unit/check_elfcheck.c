@@ -229,7 +229,7 @@ valid_verdict(enum elf_verdict v)
 {
 
 	return (v == ELF_OK || v == ELF_NOT_ELF || v == ELF_STATIC ||
-	    v == ELF_GO);
+	    v == ELF_GO || v == ELF_DYN32);
 }
 
 START_TEST(image_truncated)
@@ -414,9 +414,104 @@ START_TEST(image_types)
 	im.eh.e_type = ET_REL;
 	ck_assert_int_eq(elf_check_image((unsigned char *)&im, sizeof(im)),
 	    ELF_OK);
-	/* 32-bit programs are not judged. */
+	/* Marked 32-bit, but its headers are 64-bit ones: not judged. */
 	make_image(&im, "GNU", 4, 3, 0);
 	im.eh.e_ident[EI_CLASS] = ELFCLASS32;
+	ck_assert_int_eq(elf_check_image((unsigned char *)&im, sizeof(im)),
+	    ELF_OK);
+}
+END_TEST
+
+/* A synthetic ELF32 executable, laid out as struct image is. */
+struct image32 {
+	Elf32_Ehdr eh;
+	Elf32_Phdr ph[2];
+	Elf32_Shdr sh[2];
+	unsigned char notes[32];
+	char strtab[32];
+};
+
+/* An i386 image with a PT_NOTE holding one note (name, namesz, type), a
+ * PT_INTERP when interp is set, and a section named section if given. */
+static void
+make_image32(struct image32 *im, const char *name, unsigned namesz,
+    unsigned type, int interp, const char *section)
+{
+	Elf32_Nhdr nh;
+
+	memset(im, 0, sizeof(*im));
+	memcpy(im->eh.e_ident, ELFMAG, SELFMAG);
+	im->eh.e_ident[EI_CLASS] = ELFCLASS32;
+	im->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	im->eh.e_ident[EI_VERSION] = EV_CURRENT;
+	im->eh.e_type = ET_DYN;
+	im->eh.e_machine = EM_386;
+	im->eh.e_version = EV_CURRENT;
+	im->eh.e_phoff = offsetof(struct image32, ph);
+	im->eh.e_ehsize = sizeof(Elf32_Ehdr);
+	im->eh.e_phentsize = sizeof(Elf32_Phdr);
+	im->eh.e_phnum = interp ? 2 : 1;
+	im->ph[0].p_type = PT_NOTE;
+	im->ph[0].p_offset = offsetof(struct image32, notes);
+	nh.n_namesz = namesz;
+	nh.n_descsz = 4;
+	nh.n_type = type;
+	memcpy(im->notes, &nh, sizeof(nh));
+	memcpy(im->notes + sizeof(nh), name, namesz);
+	im->ph[0].p_filesz = sizeof(nh) + ((namesz + 3) & ~3U) + 4;
+	im->ph[1].p_type = PT_INTERP;
+	if (section != NULL) {
+		im->eh.e_shoff = offsetof(struct image32, sh);
+		im->eh.e_shentsize = sizeof(Elf32_Shdr);
+		im->eh.e_shnum = 2;
+		im->eh.e_shstrndx = 1;
+		im->sh[0].sh_name = 1;
+		im->sh[1].sh_offset = offsetof(struct image32, strtab);
+		im->sh[1].sh_size = sizeof(im->strtab);
+		(void)snprintf(im->strtab + 1, sizeof(im->strtab) - 1, "%s",
+		    section);
+	}
+}
+
+START_TEST(image32_judged)
+{
+	struct image32 im;
+
+	/* Dynamic: reachable by a 32-bit shim only. */
+	make_image32(&im, "GNU", 4, 3, 1, NULL);
+	ck_assert_int_eq(elf_check_image((unsigned char *)&im, sizeof(im)),
+	    ELF_DYN32);
+	make_image32(&im, "GNU", 4, 3, 1, ".text");
+	ck_assert_int_eq(elf_check_image((unsigned char *)&im, sizeof(im)),
+	    ELF_DYN32);
+	/* Static, as an executable or as a static PIE. */
+	make_image32(&im, "GNU", 4, 3, 0, NULL);
+	ck_assert_int_eq(elf_check_image((unsigned char *)&im, sizeof(im)),
+	    ELF_STATIC);
+	im.eh.e_type = ET_EXEC;
+	ck_assert_int_eq(elf_check_image((unsigned char *)&im, sizeof(im)),
+	    ELF_STATIC);
+	/* Go, by its note or by its sections, static or not. */
+	make_image32(&im, "Go", 3, 4, 1, NULL);
+	ck_assert_int_eq(elf_check_image((unsigned char *)&im, sizeof(im)),
+	    ELF_GO);
+	make_image32(&im, "GNU", 4, 3, 1, ".go.buildinfo");
+	ck_assert_int_eq(elf_check_image((unsigned char *)&im, sizeof(im)),
+	    ELF_GO);
+	make_image32(&im, "GNU", 4, 3, 0, ".note.go.buildid");
+	ck_assert_int_eq(elf_check_image((unsigned char *)&im, sizeof(im)),
+	    ELF_GO);
+	/* Shorter than its own header: not an ELF program. */
+	ck_assert_int_eq(elf_check_image((unsigned char *)&im,
+	    sizeof(Elf32_Ehdr) - 1), ELF_NOT_ELF);
+	/* Program headers outside the image: not judged. */
+	make_image32(&im, "GNU", 4, 3, 0, NULL);
+	im.eh.e_phoff = 0xfffffff0;
+	ck_assert_int_eq(elf_check_image((unsigned char *)&im, sizeof(im)),
+	    ELF_OK);
+	/* Big-endian: not judged. */
+	make_image32(&im, "GNU", 4, 3, 0, NULL);
+	im.eh.e_ident[EI_DATA] = ELFDATA2MSB;
 	ck_assert_int_eq(elf_check_image((unsigned char *)&im, sizeof(im)),
 	    ELF_OK);
 }
@@ -574,6 +669,7 @@ elfcheck_suite(void)
 	tcase_add_test(tc, image_types);
 	tcase_add_test(tc, image_hostile_headers);
 	tcase_add_test(tc, image_go_sections);
+	tcase_add_test(tc, image32_judged);
 	suite_add_tcase(s, tc);
 	return (s);
 }
