@@ -432,13 +432,29 @@ s_legacy(struct parser *p, struct conf_account *a, const char *k,
 	return (parse_bool(p, k, v, &a->tls_legacy));
 }
 
+/*
+ * Methods msmtp takes from its SASL library (GNU SASL) that submitify,
+ * which has none, does not speak; servers that offer them offer
+ * SCRAM-SHA-256 or PLAIN over TLS too.
+ */
+static const char *const msmtp_sasl_only[] = {
+	"scram-sha-1", "digest-md5", "ntlm", "gssapi", NULL
+};
+
 static int
 s_auth(struct parser *p, struct conf_account *a, const char *k, const char *v)
 {
+	size_t i;
 
-	if (sasl_mech_parse(v, &a->auth) != 0)
-		return (perr(p, "%s: \"%s\" is not %s", k, v, SASL_MECH_WORDS));
-	return (0);
+	if (sasl_mech_parse(v, &a->auth) == 0)
+		return (0);
+	for (i = 0; msmtp_sasl_only[i] != NULL; i++)
+		if (strcasecmp(v, msmtp_sasl_only[i]) == 0)
+			return (perr(p, "%s: \"%s\" is a method of msmtp's SASL "
+			    "library, which submitify does not have; use on, "
+			    "or scram-sha-256 or plain, which the same servers "
+			    "offer", k, v));
+	return (perr(p, "%s: \"%s\" is not %s", k, v, SASL_MECH_WORDS));
 }
 
 static int
@@ -670,12 +686,17 @@ s_logfile(struct parser *p, struct conf_account *a, const char *k,
 {
 	char *s;
 
-	(void)k;
 	if (*v == '\0') {
 		free(a->logfile);
 		a->logfile = NULL;
 		return (0);
 	}
+	/* msmtp's "-" is its standard output, which here is the wrapped
+	 * program's: a pipe that program's reader would find a log in. */
+	if (strcmp(v, "-") == 0)
+		return (perr(p, "%s: \"-\" (msmtp's standard output) would "
+		    "write into the program's own output; name a file, or use "
+		    "syslog on", k));
 	if ((s = expand_tilde(v)) == NULL)
 		return (perr(p, "out of memory"));
 	free(a->logfile);
@@ -1037,6 +1058,39 @@ valid_name(const char *s)
 	return (1);
 }
 
+/* A blank as msmtp reads one: space or tab, and nothing else. */
+static int
+is_blank(int c)
+{
+
+	return (c == ' ' || c == '\t');
+}
+
+/*
+ * An argument as msmtp reads it, in place: blanks dropped at both ends,
+ * then, if at least two characters are left and they start and end with
+ * a double quote, those two quotes dropped.  Nothing else is interpreted
+ * (no escapes, no comment after a value), so a password is written as it
+ * is, in submit.conf as in ~/.msmtprc.
+ */
+static void
+unquote(char *s)
+{
+	size_t i = 0, n;
+
+	while (is_blank((unsigned char)s[i]))
+		i++;
+	n = strlen(s + i);
+	while (n > 0 && is_blank((unsigned char)s[i + n - 1]))
+		n--;
+	if (n >= 2 && s[i] == '"' && s[i + n - 1] == '"') {
+		i++;
+		n -= 2;
+	}
+	memmove(s, s + i, n);
+	s[n] = '\0';
+}
+
 /* `account NAME [: PARENT[, PARENT...]]` */
 static int
 start_account(struct parser *p, char *v)
@@ -1046,10 +1100,13 @@ start_account(struct parser *p, char *v)
 	const char *rest, *t;
 	size_t len;
 
+	/* As msmtp: the name before a colon, and each parent, is an
+	 * argument of its own (blanks and one pair of quotes dropped). */
 	colon = strchr(v, ':');
-	if (colon != NULL)
+	if (colon != NULL) {
 		*colon++ = '\0';
-	trim(v);
+		unquote(v);
+	}
 	if (!valid_name(v))
 		return (perr(p, "account: expected a name without spaces, "
 		    "colons or commas"));
@@ -1076,7 +1133,7 @@ start_account(struct parser *p, char *v)
 				abort();
 			memcpy(tok, t, len);
 			tok[len] = '\0';
-			trim(tok);
+			unquote(tok);
 			if ((par = conf_find(p->c, tok)) == NULL) {
 				account_clear(a);
 				free(a);
@@ -1122,52 +1179,29 @@ note_ignored(struct parser *p, const char *key)
 }
 
 /*
- * Split a line into key and value: the value may be double-quoted, with
- * \" and \\ inside quotes.  Returns 0, 1 for a blank or comment line, or -1.
+ * Split a line into key and value as msmtp does: a line whose first
+ * non-blank character is `#` is a comment; otherwise the key is the first
+ * word and the value the rest of the line, unquoted.  Returns 0, or 1 for
+ * a blank or comment line.
  */
 static int
-split_line(struct parser *p, char *line, char **key, char **val)
+split_line(char *line, char **key, char **val)
 {
-	char *s = line, *d;
+	char *s = line;
 
-	while (isspace((unsigned char)*s))
+	while (is_blank((unsigned char)*s))
 		s++;
 	if (*s == '\0' || *s == '#')
 		return (1);
 	*key = s;
-	while (*s != '\0' && !isspace((unsigned char)*s))
+	while (*s != '\0' && !is_blank((unsigned char)*s))
 		s++;
-	if (*s != '\0')
-		*s++ = '\0';
-	while (isspace((unsigned char)*s))
-		s++;
-	*val = d = s;
-	if (*s == '"') {
-		for (s++; *s != '"'; s++) {
-			if (*s == '\0')
-				return (perr(p, "%s: unterminated quote",
-				    *key));
-			if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
-				s++;
-			*d++ = *s;
-		}
-		s++;
-		while (isspace((unsigned char)*s))
-			s++;
-		if (*s != '\0' && *s != '#')
-			return (perr(p, "%s: text after the closing quote",
-			    *key));
-		*d = '\0';
-		return (0);
+	*val = s;
+	if (*s != '\0') {
+		*val = s + 1;
+		*s = '\0';
 	}
-	/* Unquoted: up to a comment, trailing blanks dropped. */
-	for (; *s != '\0'; s++) {
-		if (*s == '#' && (s == *val || isspace((unsigned char)s[-1])))
-			break;
-		*d++ = *s;
-	}
-	*d = '\0';
-	trim(*val);
+	unquote(*val);
 	return (0);
 }
 
@@ -1177,10 +1211,9 @@ parse_line(struct parser *p, char *line)
 	struct conf_account *a;
 	char *key, *val;
 	size_t i;
-	int r;
 
-	if ((r = split_line(p, line, &key, &val)) != 0)
-		return (r > 0 ? 0 : -1);
+	if (split_line(line, &key, &val) != 0)
+		return (0);
 	if (strcmp(key, "defaults") == 0) {
 		if (*val != '\0')
 			return (perr(p, "defaults: takes no value"));
@@ -1318,7 +1351,9 @@ parse_text(const char *name, const char *text, int secure, char *err,
 		}
 		memcpy(line, s, n);
 		line[n] = '\0';
-		if (n > 0 && line[n - 1] == '\r')
+		/* CR LF ends a line as LF does; a CR elsewhere, even at
+		 * the very end of the file, is text (as in msmtp). */
+		if (nl != NULL && n > 0 && line[n - 1] == '\r')
 			line[n - 1] = '\0';
 		if (parse_line(&p, line) != 0) {
 			explicit_bzero(line, sizeof(line));

@@ -41,7 +41,7 @@ conf_file "$tmp/carol.conf" <<CONF
 account c
 $base
 user carol
-password "p@ss wörd \"quoted\""
+password "p@ss wörd "quoted""
 CONF
 send "$tmp/carol.conf" "carol-$id@test" 192.0.2.10 || fail "carol's password (quoted, non-ASCII) failed"
 arrived "carol-$id@test" >/dev/null

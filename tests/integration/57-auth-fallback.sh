@@ -130,8 +130,9 @@ carol_conf() { # FILE PORT [KEY VALUE]...
     {
         printf 'account c\nhost localhost\nport %s\ntls_trust_file %s\n' \
             "$port" "$RIG_CA"
+        # Quotes around a value are dropped, nothing inside is escaped.
         printf 'user carol\npassword "%s"\nlogfile %s\n' \
-            "$(printf '%s' "$RIG_CAROL_PASS" | sed 's/["\\]/\\&/g')" "$f.log"
+            "$RIG_CAROL_PASS" "$f.log"
         conf_lines "$@"
     } | conf_file "$f"
 }

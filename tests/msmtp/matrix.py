@@ -96,11 +96,27 @@ def doc_status(path):
     return {k: next(s for s in STATUSES if s in v) for k, v in found.items()}
 
 
-def doc_text(path):
-    """submit.conf(5) as a reader sees it, blanks folded."""
+def doc_text(path, section):
+    """A section of submit.conf(5) as a reader sees it, blanks folded."""
     out = subprocess.run(["mandoc", "-T", "utf8", path], capture_output=True,
                          check=True, timeout=RUN_LIMIT).stdout.decode()
-    return " ".join(re.sub(".\b", "", out).split())
+    m = re.search(r"^%s\n(.*?)^\S" % re.escape(section),
+                  re.sub(".\b", "", out), re.M | re.S)
+    if m is None:
+        raise Problem("%s: no %s section" % (path, section))
+    return " ".join(m.group(1).split())
+
+
+def parse_outcome(text):
+    """An @msmtp or @submitify line: "delivered" or "not delivered", then
+    "; NAME=REGEX" for each fact the rig must have seen (NAME a key of
+    facts(), or exit for the exit status)."""
+    parts = [p.strip() for p in text.split(";")]
+    if parts[0] not in ("delivered", "not delivered"):
+        raise Problem("an outcome that is not delivered or not delivered: "
+                      + text)
+    want = dict(p.split("=", 1) for p in parts[1:])
+    return parts[0] == "delivered", want
 
 
 def read_blocks(path, subst):
@@ -141,6 +157,9 @@ def expectation(block, status):
         return None, unknown
     if "expect" in block["opts"]:
         return "expect", block["opts"]["expect"]
+    if "differs" in block["opts"]:
+        return "differs", {side: parse_outcome(block["opts"].get(side, ""))
+                           for side in ("msmtp", "submitify")}
     refused = [(n, k) for k, n in block["keys"].items()
                if status[k] == "refused"]
     if refused:
@@ -310,12 +329,51 @@ class Matrix:
             return False
         return True
 
+    def documented(self, block, key, doc):
+        """Whether the @key phrase of block is in DIFFERENCES FROM MSMTP."""
+        phrase = block["opts"].get(key, "")
+        if not phrase or " ".join(phrase.split()) not in doc:
+            self.fail(block, "submit.conf(5)'s DIFFERENCES FROM MSMTP does "
+                      "not say: %s" % phrase)
+            return False
+        return True
+
+    def outcome(self, block, r, want, mbox, maillog):
+        """Whether r did what an @msmtp or @submitify line says; returns
+        what it did, or None (and the block failed)."""
+        delivered, facts_want = want
+        copies = mbox.find(r["msgid"])
+        if delivered and not self.delivered(block, r, mbox):
+            return None
+        if not delivered and (r["rc"] == 0 or copies or (
+                "message-id=<%s>" % r["msgid"]) in maillog):
+            self.fail(block, "%s delivered, or accepted the message (%s)"
+                      % (r["side"], self.last_said(r)))
+            return None
+        seen = facts(copies[0], maillog) if delivered else {}
+        seen["exit"] = str(r["rc"])
+        for k, rx in sorted(facts_want.items()):
+            if k not in seen or not re.fullmatch(rx, seen[k]):
+                self.fail(block, "%s: %s is %s, not %s" % (
+                    r["side"], k, seen.get(k, "unknown"), rx))
+                return None
+        return "%s%s" % ("delivered" if delivered else "not delivered",
+                         "".join(", %s %s" % (k, seen[k])
+                                 for k in sorted(facts_want)))
+
     def judge(self, block, kind, detail, m, s, mbox, maillog, doc):
         name = block["name"]
+        if kind == "differs":
+            if not self.documented(block, "differs", doc):
+                return
+            said = [self.outcome(block, r, detail[r["side"]], mbox, maillog)
+                    for r in (m, s)]
+            if None not in said:
+                print("differs as documented: %s (msmtp: %s; submitify: %s)"
+                      % (name, said[0], said[1]))
+            return
         if kind == "expect":
-            phrase = block["opts"].get("doc", "")
-            if not phrase or " ".join(phrase.split()) not in doc:
-                self.fail(block, "submit.conf(5) does not say: %s" % phrase)
+            if not self.documented(block, "doc", doc):
                 return
             if not (self.refused(block, s, r"\d+", detail) and
                     self.not_delivered(block, s, mbox, maillog)):
@@ -363,7 +421,7 @@ class Matrix:
         a = self.args
         keys = msmtp_keys(a.man)
         status = doc_status(a.doc)
-        doc = doc_text(a.doc)
+        doc = doc_text(a.doc, "DIFFERENCES FROM MSMTP")
         blocks = read_blocks(a.blocks, self.vars)
         plan = []
         for idx, b in enumerate(blocks, 1):

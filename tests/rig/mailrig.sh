@@ -28,7 +28,8 @@
 #   alice / alice-secret-1, bob / bob-secret-2, carol / p@ss wörd "quoted" (not ASCII:
 #   SCRAM would need SASLprep, so submitify skips it for her),
 #   dave / dave-secret-4 (stored as a SHA512-CRYPT hash: Dovecot offers SCRAM and
-#   CRAM-MD5, but cannot do them for dave)
+#   CRAM-MD5, but cannot do them for dave), erin / erin-secret #5 (a "#" after a blank,
+#   which msmtp and submit.conf read as part of a value)
 # start writes DIR/rig.env with all of the above for tests to source.
 # Logs: DIR/maillog (Postfix), DIR/dovecot.log (Dovecot, failed logins included).
 # DIR and its parents must be traversable by other users (mktemp -d under /tmp is fine):
@@ -52,12 +53,13 @@ usage() {
 START_TIMEOUT=20
 STOP_TIMEOUT=10
 
-USERS="alice bob carol dave"
+USERS="alice bob carol dave erin"
 declare -A PASS=(
     [alice]='alice-secret-1'
     [bob]='bob-secret-2'
     [carol]='p@ss wörd "quoted"'
     [dave]='dave-secret-4'
+    [erin]='erin-secret #5'
 )
 # Users whose passdb entry is a hash: only mechanisms that send the password
 # itself (PLAIN, LOGIN) can work for them.
@@ -176,7 +178,7 @@ mailbox_size_limit = 0
 virtual_mailbox_limit = 0
 virtual_mailbox_domains = example.test
 virtual_mailbox_base = $dir/mail
-virtual_mailbox_maps = inline:{ alice@example.test=alice/, bob@example.test=bob/, carol@example.test=carol/, dave@example.test=dave/ }
+virtual_mailbox_maps = inline:{ alice@example.test=alice/, bob@example.test=bob/, carol@example.test=carol/, dave@example.test=dave/, erin@example.test=erin/ }
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
 

@@ -424,6 +424,10 @@ END_TEST
 
 /* ---- quoting, comments, errors that name the line ---- */
 
+/*
+ * Arguments are read as msmtp reads them: blanks trimmed at both ends,
+ * one pair of enclosing quotes removed, nothing else interpreted.
+ */
 START_TEST(quoting_and_comments)
 {
 	struct conf_account *a;
@@ -432,39 +436,144 @@ START_TEST(quoting_and_comments)
 	c = load_ok("quoting.conf");
 	a = find(c, "q");
 	ck_assert_int_eq(a->line, 4);
+	/* A tab before the key, blanks and a tab after the value. */
 	ck_assert_str_eq(a->host, "mail.example.org");
+	/* A # after a key's value is part of it, not a comment. */
 	ck_assert_str_eq(a->password, "pa ss\"wo\\rd # not a comment");
+	/* Blanks after the closing quote are trimmed first. */
 	ck_assert_str_eq(a->user, "alice");
 	ck_assert_str_eq(a->from, "a#b@example.org");
-	/* Only \" and \\ are escapes; any other backslash stays. */
+	/* No backslash is an escape. */
 	ck_assert_str_eq(a->passwordeval, "printf 'x\\n'");
 	conf_free(c);
 }
 END_TEST
 
+/* One account a with host h, then line; its password must be want. */
+static void
+password_is(const char *line, const char *want)
+{
+	char text[256];
+	struct conf *c;
+
+	(void)snprintf(text, sizeof(text), "account a\nhost h\n%s", line);
+	c = parse_ok(text);
+	ck_assert_msg(find(c, "a")->password != NULL &&
+	    strcmp(find(c, "a")->password, want) == 0,
+	    "%s: password \"%s\", wanted \"%s\"", line,
+	    find(c, "a")->password, want);
+	conf_free(c);
+}
+
 START_TEST(quoting_edges)
 {
+	static const struct {
+		const char *line, *password;
+	} cases[] = {
+		{ "password \"\"\n", "" },
+		{ "password\n", "" },
+		{ "password \t \n", "" },
+		{ "password \"\n", "\"" },
+		{ "password \" \"\n", " " },
+		{ "password  \"  x  \"  \n", "  x  " },
+		{ "password \"abc\n", "\"abc" },
+		{ "password abc\"\n", "abc\"" },
+		{ "password \"abc\\\"\n", "abc\\" },
+		{ "password \"a\\\"b\"\n", "a\\\"b" },
+		{ "password \"a\" b\n", "\"a\" b" },
+		{ "password \"a\" \"b\"\n", "a\" \"b" },
+		{ "password \"\"x\"\"\n", "\"x\"" },
+		{ "password \"#x\"#y\n", "\"#x\"#y" },
+		{ "password abc #def\n", "abc #def" },
+		{ "password #abc\n", "#abc" },
+		{ "password\tx\t\n", "x" },
+		{ "password\t\tx y\n", "x y" },
+		/* Only space and tab are blanks: a CR inside a line, a
+		 * vertical tab or a form feed is text. */
+		{ "password x\ry\n", "x\ry" },
+		{ "password \vx\f\n", "\vx\f" },
+		/* CR LF ends a line; a CR at the end of the file is text. */
+		{ "password x\r\n", "x" },
+		{ "password \"x\"\r\n", "x" },
+		{ "password x\r", "x\r" },
+		{ "password x", "x" },
+	};
 	struct conf *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		password_is(cases[i].line, cases[i].password);
 
 	c = parse_ok("account a\r\nhost h\r\npassword \"\"\r\n"
 	    "user \"\\\\\"\r\n");
 	ck_assert_str_eq(find(c, "a")->password, "");
-	ck_assert_str_eq(find(c, "a")->user, "\\");
+	ck_assert_str_eq(find(c, "a")->user, "\\\\");
 	ck_assert_str_eq(find(c, "a")->host, "h");
 	conf_free(c);
 
 	c = parse_ok("account a\nhost h\npassword \"#x\"#y\n"
-	    "passwordeval cmd # a comment\n");
-	ck_assert_str_eq(find(c, "a")->password, "#x");
-	ck_assert_str_eq(find(c, "a")->passwordeval, "cmd");
+	    "passwordeval cmd # not a comment\n\t# a comment\n");
+	ck_assert_str_eq(find(c, "a")->password, "\"#x\"#y");
+	ck_assert_str_eq(find(c, "a")->passwordeval, "cmd # not a comment");
 	conf_free(c);
 
-	parse_err("account a\nhost h\npassword \"abc\n", "t.conf:3: ",
-	    "unterminated");
-	parse_err("account a\nhost h\npassword \"abc\\\"\n", "t.conf:3: ",
-	    "unterminated");
-	parse_err("account a\nhost h\npassword \"a\" b\n", "t.conf:3: ",
-	    NULL);
+	/* The key ends at a blank only. */
+	parse_err("account a\nhost h\npassword#x\n", "t.conf:3: ",
+	    "unknown key");
+	parse_err("account a\nhost h\npassword\vx\n", "t.conf:3: ",
+	    "unknown key");
+	parse_err("account a\nhost h\ndefaults \"\" x\n", "t.conf:3: ",
+	    "defaults");
+}
+END_TEST
+
+/* Account names and parents are unquoted as msmtp does. */
+START_TEST(quoting_account_names)
+{
+	struct conf *c;
+
+	c = parse_ok("account \"p\"\nhost h\nuser u1\n"
+	    "account \"a\" : \"p\"\t, p \n"
+	    "account\t b\t\nhost h\n");
+	ck_assert_str_eq(find(c, "a")->user, "u1");
+	ck_assert_str_eq(find(c, "a")->host, "h");
+	ck_assert_ptr_nonnull(find(c, "b"));
+	conf_free(c);
+	parse_err("account a\nhost h\naccount b : \"\"\n", "t.conf:3: ",
+	    "no account");
+}
+END_TEST
+
+/*
+ * What msmtp accepts and submitify refuses, with an error that names the
+ * key, the value and why.
+ */
+START_TEST(msmtp_values_refused)
+{
+	static const char *const sasl[] = {
+		"scram-sha-1", "digest-md5", "ntlm", "gssapi", "GSSAPI",
+	};
+	char text[256], want[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(sasl) / sizeof(sasl[0]); i++) {
+		(void)snprintf(text, sizeof(text), "account a\nhost h\n"
+		    "user u\nauth %s\n", sasl[i]);
+		(void)snprintf(want, sizeof(want), "t.conf:4: auth: \"%s\" "
+		    "is a method of msmtp's SASL library", sasl[i]);
+		parse_err(text, want, "scram-sha-256");
+	}
+	/* Any other word is still named with the list of methods. */
+	parse_err("account a\nhost h\nauth scram-sha-512\n",
+	    "t.conf:3: auth: \"scram-sha-512\" is not on, off", NULL);
+
+	/* msmtp's standard output is the program's here. */
+	parse_err("account a\nhost h\nlogfile -\n",
+	    "t.conf:3: logfile: \"-\" (msmtp's standard output)", "syslog");
+	parse_err("defaults\nlogfile \"-\"\naccount a\nhost h\n",
+	    "t.conf:2: logfile: ", "program's own output");
+	/* A file whose name starts with a dash is a file. */
+	conf_free(parse_ok("account a\nhost h\nlogfile -x\n"));
 }
 END_TEST
 
@@ -1787,6 +1896,8 @@ conf_suite(void)
 	tc = tcase_create("syntax");
 	tcase_add_test(tc, quoting_and_comments);
 	tcase_add_test(tc, quoting_edges);
+	tcase_add_test(tc, quoting_account_names);
+	tcase_add_test(tc, msmtp_values_refused);
 	tcase_add_test(tc, unknown_key);
 	tcase_add_test(tc, bad_value_file);
 	tcase_add_loop_test(tc, bad_value, 0,
