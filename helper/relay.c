@@ -88,7 +88,10 @@ struct relay {
 	int blocked;		/* waiting for the DATA or AUTH reply */
 	int authcont;		/* the next line answers the server's 334 */
 	struct sasl_local local;	/* the program's AUTH, answered here */
-	int txn;		/* a MAIL was accepted and not finished */
+	int txn;		/* the program opened a transaction (MAIL
+				 * sent) and has not ended it (dot, RSET) */
+	int mail_pending;	/* a MAIL awaits its reply: the next waits */
+	int mail_opens;		/* ... and it opened the transaction */
 	int skipline;		/* dropping the rest of an over-long line */
 	int crlf;		/* the program has ended some line in CRLF */
 	int quit_sent, quit_done;
@@ -111,8 +114,11 @@ struct relay {
 	char pout[POUT_SIZE];
 	char hdr[2 * 4096];	/* message bytes on their way to hf */
 	char cmd[SMTP_LINE_MAX + 1];	/* the command being handled */
-	char sender[SMTP_LINE_MAX + 1];	/* the sender of the last MAIL, when
-					   it was read (a `from` pattern) */
+	char sender[SMTP_LINE_MAX + 1];	/* the sender of the last MAIL the
+					   server accepted, when it was read
+					   (a `from` pattern) */
+	char pend_sender[SMTP_LINE_MAX + 1]; /* that of the MAIL pending */
+	char cmd_sender[SMTP_LINE_MAX + 1]; /* that of the MAIL being read */
 	char lname[256];		/* s->byconf: our own name */
 	char lcaps[400];		/* s->byconf: our own EHLO reply */
 	size_t lcapslen;
@@ -253,19 +259,33 @@ enum cmd_result {
 	CMD_END		/* the session ends (s->why set) */
 };
 
+/* The MAIL is on its way upstream; its sender (snd, or "" when not
+ * read) counts once the server accepts it. */
+static void
+mail_sent(struct relay *r, const char *snd)
+{
+
+	(void)push(r, P_MAIL);
+	r->mail_pending = 1;
+	r->mail_opens = !r->txn;
+	r->txn = 1;
+	(void)snprintf(r->pend_sender, sizeof(r->pend_sender), "%s", snd);
+}
+
 /*
  * MAIL upstream, rebuilt around from (NULL: the program's line as it
- * came).  A MAIL that cannot be parsed is answered here, never passed.
+ * came); snd is the program's sender as read, or "".  A MAIL that cannot
+ * be parsed is answered here, never passed.
  */
 static enum cmd_result
-send_mail(struct relay *r, const char *line, size_t len, const char *from)
+send_mail(struct relay *r, const char *line, size_t len, const char *from,
+    const char *snd)
 {
 	char rew[SMTP_LINE_MAX + 512];
 
 	if (from == NULL) {
 		up_line(r, line, len);
-		(void)push(r, P_MAIL);
-		r->txn = 1;
+		mail_sent(r, snd);
 		return (CMD_TAKEN);
 	}
 	switch (smtp_rewrite_mail(line, len, from, rew, sizeof(rew))) {
@@ -282,9 +302,26 @@ send_mail(struct relay *r, const char *line, size_t len, const char *from)
 	if (!up_room(r, strlen(rew) + 2))
 		return (CMD_WAIT);
 	up_line(r, rew, strlen(rew));
-	(void)push(r, P_MAIL);
-	r->txn = 1;
+	mail_sent(r, snd);
 	return (CMD_TAKEN);
+}
+
+/*
+ * A `from` pattern names the senders its account takes: another sender
+ * (one that reached the account as the default, the only one, or by -a
+ * or match) is refused, so that set_from_header still means the From:
+ * is one the account allows.  0, or -1 with the session failed.
+ */
+static int
+pattern_allows(struct relay *r, const struct conf_account *a,
+    const char *snd)
+{
+
+	if (!conf_from_is_pattern(a->from) || conf_from_match(a->from, snd))
+		return (0);
+	return (session_fail(r->s, FAIL_PROGRAM, "the sender <%s> is not one "
+	    "account %s's from pattern (%s:%d) allows", snd, a->name, a->file,
+	    a->line));
 }
 
 /* Add the account's name to the log line's list, unless it is the last. */
@@ -360,18 +397,19 @@ mail_by_sender(struct relay *r, const char *line, size_t len)
 {
 	struct session *s = r->s;
 	const struct conf_account *a;
-	char err[CONF_ERRLEN];
+	char err[CONF_ERRLEN], *snd = r->cmd_sender;
 
-	if (smtp_mail_sender(line, len, r->sender, sizeof(r->sender)) != 0) {
-		r->sender[0] = '\0';
+	if (smtp_mail_sender(line, len, snd, sizeof(r->cmd_sender)) != 0) {
 		reply_local(r, MAIL_UNPARSED);
 		return (CMD_TAKEN);
 	}
-	if ((a = conf_choose_by(s->byconf, NULL, 0, NULL, r->sender, err,
+	if ((a = conf_choose_by(s->byconf, NULL, 0, NULL, snd, err,
 	    sizeof(err))) == NULL) {
 		(void)session_fail(s, FAIL_CONFIG, "%s", err);
 		return (CMD_END);
 	}
+	if (pattern_allows(r, a, snd) != 0)
+		return (CMD_END);
 	if (a != s->acct || r->up != UP_OPEN) {
 		if (r->txn) {
 			reply_local(r, "503 5.5.1 submitify: a transaction is "
@@ -386,7 +424,7 @@ mail_by_sender(struct relay *r, const char *line, size_t len)
 			return (CMD_END);
 	}
 	return (send_mail(r, line, len, a->from != NULL &&
-	    !conf_from_is_pattern(a->from) ? a->from : r->sender));
+	    !conf_from_is_pattern(a->from) ? a->from : snd, snd));
 }
 
 /*
@@ -518,16 +556,23 @@ command(struct relay *r, char *line, size_t len)
 		    "use DATA");
 		return (CMD_END);
 	case V_MAIL:
+		/* One MAIL at a time: its sender counts once accepted. */
+		if (r->mail_pending)
+			return (CMD_WAIT);
 		if (s->byconf != NULL)
 			return (mail_by_sender(r, line, len));
 		if (!conf_from_is_pattern(s->acct->from))
-			return (send_mail(r, line, len, s->acct->from));
-		/* A pattern only chooses: the program's sender goes as it
-		 * came, and is kept for the From: header fix. */
-		if (smtp_mail_sender(line, len, r->sender, sizeof(r->sender)) !=
-		    0)
-			r->sender[0] = '\0';
-		return (send_mail(r, line, len, NULL));
+			return (send_mail(r, line, len, s->acct->from, ""));
+		/* A pattern chooses and bounds: the program's sender goes as
+		 * it came, and is kept for the From: header fix. */
+		if (smtp_mail_sender(line, len, r->cmd_sender,
+		    sizeof(r->cmd_sender)) != 0) {
+			reply_local(r, MAIL_UNPARSED);
+			return (CMD_TAKEN);
+		}
+		if (pattern_allows(r, s->acct, r->cmd_sender) != 0)
+			return (CMD_END);
+		return (send_mail(r, line, len, NULL, r->cmd_sender));
 	case V_DATA:
 		up_line(r, line, len);
 		(void)push(r, P_DATA);
@@ -601,6 +646,9 @@ from_program(struct relay *r)
 				if (r->dd.crlf_seen)
 					r->crlf = 1;
 				r->data = 0;
+				/* The program's transaction ends with its dot,
+				 * whatever the reply. */
+				r->txn = 0;
 				(void)push(r, P_DATAEND);
 			}
 			moved = 1;
@@ -715,11 +763,24 @@ dispatch(struct relay *r, const struct smtp_reply *rep)
 		to_prog(r, rep->raw, rep->len);
 	switch (kind) {
 	case P_MAIL:
-		if (rep->code >= 300)
+		r->mail_pending = 0;
+		if (rep->code >= 200 && rep->code < 300)
+			memcpy(r->sender, r->pend_sender, sizeof(r->sender));
+		else if (r->mail_opens)
 			r->txn = 0;
 		break;
 	case P_DATA:
 		r->blocked = 0;
+		if (rep->code == 354 && our_sender(r) == NULL &&
+		    s->acct->from != NULL && s->acct->from_header !=
+		    FROMHDR_OFF) {
+			/* A 354 with no MAIL accepted before it: no sender
+			 * the From: fix could stand for. */
+			(void)session_fail(s, FAIL_PROTOCOL, "%s answered DATA "
+			    "with 354 before accepting a MAIL", s->upstream);
+			abort_session(r);
+			return;
+		}
 		if (rep->code == 354) {
 			r->data = 1;
 			smtp_data_init(&r->dd, s->acct->fix_bare_lf, r->crlf);

@@ -194,4 +194,63 @@ grep -q '^<- 421 4.7.0 submitify: authentication as bob' "$tmp/switch.out" ||
     fail "the second account's failure: $(cat "$tmp/switch.out")"
 absent "bad-$id@test"
 note "no account, no user, and a failing second account: 421 at MAIL FROM, nothing sent"
+# The From: fix of a pattern account stands for the sender the server
+# accepted, never for a later MAIL that was refused (here, or by the
+# server) or could not be read; a sender outside the pattern is refused;
+# and a MAIL for another account right behind a message's dot waits for
+# the dot's reply instead of being refused.
+conf_file "$tmp/hdr.conf" <<CONF
+defaults
+$base
+
+account plain
+user alice
+password $RIG_ALICE_PASS
+from alice@example.test
+
+account pattern
+user bob
+password $RIG_BOB_PASS
+from *@b.example.test
+set_from_header on
+
+account default
+user dave
+password $RIG_DAVE_PASS
+CONF
+# body MSGID: a message whose From: is not the account's.
+body() { printf '%s' ">From: <ceo@victim.test>\\r\\nSubject: $1\\r\\nMessage-ID: <$1>\\r\\n\\r\\nbody\\r\\n.\\r\\n"; }
+from_is() { # MSGID SENDER
+    local f
+    f=$(arrived "$1")
+    grep -q "^From: <$2>" "$f" || fail "$1: the From: is not <$2>: $(grep -i '^from:' "$f")"
+    ! grep -qi "ceo@victim" "$f" || fail "$1: the program's From: went through"
+}
+raw "$tmp/hdr.conf" "$tmp/hdr1.out" -- '<' '>EHLO prog.test\r\n' '<' \
+    ">MAIL FROM:<a-$id@b.example.test>\\r\\n" '<' '>RCPT TO:<bob@example.test>\r\n' '<' \
+    '>MAIL FROM:<ceo@victim.test>\r\n' '<' '>MAIL FROM:<unclosed\r\n' '<' \
+    '>DATA\r\n' '<' "$(body "hdr1-$id@test")" '<' '>QUIT\r\n' '<*'
+assert_contains "$tmp/hdr1.out" "<- 503 5.5.1 submitify: a transaction is open"
+assert_contains "$tmp/hdr1.out" "<- 501 5.5.4 submitify: MAIL FROM syntax"
+from_is "hdr1-$id@test" "a-$id@b.example.test"
+raw "$tmp/hdr.conf" "$tmp/hdr2.out" -a pattern -- '<' '>EHLO prog.test\r\n' '<' \
+    ">MAIL FROM:<a-$id@b.example.test>\\r\\n" '<' '>RCPT TO:<bob@example.test>\r\n' '<' \
+    ">MAIL FROM:<other-$id@b.example.test>\\r\\n" '<' '>MAIL FROM:<unclosed\r\n' '<' \
+    '>DATA\r\n' '<' "$(body "hdr2-$id@test")" '<' '>QUIT\r\n' '<*'
+grep -q '^<- 503 5.5.1 .*nested MAIL' "$tmp/hdr2.out" || fail "Postfix did not refuse the nested MAIL: $(cat "$tmp/hdr2.out")"
+from_is "hdr2-$id@test" "a-$id@b.example.test"
+note "a pattern's From: fix keeps the accepted sender after a refused or unreadable MAIL"
+raw "$tmp/hdr.conf" "$tmp/hdr3.out" -a pattern -- '<' '>EHLO prog.test\r\n' '<' \
+    '>MAIL FROM:<ceo@victim.test>\r\n' '<*'
+grep -q "^<- 421 4.5.0 submitify: the sender <ceo@victim.test> is not one account pattern's from pattern (.*hdr.conf:[0-9]*) allows" \
+    "$tmp/hdr3.out" || fail "a sender outside the pattern: $(cat "$tmp/hdr3.out")"
+mapfile -t p1 < <(msg "pipe1-$id@test")
+raw "$tmp/hdr.conf" "$tmp/pipe.out" -- '<' '>EHLO prog.test\r\n' '<' \
+    ">MAIL FROM:<p-$id@b.example.test>\\r\\n" '<' '>RCPT TO:<bob@example.test>\r\n' '<' \
+    '>DATA\r\n' '<' ">Subject: pipe0-$id\\r\\nMessage-ID: <pipe0-$id@test>\\r\\n\\r\\nbody\\r\\n.\\r\\nMAIL FROM:<alice@example.test>\\r\\n" \
+    '<' '<' "${p1[@]}" '>QUIT\r\n' '<*'
+assert_not_contains "$tmp/pipe.out" "transaction is open"
+grep -q "Authenticated sender: bob" "$(arrived "pipe0-$id@test")" || fail "pipe0: not bob"
+grep -q "Authenticated sender: alice" "$(arrived "pipe1-$id@test")" || fail "pipe1: not alice"
+note "a sender outside the pattern refused; a MAIL right behind the dot waits for its reply"
 exit 0
