@@ -142,6 +142,34 @@ canonical_name(const char *host, char *buf, size_t len)
 }
 
 /*
+ * Is this process in the machine's first user namespace?  Inside another,
+ * which any user may create, the host name (a UTS namespace), the files
+ * (a mount namespace: /etc/mailname, /etc/hosts) and even the uid that
+ * getuid() names are the creator's to choose: the program's, since the
+ * helper runs in whatever namespaces the program made.
+ */
+static int
+first_userns(void)
+{
+	char buf[128];
+	unsigned long a, b, c;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC)) < 0)
+		return (0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return (0);
+	buf[n] = '\0';
+	/* One line: all of the uids, each mapped to itself. */
+	return (sscanf(buf, "%lu %lu %lu", &a, &b, &c) == 3 && a == 0 &&
+	    b == 0 && c == 4294967295UL && strchr(buf, '\n') ==
+	    buf + strlen(buf) - 1);
+}
+
+/*
  * What one of msmtp's substitutions in `from` and `domain` stands for: %U
  * the login name of the user submitify runs as, %H the host's name, %C its
  * canonical name, %M the first line of /etc/mailname.  Unlike msmtp,
@@ -156,6 +184,11 @@ subst_one(char c, char *buf, size_t len, const char **what)
 	char host[256];
 
 	*what = NULL;
+	if (strchr("UHCM", c) == NULL || c == '\0')
+		return (-1);
+	if (!first_userns())
+		return (*what = "not made inside a user namespace, where the "
+		    "program could choose it", -1);
 	switch (c) {
 	case 'U':
 		if ((pw = getpwuid(getuid())) == NULL || strlen(pw->pw_name) >=

@@ -106,3 +106,19 @@ for shape in $(sed -n 's/^shape //p' "$tmp/out"); do
 done
 [ -z "$bad" ] || fail "the forged sender got through:$bad"
 note "$(grep -c '^shape ' "$tmp/out") shapes: envelope sender and the one From: are the account's"
+
+# msmtp's %U and %H in from are taken from the system, and not at all inside
+# a user namespace, where the program that made it chooses the host name
+# (a UTS namespace) and what getuid() says: there the account is refused
+# with a 421 that names the key, and nothing is sent.
+rig_account from "%U@%H.example.test" set_from_header on | conf_file "$tmp/subst.conf"
+timeout 60 "$SUBMITIFY" -c "$tmp/subst.conf" -- unshare --user --map-root-user --uts \
+    sh -c 'hostname victim-host && exec "$@"' _ \
+    "$TESTBIN/smtpclient" -i "subst-$id@test" localhost > "$tmp/subst.out" 2>&1 &&
+    fail "a user namespace chose the sender: $(cat "$tmp/subst.out")"
+grep -q "421 .*submitify: .*subst.conf:[0-9]*: from: %U: not made inside a user namespace" \
+    "$tmp/subst.out" || fail "no 421 naming the substitution: $(cat "$tmp/subst.out")"
+sleep 1
+[ "$("$RIG" count-mail "$SUBMITIFY_RIG" bob "<subst-$id@test>")" = 0 ] ||
+    fail "a message from inside the user namespace was delivered"
+note "%U and %H are not made inside a user namespace"
