@@ -79,19 +79,28 @@ parse_bool(struct parser *p, const char *key, const char *v, int *out)
 }
 
 static char *
-expand_tilde(const char *v)
+expand_tilde(struct parser *p, const char *k, const char *v)
 {
 	const char *home;
 	char *s;
 
 	if (v[0] != '~' || (v[1] != '/' && v[1] != '\0'))
 		return (xstrdup(v));
+	/* For a setuid or setgid host the home is its caller's, who
+	 * would then choose the file root's configuration names. */
+	if (p->secure) {
+		(void)perr(p, "%s: ~/ is the caller's home for a setuid or "
+		    "setgid program; give the full path", k);
+		return (NULL);
+	}
 	if ((home = getenv("HOME")) == NULL || *home == '\0') {
 		struct passwd *pw = getpwuid(getuid());
 		home = pw != NULL ? pw->pw_dir : "/";
 	}
-	if (asprintf(&s, "%s%s", home, v + 1) < 0)
+	if (asprintf(&s, "%s%s", home, v + 1) < 0) {
+		(void)perr(p, "out of memory");
 		return (NULL);
+	}
 	return (s);
 }
 
@@ -427,8 +436,8 @@ s_trust(struct parser *p, struct conf_account *a, const char *k,
 		a->trust_file = NULL;
 		return (0);
 	}
-	if ((s = expand_tilde(v)) == NULL)
-		return (perr(p, "out of memory"));
+	if ((s = expand_tilde(p, k, v)) == NULL)
+		return (-1);
 	free(a->trust_file);
 	a->trust_file = s;
 	return (0);
@@ -664,8 +673,8 @@ s_socket(struct parser *p, struct conf_account *a, const char *k,
 		a->socket_path = NULL;
 		return (0);
 	}
-	if ((s = expand_tilde(v)) == NULL)
-		return (perr(p, "out of memory"));
+	if ((s = expand_tilde(p, k, v)) == NULL)
+		return (-1);
 	if (s[0] != '/') {
 		free(s);
 		return (perr(p, "%s: expected an absolute path or ~/path, not "
@@ -730,8 +739,8 @@ s_logfile(struct parser *p, struct conf_account *a, const char *k,
 		return (perr(p, "%s: \"-\" (msmtp's standard output) would "
 		    "write into the program's own output; name a file, or use "
 		    "syslog on", k));
-	if ((s = expand_tilde(v)) == NULL)
-		return (perr(p, "out of memory"));
+	if ((s = expand_tilde(p, k, v)) == NULL)
+		return (-1);
 	free(a->logfile);
 	a->logfile = s;
 	return (0);
@@ -798,12 +807,12 @@ s_barelf(struct parser *p, struct conf_account *a, const char *k,
 
 /* A file name (~/ expanded) into *dst, or NULL for an empty value. */
 static int
-set_path(struct parser *p, char **dst, const char *v)
+set_path(struct parser *p, const char *k, char **dst, const char *v)
 {
 	char *s = NULL;
 
-	if (*v != '\0' && (s = expand_tilde(v)) == NULL)
-		return (perr(p, "out of memory"));
+	if (*v != '\0' && (s = expand_tilde(p, k, v)) == NULL)
+		return (-1);
 	free(*dst);
 	*dst = s;
 	return (0);
@@ -816,8 +825,7 @@ s_certfile(struct parser *p, struct conf_account *a, const char *k,
     const char *v)
 {
 
-	(void)k;
-	return (set_path(p, &a->cert_file, v));
+	return (set_path(p, k, &a->cert_file, v));
 }
 
 static int
@@ -825,8 +833,7 @@ s_keyfile(struct parser *p, struct conf_account *a, const char *k,
     const char *v)
 {
 
-	(void)k;
-	return (set_path(p, &a->key_file, v));
+	return (set_path(p, k, &a->key_file, v));
 }
 
 static int
@@ -834,8 +841,7 @@ s_crl(struct parser *p, struct conf_account *a, const char *k,
     const char *v)
 {
 
-	(void)k;
-	return (set_path(p, &a->crl_file, v));
+	return (set_path(p, k, &a->crl_file, v));
 }
 
 static int

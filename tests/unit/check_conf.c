@@ -1505,6 +1505,35 @@ START_TEST(load_secure_root_only)
 }
 END_TEST
 
+/* For a setuid or setgid host, ~/ would be its caller's home: a file key
+ * that uses it is refused in root's file, and used in a user's. */
+START_TEST(load_secure_no_tilde)
+{
+	static const char *const keys[] = { "tls_cert_file", "tls_key_file",
+	    "tls_crl_file", "tls_trust_file", "socket", "logfile" };
+	char err[CONF_ERRLEN], text[128], *p;
+	struct conf *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		(void)snprintf(text, sizeof(text), "account a\nhost h\n%s "
+		    "~/x\ntls_cert_file /c\ntls_key_file /k\n", keys[i]);
+		p = tmp_file("tilde.conf", text, 0644);
+		c = conf_load(p, 0, err, sizeof(err));
+		ck_assert_msg(c != NULL, "%s: %s", keys[i], err);
+		conf_free(c);
+		if (geteuid() == 0) {
+			ck_assert_ptr_null(conf_load(p, CONF_SECURE, err,
+			    sizeof(err)));
+			ck_assert_msg(strncmp(err, p, strlen(p)) == 0 &&
+			    strncmp(err + strlen(p), ":3:", 3) == 0,
+			    "%s: %s", keys[i], err);
+		}
+		free(p);
+	}
+}
+END_TEST
+
 START_TEST(load_not_a_file)
 {
 	char err[CONF_ERRLEN], *p;
@@ -1934,6 +1963,7 @@ conf_suite(void)
 	tcase_add_test(tc, load_not_a_file);
 	tcase_add_test(tc, load_secure_quotes_nothing);
 	tcase_add_test(tc, load_secure_root_only);
+	tcase_add_test(tc, load_secure_no_tilde);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("secret");
