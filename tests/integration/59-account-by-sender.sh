@@ -199,25 +199,10 @@ note "no account, no user, and a failing second account: 421 at MAIL FROM, nothi
 # server) or could not be read; a sender outside the pattern is refused;
 # and a MAIL for another account right behind a message's dot waits for
 # the dot's reply instead of being refused.
-conf_file "$tmp/hdr.conf" <<CONF
-defaults
-$base
-
-account plain
-user alice
-password $RIG_ALICE_PASS
-from alice@example.test
-
-account pattern
-user bob
-password $RIG_BOB_PASS
-from *@b.example.test
-set_from_header on
-
-account default
-user dave
-password $RIG_DAVE_PASS
-CONF
+# three.conf, with set_from_header on for the pattern account.
+sed '/^from \*@B.Example.Test$/a set_from_header on' "$tmp/three.conf" |
+    conf_file "$tmp/hdr.conf"
+grep -q '^set_from_header on$' "$tmp/hdr.conf" || fail "hdr.conf: $(cat "$tmp/hdr.conf")"
 # body MSGID: a message whose From: is not the account's.
 body() { printf '%s' ">From: <ceo@victim.test>\\r\\nSubject: $1\\r\\nMessage-ID: <$1>\\r\\n\\r\\nbody\\r\\n.\\r\\n"; }
 from_is() { # MSGID SENDER
