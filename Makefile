@@ -99,9 +99,9 @@ CORE_OBJ   = $(CORE_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 CORE_LIB   = helper/libcore.a
 HELPER_OBJ = helper/main.o
 WRAP_OBJ   = wrapper/submitify.o wrapper/elfcheck.o wrapper/srv.o \
-             wrapper/configure.o wrapper/seccomp.o
+             wrapper/configure.o wrapper/seccomp.o supervise/ctl.o
 SUP_SRC    = supervise/main.c supervise/connect.c supervise/getpeername.c \
-             supervise/task.c supervise/tab.c
+             supervise/task.c supervise/tab.c supervise/ctl.c
 SUP_OBJ    = $(SUP_SRC:.c=.o) supervise/handoff.o $(COMMON_SRC:.c=.o)
 
 PROGS = shim/libsubmitify.so helper/submitify-helper wrapper/submitify \

@@ -285,9 +285,13 @@ sup_connect(const struct sup *s, const struct seccomp_notif *n)
 	local.id = n->id;
 	local.tid = (pid_t)n->pid;
 	local.fd = (int)n->data.args[0];
-	len = (socklen_t)n->data.args[2];
-	/* A length the kernel refuses anyway: let it say so. */
-	if (n->data.args[2] > sizeof(local.dest) || len < sizeof(sa_family_t)) {
+	/*
+	 * The kernel takes the length as an int, from the register's low 32
+	 * bits: judge exactly that.  A length it refuses (negative, longer
+	 * than any address, shorter than a family) is left to it to refuse.
+	 */
+	len = (socklen_t)(uint32_t)n->data.args[2];
+	if ((int)len < (int)sizeof(sa_family_t) || len > sizeof(local.dest)) {
 		(void)notif_continue(s->nfd, n->id);
 		return;
 	}

@@ -70,34 +70,14 @@ detach(void)
 static int
 receive_listener(void)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr m;
-	struct iovec io;
-	struct cmsghdr *h;
 	pid_t self = getpid();
-	char b;
-	int fd = -1;
+	int fd;
 
 	if (send(SUP_CTL_FD, &self, sizeof(self), MSG_NOSIGNAL) !=
 	    (ssize_t)sizeof(self))
 		return (-1);
-	memset(&m, 0, sizeof(m));
-	io.iov_base = &b;
-	io.iov_len = 1;
-	m.msg_iov = &io;
-	m.msg_iovlen = 1;
-	m.msg_control = c.buf;
-	m.msg_controllen = sizeof(c.buf);
-	if (recvmsg(SUP_CTL_FD, &m, MSG_CMSG_CLOEXEC) != 1)
-		return (-1);
-	h = CMSG_FIRSTHDR(&m);
-	if (h != NULL && h->cmsg_level == SOL_SOCKET &&
-	    h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(h), sizeof(int));
-	if (fd < 0 || send(SUP_CTL_FD, "1", 1, MSG_NOSIGNAL) != 1)
+	if ((fd = sup_recv_fd(SUP_CTL_FD)) < 0 ||
+	    send(SUP_CTL_FD, "1", 1, MSG_NOSIGNAL) != 1)
 		return (-1);
 	(void)close(SUP_CTL_FD);
 	return (fd);

@@ -25,4 +25,10 @@ enum sup_arg {
 	SA_SLOTS
 };
 
+/* Pass fd over the start-up socket sock: 0, or -1. */
+int sup_send_fd(int sock, int fd);
+
+/* The descriptor passed over sock (close-on-exec), or -1. */
+int sup_recv_fd(int sock);
+
 #endif

@@ -134,27 +134,9 @@ start(int ctl, int keep, const char *path, const char *ports,
 static int
 hand_over(int ctl, int lfd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr m;
-	struct iovec io;
-	char b = 'L';
+	char b;
 
-	memset(&c, 0, sizeof(c));
-	memset(&m, 0, sizeof(m));
-	io.iov_base = &b;
-	io.iov_len = 1;
-	m.msg_iov = &io;
-	m.msg_iovlen = 1;
-	m.msg_control = c.buf;
-	m.msg_controllen = sizeof(c.buf);
-	c.h.cmsg_level = SOL_SOCKET;
-	c.h.cmsg_type = SCM_RIGHTS;
-	c.h.cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(&c.h), &lfd, sizeof(int));
-	if (sendmsg(ctl, &m, MSG_NOSIGNAL) != 1)
+	if (sup_send_fd(ctl, lfd) != 0)
 		return (-1);
 	return (recv_msg(ctl, &b, 1));
 }

@@ -3,9 +3,11 @@
  * there with gcc -static.  Each mode exercises one thing the seccomp
  * supervisor must do for a program that makes its own system calls.
  *
- *   mail ADDR PORT ID [nb] [storm]  one message (Message-Id <ID@test>) to
- *                       ADDR:PORT, blocking or non-blocking connect, under a
- *                       signal storm (SA_RESTART) if asked; prints
+ *   mail ADDR PORT ID [nb] [storm] [hilen]  one message (Message-Id
+ *                       <ID@test>) to ADDR:PORT, blocking or non-blocking
+ *                       connect, under a signal storm (SA_RESTART) if asked,
+ *                       with junk in the upper half of the length register
+ *                       (which the kernel ignores) if asked; prints
  *                       "peer: ADDR:PORT" from getpeername() after connect
  *   threads N ADDR ID   N threads, each one message (ID-K)
  *   fork N ADDR ID      N children and one daemonised grandchild that mail
@@ -44,6 +46,7 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t ticks;
+static int hilen;
 
 static void
 on_tick(int sig)
@@ -120,7 +123,8 @@ dial(const char *host, const char *port, int nb)
 	fd = socket(ss.ss_family, SOCK_STREAM | (nb ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0)
 		return (-1);
-	if (connect(fd, (struct sockaddr *)&ss, len) != 0) {
+	if ((hilen ? syscall(SYS_connect, fd, &ss, (1UL << 32) | len) :
+	    connect(fd, (struct sockaddr *)&ss, len)) != 0) {
 		if (!nb || errno != EINPROGRESS) {
 			err = errno;
 			close(fd);
@@ -317,6 +321,7 @@ main(int argc, char **argv)
 		for (i = 5; i < argc; i++) {
 			nb |= strcmp(argv[i], "nb") == 0;
 			storm |= strcmp(argv[i], "storm") == 0;
+			hilen |= strcmp(argv[i], "hilen") == 0;
 		}
 		if (storm) {
 			memset(&sa, 0, sizeof(sa));

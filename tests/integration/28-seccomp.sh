@@ -69,6 +69,14 @@ done
 # The wrapper said nothing about reach: the program was served.
 assert_not_contains "$tmp/v4.out" "cannot intercept"
 
+# The kernel reads connect()'s length as an int: junk in the register's
+# upper half must not make the supervisor let a port-25 connect through.
+run "$tmp/supclient" mail 192.0.2.33 25 "s-hilen-$id" hilen \
+    > "$tmp/hilen.out" 2>&1 || fail "hilen: $(cat "$tmp/hilen.out")"
+assert_contains "$tmp/hilen.out" "peer: 192.0.2.33:25"
+delivered "s-hilen-$id"
+note "a length with its upper 32 bits set: still taken"
+
 # 2. The static smtpclient (getaddrinfo, the shim's usual client).
 run "$tmp/smtpclient" -q -i "s-smtpclient-$id@test" 192.0.2.10 ||
     fail "the static smtpclient was not served"
