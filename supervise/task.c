@@ -104,36 +104,6 @@ mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len)
 	return (mem_io(tid, addr, (void *)(uintptr_t)buf, len, 1));
 }
 
-int
-task_pidfd(int nfd, uint64_t id, pid_t tid)
-{
-	int pfd;
-
-	/*
-	 * The thread itself where the kernel can name one (its descriptor
-	 * table may not be its leader's); else the process, which is the
-	 * same task for every single-threaded program.
-	 */
-	pfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-	if (pfd < 0 && errno == EINVAL)
-		pfd = (int)syscall(SYS_pidfd_open, tid, 0);
-	if (pfd < 0)
-		return (-1);
-	if (!notif_valid(nfd, id)) {
-		(void)close(pfd);
-		errno = ESRCH;
-		return (-1);
-	}
-	return (pfd);
-}
-
-int
-task_getfd(int pidfd, int fd)
-{
-
-	return ((int)syscall(SYS_pidfd_getfd, pidfd, fd, 0));
-}
-
 /* Read at most len - 1 bytes of a small /proc file, NUL-terminated. */
 static ssize_t
 proc_read(pid_t tid, const char *what, char *buf, size_t len)
@@ -151,15 +121,55 @@ proc_read(pid_t tid, const char *what, char *buf, size_t len)
 	return (n);
 }
 
+/* The process (thread group) of task tid; tid itself if unknown. */
+static pid_t
+tgid_of(pid_t tid)
+{
+	char buf[1024], *p;
+
+	if (proc_read(tid, "status", buf, sizeof(buf)) > 0 &&
+	    (p = strstr(buf, "\nTgid:")) != NULL)
+		return ((pid_t)strtol(p + 6, NULL, 10));
+	return (tid);
+}
+
+int
+task_pidfd(int nfd, uint64_t id, pid_t tid)
+{
+	int pfd;
+
+	/*
+	 * The thread itself where the kernel can name one (Linux 6.9: its
+	 * descriptor table may not be its leader's); else its process, whose
+	 * table its threads share unless made with clone() without
+	 * CLONE_FILES.
+	 */
+	pfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (pfd < 0 && errno == EINVAL)
+		pfd = (int)syscall(SYS_pidfd_open, tgid_of(tid), 0);
+	if (pfd < 0)
+		return (-1);
+	if (!notif_valid(nfd, id)) {
+		(void)close(pfd);
+		errno = ESRCH;
+		return (-1);
+	}
+	return (pfd);
+}
+
+int
+task_getfd(int pidfd, int fd)
+{
+
+	return ((int)syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+}
+
 void
 task_name(pid_t tid, long *pid, char *name, size_t len)
 {
-	char buf[1024], *p, *slash;
+	char buf[1024], *slash;
 
-	*pid = (long)tid;
-	if (proc_read(tid, "status", buf, sizeof(buf)) > 0 &&
-	    (p = strstr(buf, "\nTgid:")) != NULL)
-		*pid = strtol(p + 6, NULL, 10);
+	*pid = (long)tgid_of(tid);
 	/* As the shim names it: argv[0] without its directory. */
 	if (proc_read(tid, "cmdline", buf, sizeof(buf)) > 0 && buf[0] != '\0') {
 		slash = strrchr(buf, '/');
