@@ -16,8 +16,10 @@ DESTDIR    ?=
 relpath     = $(shell realpath -m -s --relative-to=$(1) $(2))
 INST_SHIM   = $(LIBDIR)/submitify/libsubmitify.so
 INST_HELPER = $(LIBEXECDIR)/submitify/submitify-helper
+INST_SUPERVISE = $(LIBEXECDIR)/submitify/submitify-supervise
 REL_SHIM          := $(call relpath,$(BINDIR),$(INST_SHIM))
 REL_HELPER        := $(call relpath,$(BINDIR),$(INST_HELPER))
+REL_SUPERVISE     := $(call relpath,$(BINDIR),$(INST_SUPERVISE))
 REL_SHIM_HELPER   := $(call relpath,$(LIBDIR)/submitify,$(INST_HELPER))
 ifeq ($(REL_SHIM),)
 $(error realpath (GNU coreutils) is needed to relate BINDIR, LIBDIR and LIBEXECDIR)
@@ -65,6 +67,7 @@ XCFLAGS   = $(CPPFLAGS) -std=gnu11 $(WARN) $(FORTIFY) -fstack-protector-strong \
             -DSUBMITIFY_LIBEXECDIR=\"$(LIBEXECDIR)/submitify\" \
             -DSUBMITIFY_REL_SHIM=\"$(REL_SHIM)\" \
             -DSUBMITIFY_REL_HELPER=\"$(REL_HELPER)\" \
+            -DSUBMITIFY_REL_SUPERVISE=\"$(REL_SUPERVISE)\" \
             -DSUBMITIFY_REL_SHIM_HELPER=\"$(REL_SHIM_HELPER)\" \
             -DSUBMITIFY_REL_LIBBASE=\"$(REL_LIBBASE)\" \
             -DSUBMITIFY_MULTIARCH=\"$(MULTIARCH)\"
@@ -81,6 +84,8 @@ CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -
 #   helper/   submitify-helper: main.c, and the core (config, secrets,
 #             SMTP, TLS, AUTH, relay) as one library, helper/libcore.a
 #   wrapper/  the submitify command, linked with the same core
+#   supervise/ submitify-supervise, the seccomp supervisor for programs the
+#             shim cannot reach: the shim's handoff and common/, no core
 COMMON_SRC = common/decide.c common/addr.c
 SHIM_SRC   = shim/init.c shim/connect.c shim/getpeername.c shim/handoff.c \
              shim/peers.c
@@ -94,9 +99,13 @@ CORE_OBJ   = $(CORE_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 CORE_LIB   = helper/libcore.a
 HELPER_OBJ = helper/main.o
 WRAP_OBJ   = wrapper/submitify.o wrapper/elfcheck.o wrapper/srv.o \
-             wrapper/configure.o
+             wrapper/configure.o wrapper/seccomp.o supervise/ctl.o
+SUP_SRC    = supervise/main.c supervise/connect.c supervise/getpeername.c \
+             supervise/task.c supervise/tab.c supervise/ctl.c
+SUP_OBJ    = $(SUP_SRC:.c=.o) supervise/handoff.o $(COMMON_SRC:.c=.o)
 
-PROGS = shim/libsubmitify.so helper/submitify-helper wrapper/submitify
+PROGS = shim/libsubmitify.so helper/submitify-helper wrapper/submitify \
+        supervise/submitify-supervise
 ifeq ($(M32_WORKS),yes)
 SHIM32 = shim32/libsubmitify.so shim/lib/i386-linux-gnu/submitify \
          shim/lib32/submitify shim/lib/$(MULTIARCH)/submitify
@@ -131,8 +140,19 @@ common/%.o: common/%.c common/*.h
 helper/%.o: helper/%.c helper/*.h common/*.h
 	$(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) -Icommon -c -o $@ $<
 
-wrapper/%.o: wrapper/%.c wrapper/*.h helper/*.h common/*.h
-	$(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) -Icommon -Ihelper -c -o $@ $<
+wrapper/%.o: wrapper/%.c wrapper/*.h helper/*.h common/*.h supervise/*.h
+	$(CC) $(CFLAGS) $(XCFLAGS) $(SSL_CFLAGS) -Icommon -Ihelper -Isupervise \
+	    -c -o $@ $<
+
+# The supervisor shares the shim's handoff, compiled here as a program's.
+supervise/%.o: supervise/%.c supervise/*.h shim/handoff.h common/*.h
+	$(CC) $(CFLAGS) $(XCFLAGS) -Icommon -Ishim -c -o $@ $<
+
+supervise/handoff.o: shim/handoff.c shim/handoff.h common/*.h
+	$(CC) $(CFLAGS) $(XCFLAGS) -Icommon -c -o $@ $<
+
+supervise/submitify-supervise: $(SUP_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SUP_OBJ) -lpthread
 
 shim/libsubmitify.so: $(SHIM_OBJ) shim/libsubmitify.map
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -fPIC -o $@ $(SHIM_OBJ) \
@@ -309,6 +329,7 @@ install: all
 	install -m 755 wrapper/submitify $(DESTDIR)$(BINDIR)/submitify
 	install -m 644 shim/libsubmitify.so $(DESTDIR)$(INST_SHIM)
 	install -m 755 helper/submitify-helper $(DESTDIR)$(INST_HELPER)
+	install -m 755 supervise/submitify-supervise $(DESTDIR)$(INST_SUPERVISE)
 	install -m 644 docs/submitify.1 $(DESTDIR)$(MANDIR)/man1/submitify.1
 	install -m 644 docs/submit.conf.5 $(DESTDIR)$(MANDIR)/man5/submit.conf.5
 ifeq ($(M32_WORKS),yes)
@@ -324,7 +345,7 @@ endif
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/submitify $(DESTDIR)$(INST_SHIM) \
-	    $(DESTDIR)$(INST_HELPER) \
+	    $(DESTDIR)$(INST_HELPER) $(DESTDIR)$(INST_SUPERVISE) \
 	    $(DESTDIR)$(MANDIR)/man1/submitify.1 \
 	    $(DESTDIR)$(MANDIR)/man5/submit.conf.5
 ifneq ($(INST_SHIM32),)
@@ -359,7 +380,8 @@ deb:
 clean:
 	rm -rf helper/weak .deb-build shim32 shim/lib shim/lib32
 	rm -f $(DEBFILES)
-	rm -f shim/*.o helper/*.o common/*.o wrapper/*.o $(CORE_LIB) \
+	rm -f shim/*.o helper/*.o common/*.o wrapper/*.o supervise/*.o \
+	    $(CORE_LIB) \
 	    $(PROGS) $(UNITS) $(TESTBIN) \
 	    tests/fuzz/fuzz_reply tests/fuzz/fuzz_command tests/fuzz/fuzz_conf
 

@@ -155,9 +155,11 @@ show_log() {
 # Snapshots of what is measured, so that a rebuild in the tree during the run
 # cannot change it.  The layout keeps the shim's own lookup of the helper
 # (LIB/../helper/submitify-helper) and the wrapper's lookup of both.
-mkdir -p "$T/shim" "$T/helper" "$T/wrapper" "$T/bin" "$T/hwm" "$T/raw"
+mkdir -p "$T/shim" "$T/helper" "$T/wrapper" "$T/supervise" "$T/bin" "$T/hwm" \
+    "$T/raw"
 cp "$root/shim/libsubmitify.so" "$T/shim/" &&
     cp "$root/helper/submitify-helper" "$T/helper/" &&
+    cp "$root/supervise/submitify-supervise" "$T/supervise/" &&
     cp "$root/wrapper/submitify" "$T/wrapper/" &&
     cp "$root/tests/bin/smtpclient" "$root/tests/bin/loadclient" "$T/bin/" ||
     die "cannot copy the build" 2
@@ -308,6 +310,7 @@ ENV_SUB=(-u SUBMITIFY_HELPER -u SUBMITIFY_PORTS -u SUBMITIFY_ACCOUNT -u SUBMITIF
 E_PC=("LD_PRELOAD=$PCLIB" "PROXYCHAINS_CONF_FILE=$T/proxychains.conf"
     "PROXYCHAINS_QUIET_MODE=1")
 DIRECT=("$B/tlsclient" -p "$PORT" -a "alice:$PW" -C "$CA")
+WRAP=("$T/wrapper/submitify" -c "$T/submit.conf")
 # The system store variants: the account without tls_trust_file.
 E_SYS=("LD_PRELOAD=$SHIM" "SUBMITIFY_CONF=$T/system.conf" "-SUBMITIFY_HELPER"
     "-SUBMITIFY_PORTS" "-SUBMITIFY_ACCOUNT" "-SUBMITIFY_DEBUG" "-SSL_CERT_DIR")
@@ -327,6 +330,9 @@ E_FILE=("${E_SYS[@]}" "SSL_CERT_FILE=$T/bundle.pem")
         spec_line sysfile "${E_FILE[@]}" -- "$B/smtpclient" -q 127.0.0.1
         spec_line sysdirect -- "$B/tlsclient" -p "$PORT" -a "alice:$PW" -C "$T/bundle.pem" localhost
     fi
+    # Through the wrapper, with the shim and with the seccomp supervisor.
+    spec_line wshim -- "${WRAP[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line wsup -- "${WRAP[@]}" --seccomp -- "$B/smtpclient" -q 127.0.0.1
 } >"$T/spec.session"
 say "checking that every path delivers a message"
 "$B/interleave" -r 1 -n 1 -w 60 -i "$T/msg.txt" "$T/spec.session" >"$T/raw/sanity" 2>>"$LOG" || {
@@ -460,22 +466,26 @@ row 1 "\`submitify -c CONF -- /bin/true\` (the wrapper) vs \`/bin/true\`" \
 
 # ---------------------------------------------------------------- 2: connect()
 
-say "2: connect() to a closed loopback port, with and without the shim"
+say "2: connect() to a closed loopback port: no preload, the shim, the supervisor"
 : >"$T/raw/connect"
-# Each repetition makes R2_CALLS calls per variant in R2_BLOCKS blocks that
-# alternate between the two (connectloop times its own loop, so process
-# start-up is not counted): load that comes and goes hits both alike.
+# Each repetition makes R2_CALLS calls per variant in R2_BLOCKS blocks in
+# which the variants take turns, each block starting with the next one
+# (connectloop times its own loop, so process start-up, and the wrapper's
+# with the supervisor, is not counted): load that comes and goes hits all
+# alike.
 blk=$((R2_CALLS / R2_BLOCKS))
+variants=(none shim sup)
 for ((r = 1; r <= R2_REPS; r++)); do
-    ws=0 cs=0 wn=0 cn=0 bad=0
+    declare -A wsum=() csum=()
+    bad=0
     for ((k = 0; k < R2_BLOCKS; k++)); do
-        for v in none shim; do
-            [ $(((r + k) % 2)) = 0 ] && v=$([ $v = none ] && echo shim || echo none)
-            if [ $v = shim ]; then
-                out=$(timeout 60 env "${ENV_SUB[@]}" "$B/connectloop" -n "$blk" 2>>"$LOG")
-            else
-                out=$(timeout 60 "$B/connectloop" -n "$blk" 2>>"$LOG")
-            fi
+        for ((j = 0; j < 3; j++)); do
+            v=${variants[$(((r + k + j) % 3))]}
+            case $v in
+            shim) out=$(timeout 60 env "${ENV_SUB[@]}" "$B/connectloop" -n "$blk" 2>>"$LOG") ;;
+            sup) out=$(timeout 60 "${WRAP[@]}" --seccomp -- "$B/connectloop" -n "$blk" 2>>"$LOG") ;;
+            *) out=$(timeout 60 "$B/connectloop" -n "$blk" 2>>"$LOG") ;;
+            esac
             rc=$?
             w=$(echo "$out" | sed -n 's/.*wall=\([0-9.]*\).*/\1/p')
             c=$(echo "$out" | sed -n 's/.*cpu=\([0-9.]*\).*/\1/p')
@@ -483,17 +493,14 @@ for ((r = 1; r <= R2_REPS; r++)); do
                 bad=1
                 continue
             fi
-            if [ $v = shim ]; then
-                ws=$(awk -v a="$ws" -v b="$w" 'BEGIN { printf "%.6f", a + b }')
-                cs=$(awk -v a="$cs" -v b="$c" 'BEGIN { printf "%.6f", a + b }')
-            else
-                wn=$(awk -v a="$wn" -v b="$w" 'BEGIN { printf "%.6f", a + b }')
-                cn=$(awk -v a="$cn" -v b="$c" 'BEGIN { printf "%.6f", a + b }')
-            fi
+            wsum[$v]=$(awk -v a="${wsum[$v]:-0}" -v b="$w" 'BEGIN { printf "%.6f", a + b }')
+            csum[$v]=$(awk -v a="${csum[$v]:-0}" -v b="$c" 'BEGIN { printf "%.6f", a + b }')
         done
     done
-    echo "none $r $((blk * R2_BLOCKS)) $bad $wn $cn" >>"$T/raw/connect"
-    echo "shim $r $((blk * R2_BLOCKS)) $bad $ws $cs" >>"$T/raw/connect"
+    for v in "${variants[@]}"; do
+        echo "$v $r $((blk * R2_BLOCKS)) $bad ${wsum[$v]:-0} ${csum[$v]:-0}" >>"$T/raw/connect"
+    done
+    unset wsum csum
 done
 f=$T/raw/connect
 r=$(stats "$f" ratio shim none)
@@ -502,6 +509,10 @@ row 2 "$R2_CALLS connect() calls to a closed loopback port: with vs without the 
     "$(fmt "$r" %.3f)" "≤ 1.01" "$(met "$r" le 1.01)"
 c1=$(awk '$1 == "shim" { s += $6 } $1 == "none" { e += $6 } END { if (e > 0) printf "%.3f", s / e }' "$f")
 echo "connect(): CPU time shim / none, all repetitions pooled: ${c1:-n/a}" >>"$T/notes"
+r=$(stats "$f" ratio sup none)
+row 2 "the same calls, a static-like program under the seccomp supervisor (\`submitify --seccomp\`) vs no supervisor (ns per call)" \
+    "$(fmt "$(stats "$f" per sup "" 1e9)" %.0f)" "$(fmt "$(stats "$f" per none "" 1e9)" %.0f)" \
+    "$(fmt "$r" %.3f)" "—" ""
 
 # ---------------------------------------------------------------- 3: one session
 
@@ -545,6 +556,9 @@ row 3 "one session (connect to QUIT), ms: smtpclient through submitify vs tlscli
 r=$(stats "$f" ratio submitify pcst)
 row 3 "one session, ms: submitify vs smtpclient under proxychains-ng → stunnel (resident)" \
     "$(fmt "$s" %.1f)" "$(fmt "$(stats "$f" per pcst "" 1e3)" %.1f)" "$(fmt "$r" %.3f)" "< 1.00" "$(met "$r" lt 1.00)"
+r=$(stats "$f" ratio wsup wshim)
+row 3 "one session, ms: \`submitify --seccomp\` (the supervisor) vs \`submitify\` (the shim), wrapper start included in both" \
+    "$(fmt "$(stats "$f" per wsup "" 1e3)" %.1f)" "$(fmt "$(stats "$f" per wshim "" 1e3)" %.1f)" "$(fmt "$r" %.3f)" "—" ""
 r=$(stats "$f" ratio submitify msmtp)
 row 3 "one session, ms: submitify vs msmtp (Debian, GnuTLS) doing it itself" \
     "$(fmt "$s" %.1f)" "$(fmt "$(stats "$f" per msmtp "" 1e3)" %.1f)" "$(fmt "$r" %.3f)" "—" ""

@@ -8,7 +8,8 @@ tests="$demo postfix dovecot-core swaks curl nftables iproute2 procps psmisc
        mandoc perl libnet-smtp-ssl-perl nodejs default-jdk-headless s-nail
        msmtp valgrind gdb clang libclang-rt-14-dev libcap2-bin binutils
        stunnel4 proxychains4 bsdextrautils time util-linux mount ca-certificates
-       dnsmasq-base debhelper dpkg-dev lintian gcc-multilib qemu-user"
+       dnsmasq-base debhelper dpkg-dev lintian gcc-multilib qemu-user
+       golang-go"
 # Packages of another architecture (29: Debian's own i386 loader, whose $LIB
 # is lib/i386-linux-gnu; gcc-multilib's is lib32).  Not in --list: apt-get
 # knows them only once the architecture is added, which is done here.

@@ -1,10 +1,12 @@
 /*
- * submitify: run a program with libsubmitify.so preloaded, or check an
+ * submitify: run a program with libsubmitify.so preloaded (or, for the
+ * programs it cannot reach, under the seccomp supervisor), or check an
  * account.  Options, wiring and exit codes only.
  */
 #define _GNU_SOURCE
 #include <sys/stat.h>
 
+#include <elf.h>
 #include <errno.h>
 #include <link.h>
 #include <getopt.h>
@@ -20,6 +22,7 @@
 #include "configure.h"
 #include "elfcheck.h"
 #include "log.h"
+#include "seccomp.h"
 #include "session.h"
 #include "smtp.h"
 #include "tls.h"
@@ -35,6 +38,9 @@
 #endif
 #ifndef SUBMITIFY_REL_HELPER
 #define SUBMITIFY_REL_HELPER "../libexec/submitify/submitify-helper"
+#endif
+#ifndef SUBMITIFY_REL_SUPERVISE
+#define SUBMITIFY_REL_SUPERVISE "../libexec/submitify/submitify-supervise"
 #endif
 /* Where LIBDIR is BASE/lib/MULTIARCH (the Debian layout): BASE, relative
  * to this program's directory; empty for any other LIBDIR. */
@@ -52,8 +58,9 @@ usage(FILE *f)
 {
 
 	fprintf(f,
-	    "usage: submitify [-c FILE] [-a ACCOUNT] [-v] [--force] [--] "
-	    "COMMAND [ARG...]\n"
+	    "usage: submitify [-c FILE] [-a ACCOUNT] [-v] [--force] "
+	    "[--seccomp] [--]\n"
+	    "                 COMMAND [ARG...]\n"
 	    "       submitify --check [-c FILE] [-a ACCOUNT] [-v]\n"
 	    "       submitify --check-config [-c FILE]\n"
 	    "       submitify --configure ADDRESS\n"
@@ -69,6 +76,11 @@ usage(FILE *f)
 	    "  -a ACCOUNT       use this account for every connection\n"
 	    "  -v               print a redacted SMTP transcript on stderr\n"
 	    "  --force          run COMMAND even if submitify cannot reach it\n"
+	    "  --seccomp        serve COMMAND through the seccomp supervisor,\n"
+	    "                   as static and Go programs always are; under it\n"
+	    "                   no program COMMAND starts gains privileges: a\n"
+	    "                   set-user-ID or set-group-ID program (sendmail's\n"
+	    "                   postdrop, sudo) runs without them and fails\n"
 	    "  --check          connect as a session would, report each step,\n"
 	    "                   authenticate, QUIT; send no mail\n"
 	    "  --check-config   print the effective settings (secrets as *)\n"
@@ -286,20 +298,42 @@ find_command(const char *cmd)
 	return (NULL);
 }
 
-/*
- * Can the shim reach cmd (or a script's interpreter)?  0 if so.  has32:
- * a 32-bit shim is preloaded too.
- */
+/* How the wrapper runs COMMAND. */
+enum reach { REACH_SHIM, REACH_SUPERVISE, REACH_NONE };
+
+/* Is the ELF file at path a 64-bit one?  Unreadable files count as one. */
 static int
-check_reach(const char *cmd, int force, int has32)
+elf_is64(const char *path)
 {
-	char why[PATH_MAX + 200], line[PATH_MAX], *path, *sp;
+	unsigned char id[EI_NIDENT];
+	FILE *f;
+	size_t n = 0;
+
+	if ((f = fopen(path, "rb")) != NULL) {
+		n = fread(id, 1, sizeof(id), f);
+		(void)fclose(f);
+	}
+	return (n != sizeof(id) || id[EI_CLASS] != ELFCLASS32);
+}
+
+/*
+ * How cmd (or a script's interpreter) can be reached: the shim; the
+ * supervisor, for static and Go programs and with --seccomp; or not at
+ * all, REACH_NONE after saying why.  has32: a 32-bit shim is preloaded
+ * too.
+ */
+static enum reach
+check_reach(const char *cmd, int force, int has32, int seccomp)
+{
+	char why[PATH_MAX + 200], line[PATH_MAX], *path, *sp, *judged;
 	enum elf_verdict v;
 	size_t n;
 	FILE *f;
+	int is64;
 
 	if ((path = find_command(cmd)) == NULL)
-		return (0);
+		return (seccomp ? REACH_SUPERVISE : REACH_SHIM);
+	judged = path;
 	v = elf_check(path, why, sizeof(why));
 	if (v == ELF_NOT_ELF && (f = fopen(path, "r")) != NULL) {
 		/* A script: judge its interpreter. */
@@ -310,13 +344,24 @@ check_reach(const char *cmd, int force, int has32)
 			sp += strspn(sp, " \t");
 			sp[strcspn(sp, " \t")] = '\0';
 			v = elf_check(sp, why, sizeof(why));
+			judged = sp;
 		}
 		(void)fclose(f);
 	}
+	is64 = elf_is64(judged);
 	free(path);
-	if (v == ELF_OK || v == ELF_NOT_ELF || (v == ELF_DYN32 && has32))
-		return (0);
-	if (v == ELF_DYN32) {
+	if ((v == ELF_STATIC || v == ELF_GO || seccomp) && v != ELF_SETID &&
+	    v != ELF_CAPS) {
+		if (is64)
+			return (REACH_SUPERVISE);
+		n = strlen(why);
+		(void)snprintf(why + n, sizeof(why) - n, "%s32-bit programs "
+		    "make i386 system calls, which the seccomp supervisor "
+		    "refuses", n > 0 ? "; and " : "");
+	} else if (v == ELF_OK || v == ELF_NOT_ELF ||
+	    (v == ELF_DYN32 && has32))
+		return (REACH_SHIM);
+	else if (v == ELF_DYN32) {
 		n = strlen(why);
 		(void)snprintf(why + n, sizeof(why) - n, ", and none is "
 		    "installed (it is built where gcc -m32 works: "
@@ -325,7 +370,41 @@ check_reach(const char *cmd, int force, int has32)
 	fprintf(stderr, "%s: cannot intercept this program: %s%s\n", progname,
 	    why, force ? " (running it anyway: --force)" : "; see "
 	    "\"What submitify cannot reach\" in README.md, or use --force");
-	return (force ? 0 : -1);
+	return (force ? REACH_SHIM : REACH_NONE);
+}
+
+/*
+ * LD_PRELOAD for a supervised program: the shim taken out of it (one
+ * handoff per connect, the supervisor's), anything else kept.
+ */
+static int
+preload_without_shim(void)
+{
+	const char *old = getenv("LD_PRELOAD"), *rest, *w, *base;
+	char *out;
+	size_t cap, len = 0, n;
+	int r;
+
+	if (old == NULL)
+		return (0);
+	cap = strlen(old) + 2;
+	if ((out = malloc(cap)) == NULL)
+		return (-1);
+	out[0] = '\0';
+	rest = old;
+	while ((n = split_next(&rest, ": ", &w)) > 0) {
+		base = memrchr(w, '/', n);
+		base = base != NULL ? base + 1 : w;
+		if ((size_t)(w + n - base) == strlen("libsubmitify.so") &&
+		    memcmp(base, "libsubmitify.so", w + n - base) == 0)
+			continue;
+		if (len > 0)
+			append(out, cap, &len, ":", 1);
+		append(out, cap, &len, w, n);
+	}
+	r = len > 0 ? setenv("LD_PRELOAD", out, 1) : unsetenv("LD_PRELOAD");
+	free(out);
+	return (r);
 }
 
 static int
@@ -536,8 +615,8 @@ check_account(const struct conf *c, const char *acct, int verbose)
 	return (rc);
 }
 
-enum { O_CHECK = 256, O_CHECKCONF, O_CONFIGURE, O_FORCE, O_VERSION,
-    O_HELP };
+enum { O_CHECK = 256, O_CHECKCONF, O_CONFIGURE, O_FORCE, O_SECCOMP,
+    O_VERSION, O_HELP };
 
 int
 main(int argc, char **argv)
@@ -547,6 +626,7 @@ main(int argc, char **argv)
 		{ "check-config", no_argument, NULL, O_CHECKCONF },
 		{ "configure", required_argument, NULL, O_CONFIGURE },
 		{ "force", no_argument, NULL, O_FORCE },
+		{ "seccomp", no_argument, NULL, O_SECCOMP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 }
@@ -554,11 +634,13 @@ main(int argc, char **argv)
 	const struct session_observer stderr_printer = { print_event, stderr };
 	const char *copt = NULL, *acct = NULL, *configure_addr = NULL;
 	char err[CONF_ERRLEN], *path, *abs, *shim, *helper, *pre, *secret;
-	char *value;
+	char *value, *sup, why[PATH_MAX + 200];
+	const char *ports;
 	struct conf *c;
 	size_t i;
 	int ch, verbose = 0, check = 0, checkconf = 0, force = 0, msmtprc;
-	int both;
+	int both, seccomp = 0;
+	enum reach how;
 
 	while ((ch = getopt_long(argc, argv, "+c:a:vh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -569,6 +651,7 @@ main(int argc, char **argv)
 		case O_CHECKCONF: checkconf = 1; break;
 		case O_CONFIGURE: configure_addr = optarg; break;
 		case O_FORCE: force = 1; break;
+		case O_SECCOMP: seccomp = 1; break;
 		case O_VERSION:
 			printf("submitify %s (%s)\n", SUBMITIFY_VERSION,
 			    tlsc_library_version());
@@ -645,6 +728,8 @@ main(int argc, char **argv)
 
 	shim = beside(SUBMITIFY_REL_SHIM, "../shim/libsubmitify.so");
 	helper = beside(SUBMITIFY_REL_HELPER, "../helper/submitify-helper");
+	sup = beside(SUBMITIFY_REL_SUPERVISE,
+	    "../supervise/submitify-supervise");
 	if (shim == NULL || helper == NULL) {
 		fprintf(stderr, "%s: cannot find %s beside %s\n", progname,
 		    shim == NULL ? "libsubmitify.so" : "submitify-helper",
@@ -653,13 +738,13 @@ main(int argc, char **argv)
 	}
 	if ((abs = realpath(path, NULL)) == NULL)
 		abs = xstrdup(path);
+	ports = c->intercept_ports != NULL ? c->intercept_ports : "25";
 	value = shim_value(shim, &both);
 	pre = preload_value(getenv("LD_PRELOAD"), value);
 	if (pre == NULL || setenv("LD_PRELOAD", pre, 1) != 0 ||
 	    setenv("SUBMITIFY_CONF", abs, 1) != 0 ||
 	    setenv("SUBMITIFY_HELPER", helper, 1) != 0 ||
-	    setenv("SUBMITIFY_PORTS", c->intercept_ports != NULL ?
-	    c->intercept_ports : "25", 1) != 0 ||
+	    setenv("SUBMITIFY_PORTS", ports, 1) != 0 ||
 	    (acct != NULL && setenv("SUBMITIFY_ACCOUNT", acct, 1) != 0) ||
 	    (verbose && setenv("SUBMITIFY_DEBUG", "1", 1) != 0)) {
 		fprintf(stderr, "%s: setenv: %s\n", progname, strerror(errno));
@@ -667,9 +752,27 @@ main(int argc, char **argv)
 	}
 	if (acct == NULL)
 		(void)unsetenv("SUBMITIFY_ACCOUNT");
-	conf_free(c);
-	if (check_reach(argv[0], force, both) != 0)
+	if ((how = check_reach(argv[0], force, both, seccomp)) == REACH_NONE)
 		return (EX_UNAVAILABLE);
+	if (how == REACH_SUPERVISE) {
+		if (sup == NULL) {
+			fprintf(stderr, "%s: cannot find submitify-supervise "
+			    "beside this program\n", progname);
+			return (EX_SOFTWARE);
+		}
+		if (preload_without_shim() != 0) {
+			fprintf(stderr, "%s: setenv: %s\n", progname,
+			    strerror(errno));
+			return (EX_OSERR);
+		}
+		if (seccomp_supervise(sup, ports, helper, why,
+		    sizeof(why)) != 0) {
+			fprintf(stderr, "%s: cannot start the seccomp "
+			    "supervisor: %s\n", progname, why);
+			return (EX_UNAVAILABLE);
+		}
+	}
+	conf_free(c);
 	execvp(argv[0], argv);
 	fprintf(stderr, "%s: %s: %s\n", progname, argv[0], strerror(errno));
 	return (EX_UNAVAILABLE);

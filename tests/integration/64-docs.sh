@@ -16,7 +16,7 @@ for k in $keys; do
     grep -qE "^#? ?$k( |$)" "$ROOT/submit.conf.example" || fail "submit.conf.example lacks $k"
 done
 mandoc -Tascii "$ROOT/docs/submitify.1" | col -b > "$tmp/page"
-for opt in -c -a -v --force --check --check-config --configure --version --help; do
+for opt in -c -a -v --force --seccomp --check --check-config --configure --version --help; do
     grep -qe " $opt" "$tmp/page" || fail "submitify(1) lacks $opt"
 done
 for v in SUBMITIFY_CONF SUBMITIFY_PORTS SUBMITIFY_ACCOUNT SUBMITIFY_DEBUG SUBMITIFY_HELPER; do

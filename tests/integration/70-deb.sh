@@ -57,6 +57,7 @@ note "lintian: clean"
 dpkg-deb -c "$tmp/out/$deb" | awk '{ print $NF }' > "$tmp/contents"
 for p in ./usr/bin/submitify "./usr/lib/$ma/submitify/libsubmitify.so" \
     ./usr/libexec/submitify/submitify-helper \
+    ./usr/libexec/submitify/submitify-supervise \
     ./usr/share/man/man1/submitify.1.gz ./usr/share/man/man5/submit.conf.5.gz \
     ./usr/share/doc/submitify/README.md.gz \
     ./usr/share/doc/submitify/examples/submit.conf.example ./etc/submitify/; do
@@ -103,6 +104,9 @@ env -i PATH=$PATH HOME=$t/home submitify --check > $t/check.out 2>&1 ||
 step deliver
 env -i PATH=$PATH HOME=$t/home submitify -- $t/smtpclient -q -i "deb-$id@test" 192.0.2.70 \
     > $t/deliver.out 2>&1 || die "submitify did not deliver: $(cat $t/deliver.out)"
+env -i PATH=$PATH HOME=$t/home submitify --seccomp -- $t/smtpclient -q \
+    -i "deb-sup-$id@test" 192.0.2.71 > $t/sup.out 2>&1 ||
+    die "submitify --seccomp did not deliver: $(cat $t/sup.out)"
 env -i PATH=$PATH HOME=$t/home LD_PRELOAD='/usr/$LIB/submitify/libsubmitify.so' \
     SUBMITIFY_CONF=/etc/submitify/submit.conf \
     $t/smtpclient -q -i "deb-lib-$id@test" 192.0.2.70 > $t/preload.out 2>&1 ||
@@ -182,4 +186,6 @@ grep -q "^== finished" "$tmp/inside.out" || fail "the chrooted steps did not fin
     fail "not delivered through the installed submitify"
 "$RIG" wait-mail "$SUBMITIFY_RIG" bob "deb-lib-$id@test" 20 > /dev/null ||
     fail "not delivered through LD_PRELOAD=/usr/\$LIB/..."
-note "installed with apt-get, --check passed, delivered twice (wrapper, /usr/\$LIB preload), removal refused under ld.so.preload, purged clean"
+"$RIG" wait-mail "$SUBMITIFY_RIG" bob "deb-sup-$id@test" 20 > /dev/null ||
+    fail "not delivered through the installed seccomp supervisor"
+note "installed with apt-get, --check passed, delivered three times (wrapper, --seccomp, /usr/\$LIB preload), removal refused under ld.so.preload, purged clean"
