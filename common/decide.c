@@ -89,6 +89,13 @@ decide_socket(int sotype, int protocol)
 }
 
 int
+decide_refuse(int sotype, int protocol)
+{
+
+	return (sotype == SOCK_STREAM && !decide_socket(sotype, protocol));
+}
+
+int
 decide_take(const struct sockaddr *sa, socklen_t len, int sotype,
     int protocol, const struct decide_ports *p)
 {

@@ -37,6 +37,14 @@ int decide_addr(const struct sockaddr *sa, socklen_t len,
 /* Return 1 if a socket of this SO_TYPE and SO_PROTOCOL is TCP, else 0. */
 int decide_socket(int sotype, int protocol);
 
+/*
+ * Return 1 if it is a stream socket of another protocol (MPTCP, SCTP):
+ * one that could carry SMTP to an intercepted port without submitify (an
+ * MPTCP connect falls back to plain TCP against an ordinary server), so
+ * its connect() there is refused, never let through.
+ */
+int decide_refuse(int sotype, int protocol);
+
 /* Both checks at once: what connect() does, for the unit tests. */
 int decide_take(const struct sockaddr *sa, socklen_t len, int sotype,
     int protocol, const struct decide_ports *p);

@@ -35,6 +35,12 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 	olen = sizeof(proto);
 	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &olen) != 0)
 		proto = 0;
+	if (decide_refuse(type, proto)) {
+		/* Not TCP, yet a stream to port 25: as a local firewall
+		 * rule would, refuse it rather than let it by. */
+		errno = EPERM;
+		return (-1);
+	}
 	if (!decide_socket(type, proto))
 		goto pass;
 

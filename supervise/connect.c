@@ -193,12 +193,22 @@ answer_job(const struct job *j)
 	olen = sizeof(proto);
 	if (getsockopt(sock, SOL_SOCKET, SO_PROTOCOL, &proto, &olen) != 0)
 		proto = 0;
+	if (decide_refuse(type, proto)) {
+		/* A stream that is not TCP (MPTCP, SCTP): refused, as by a
+		 * local firewall rule, never let by. */
+		err = EPERM;
+		goto answer;
+	}
 	if (!decide_socket(type, proto)) {
-		/* UDP and the rest: the kernel runs this very call. */
-		(void)close(sock);
-		(void)close(pidfd);
-		(void)notif_continue(j->s->nfd, j->id);
-		return;
+		/*
+		 * UDP and the rest: connected here, on the program's own
+		 * open file, to the address read.  Never let through: the
+		 * kernel would look the descriptor up again, and the program
+		 * may have put a TCP socket there meanwhile.
+		 */
+		err = connect(sock, (const struct sockaddr *)&j->dest,
+		    j->destlen) == 0 ? 0 : errno;
+		goto answer;
 	}
 	if (cookie_of(sock, &cookie) != 0 || cookie == 0) {
 		err = ECONNREFUSED;

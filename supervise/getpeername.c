@@ -8,6 +8,9 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,28 +28,56 @@ still_handed_off(int sock, const struct tab_entry *e)
 	return (len == e->vialen && memcmp(&real, &e->via, len) == 0);
 }
 
-/* The recorded destination into the program's buffer; 0 or an errno. */
+/* len bytes at addr of the memory mem is open on: 0, or -1. */
+static int
+mem_rw(int mem, uint64_t addr, void *buf, size_t len, int write)
+{
+	ssize_t n;
+
+	if (addr > (uint64_t)INT64_MAX)
+		return (-1);
+	n = write ? pwrite(mem, buf, len, (off_t)addr) :
+	    pread(mem, buf, len, (off_t)addr);
+	return (n == (ssize_t)len ? 0 : -1);
+}
+
+/*
+ * The recorded destination into the program's buffer; 0 or an errno.
+ * The memory is opened before the call is checked to be still the same
+ * one, and both writes go through that descriptor: they reach the very
+ * process that made the call, even if its thread has ended since and its
+ * id been given to another (process_vm_writev looks the id up again at
+ * each call).
+ */
 static int
 write_dest(const struct sup *s, const struct seccomp_notif *n,
     const struct tab_entry *e)
 {
-	pid_t tid = (pid_t)n->pid;
-	socklen_t room;
-	int r;
+	char path[64];
+	socklen_t room, dlen = e->destlen;
+	struct sockaddr_storage dest = e->dest;
+	int mem, r = EFAULT;
 
-	if (mem_read(tid, n->data.args[2], &room, sizeof(room)) != 0)
-		return (EFAULT);
+	(void)snprintf(path, sizeof(path), "/proc/%ld/mem", (long)n->pid);
+	if ((mem = open(path, O_RDWR | O_CLOEXEC)) < 0)
+		return (errno == ENOENT ? ESRCH : EFAULT);
+	if (mem_rw(mem, n->data.args[2], &room, sizeof(room), 0) != 0)
+		goto out;
+	r = EINVAL;
 	if ((int)room < 0)
-		return (EINVAL);
+		goto out;
+	r = ESRCH;
 	if (!notif_valid(s->nfd, n->id))
-		return (ESRCH);
+		goto out;
 	/* As the kernel does: copy what fits, report the full size. */
-	r = mem_write(tid, n->data.args[1], &e->dest,
-	    e->destlen < room ? e->destlen : room);
-	if (r == 0)
-		r = mem_write(tid, n->data.args[2], &e->destlen,
-		    sizeof(e->destlen));
-	return (r == 0 ? 0 : EFAULT);
+	r = EFAULT;
+	if (mem_rw(mem, n->data.args[1], &dest, dlen < room ? dlen : room,
+	    1) == 0 && mem_rw(mem, n->data.args[2], &dlen, sizeof(dlen),
+	    1) == 0)
+		r = 0;
+out:
+	(void)close(mem);
+	return (r);
 }
 
 void

@@ -384,6 +384,18 @@ main(int argc, char **argv)
 		    (struct sockaddr *)&ss, len);
 		return (report("sendto", r < 0 ? -1 : 0));
 	}
+	if ((strcmp(argv[1], "mptcp") == 0 || strcmp(argv[1], "udp") == 0) &&
+	    argc == 4) {
+		/* A stream of another protocol, and a datagram socket. */
+		len = addr_of(argv[2], argv[3], &ss);
+		fd = argv[1][0] == 'm' ? socket(ss.ss_family, SOCK_STREAM,
+		    262 /* IPPROTO_MPTCP */) : socket(ss.ss_family,
+		    SOCK_DGRAM, 0);
+		if (fd < 0)
+			return (report("socket", -1));
+		return (report("connect", connect(fd, (struct sockaddr *)&ss,
+		    len)));
+	}
 	if (strcmp(argv[1], "priv") == 0) {
 		if (geteuid() == 0) {
 			printf("priv: effective uid 0\n");

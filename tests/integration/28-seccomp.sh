@@ -249,6 +249,24 @@ run "$tmp/supclient" fastopen 192.0.2.25 25 > "$tmp/tfo.out" 2>&1
 assert_contains "$tmp/tfo.out" "sendto: Operation not supported"
 note "io_uring_setup: ENOSYS; sendto(MSG_FASTOPEN): EOPNOTSUPP"
 
+# 11b. A stream socket that is not TCP (MPTCP, which falls back to plain
+# TCP against an ordinary server) is refused at port 25, under the
+# supervisor and under the shim alike, never let through; a datagram
+# socket's connect still works as the kernel's.
+gcc -O2 -o "$tmp/supclient-dyn" "$ROOT/tests/bin/supclient.c" -lpthread \
+    2>"$tmp/cc.err" || fail "gcc: $(cat "$tmp/cc.err")"
+if [ "$(sysctl -n net.mptcp.enabled 2>/dev/null)" = 1 ]; then
+    for prog in "$tmp/supclient" "$tmp/supclient-dyn"; do
+        run "$prog" mptcp 192.0.2.26 25 > "$tmp/mptcp.out" 2>&1
+        assert_contains "$tmp/mptcp.out" "connect: Operation not permitted"
+    done
+    note "an MPTCP connect to port 25: EPERM under the supervisor and the shim"
+else
+    note "no MPTCP in this kernel (net.mptcp.enabled is not 1): that case not run"
+fi
+run "$tmp/supclient" udp 192.0.2.26 25 > "$tmp/udp.out" 2>&1
+assert_contains "$tmp/udp.out" "connect: ok"
+
 # 12. The supervisor killed mid-run: the next connect fails with ENOSYS
 # (no mail lost silently: the program sees the error).
 rm -f "$tmp/go-on"

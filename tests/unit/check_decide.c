@@ -392,6 +392,21 @@ START_TEST(socket_types)
 }
 END_TEST
 
+/* Streams of another protocol are refused at an intercepted port: MPTCP
+ * (262) falls back to plain TCP against an ordinary server. */
+START_TEST(socket_refused)
+{
+
+	ck_assert_int_eq(decide_refuse(SOCK_STREAM, 262), 1);
+	ck_assert_int_eq(decide_refuse(SOCK_STREAM, IPPROTO_SCTP), 1);
+	ck_assert_int_eq(decide_refuse(SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(decide_refuse(SOCK_STREAM, IPPROTO_TCP), 0);
+	ck_assert_int_eq(decide_refuse(SOCK_DGRAM, 0), 0);
+	ck_assert_int_eq(decide_refuse(SOCK_SEQPACKET, IPPROTO_SCTP), 0);
+	ck_assert_int_eq(decide_refuse(SOCK_RAW, IPPROTO_TCP), 0);
+}
+END_TEST
+
 START_TEST(take_combined)
 {
 	struct decide_ports p = just25();
@@ -454,6 +469,7 @@ decide_suite(void)
 
 	tc = tcase_create("socket");
 	tcase_add_test(tc, socket_types);
+	tcase_add_test(tc, socket_refused);
 	tcase_add_test(tc, take_combined);
 	suite_add_tcase(s, tc);
 	return (s);
