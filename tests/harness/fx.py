@@ -11,9 +11,10 @@ case, whether the group passed (twin_verdict).
         written by hs_conf NAME KEY VALUE...)
     fx.py run --spec CASES.jsonl --dir DIR --group NAME --root ROOT \
           --preload LIBS --bin DIR --conf-dir DIR --port PORT \
-          --record RECORD --server-pid PID
+          --record RECORD --server-pid PID [--wrapper SUBMITIFY]
         run the cases and print, for each, "case KIND pass|fail LABEL<TAB>
-        DETAIL" (KIND: real, weak or info), then "- REASON" lines for a case
+        DETAIL" (KIND: real, weak or info; a real case run under the
+        supervisor is labelled "NAME [seccomp]"), then "- REASON" lines for a case
         that failed, "| LINE" lines (its transcript's end and log lines, shown
         when its verdict is a failure), "problem TEXT" for each failed check
         of the whole group, and "time SECONDS"
@@ -35,6 +36,12 @@ CASES.jsonl holds one case per line (a JSON object; lines starting with
   weak      weak helpers (helper/weak/submitify-helper-NAME) that must
             FAIL this case's checks; each runs as a twin case
   weak_info weak helpers run for information only
+  seccomp   true: the case runs once more, with the real helper and the
+            program under the seccomp supervisor instead of the shim
+            (SUBMITIFY --seccomp -c CONF -- PROGRAM, with --wrapper a copy
+            of the wrapper that finds the helper wrapper below and the
+            supervisor beside it: lib.sh hs_tree), with the same checks;
+            and the program must have carried the supervisor's filter
   kill_helper, kill_client
             {"after": S}, {"on": "data", "bytes": N} (N message bytes
             seen by the server in this session), {"on": "eod"} (a rule on
@@ -62,7 +69,8 @@ Checks made on every case: a program that printed a 250 for a message
 (smtpclient transcript) must have that message accepted by the server; no
 Message-ID is accepted twice in the whole record; the helper ends within
 helper_grace seconds of the program and leaves no process behind; the
-server saw exactly one session per case.
+server saw exactly one session per case; under the supervisor, the
+supervisor too ends within helper_grace seconds of the program.
 
 Exit status: 0 when the cases ran (whatever their results), 1 if not.
 """
@@ -88,14 +96,18 @@ def now():
 
 
 class Case:
-    def __init__(self, spec, helper, kind, seq):
+    def __init__(self, spec, helper, kind, seq, via="shim"):
         self.spec = spec
         self.name = spec["name"]
         self.helper = helper            # "real" or a weak name
         self.kind = kind                # "real", "weak" or "info"
+        self.via = via                  # "shim" or "seccomp"
         self.seq = seq
         self.label = self.name if helper == "real" else f"{self.name} [weak {helper}]"
         self.run_id = f"{seq:03d}-{re.sub(r'[^A-Za-z0-9]+', '-', self.name)}-{helper}"
+        if via != "shim":
+            self.label += f" [{via}]"
+            self.run_id += "-" + via
         self.msgid = f"fx.{os.getpid()}.{self.run_id}"
         self.session = None
         self.state = "pending"
@@ -123,6 +135,7 @@ class Driver:
         self.record = None
         self.record_at = 0
         self.cases = []
+        self.filters0 = own_filters()
 
     # ---- setup ----
 
@@ -133,6 +146,9 @@ class Driver:
         for s in specs:
             seq += 1
             self.cases.append(Case(s, "real", "real", seq))
+            if s.get("seccomp"):
+                seq += 1
+                self.cases.append(Case(s, "real", "real", seq, "seccomp"))
             for w in s.get("weak", []):
                 seq += 1
                 self.cases.append(Case(s, w, "weak", seq))
@@ -216,6 +232,16 @@ class Driver:
                     "FX_DIR": self.dir, "FX_RUN": case.run_id, "FX_HELPER_BIN": helper})
         env.pop("SUBMITIFY_ACCOUNT", None)
         env.pop("SUBMITIFY_DEBUG", None)
+        cmd = self.client_cmd(case)
+        if case.via == "seccomp":
+            # The wrapper finds the helper wrapper and the supervisor beside
+            # itself; the filter count is written just before the program's
+            # exec (a filter stays across exec).
+            env.pop("LD_PRELOAD")
+            env["SUBMITIFY_HELPER"] = "/nonexistent"
+            cmd = [self.a.wrapper, "--seccomp", "-c", self.conf_for(case), "--",
+                   "sh", "-c", 'sed -n "s/^Seccomp_filters:[[:space:]]*//p" '
+                   '/proc/$$/status > "$0" && exec "$@"', self.filters_path(case)] + cmd
         out = open(os.path.join(self.dir, case.run_id + ".out"), "w")
 
         def ignore_sigpipe():
@@ -224,7 +250,7 @@ class Driver:
 
         case.t_start = now()
         case.t_rel = case.t_start - self.t0
-        case.proc = subprocess.Popen(self.client_cmd(case), env=env, stdout=out,
+        case.proc = subprocess.Popen(cmd, env=env, stdout=out,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      preexec_fn=ignore_sigpipe)
         self.children.append(case.proc)
@@ -244,6 +270,27 @@ class Driver:
                     case.helper_pid = int(kids[0])
             except OSError:
                 pass
+
+    def filters_path(self, case):
+        return os.path.join(self.dir, case.run_id + ".filters")
+
+    def supervisors(self, case):
+        """The live supervisors the wrapper started for this case."""
+        found = []
+        if case.via != "seccomp":
+            return found
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                if open(f"/proc/{d}/comm").read().strip() != "submitify-super":
+                    continue
+                env = open(f"/proc/{d}/environ", "rb").read().split(b"\0")
+            except OSError:
+                continue
+            if f"FX_RUN={case.run_id}".encode() in env and self.alive(int(d)):
+                found.append(int(d))
+        return found
 
     def alive(self, pid):
         try:
@@ -308,14 +355,19 @@ class Driver:
         if case.state == "client_done":
             self.helper_pids(case)
             tpid = case.helper_tpid
-            if tpid is None or not self.alive(tpid):
+            sups = self.supervisors(case)
+            grace = 2 if case.bound_hit else spec.get("helper_grace", 6)
+            if (tpid is None or not self.alive(tpid)) and not sups:
                 case.helper_done_at = now()
                 case.state = "done"
-            elif now() - case.t_end > (2 if case.bound_hit else spec.get("helper_grace", 6)):
-                grace = 2 if case.bound_hit else spec.get("helper_grace", 6)
-                case.left_behind.append(f"the helper (pid {case.helper_pid or tpid}) was still "
-                                        f"running {grace} s after the program ended")
-                for p in (case.helper_pid, tpid):
+            elif now() - case.t_end > grace:
+                if tpid is not None and self.alive(tpid):
+                    case.left_behind.append(f"the helper (pid {case.helper_pid or tpid}) was still "
+                                            f"running {grace} s after the program ended")
+                for p in sups:
+                    case.left_behind.append(f"the supervisor (pid {p}) was still running "
+                                            f"{grace} s after the program ended")
+                for p in [case.helper_pid, tpid] + sups:
                     if p is not None:
                         try:
                             os.kill(p, signal.SIGKILL)
@@ -451,6 +503,14 @@ class Driver:
         acc_ids = [e.get("message_id") for e in accepted]
         if case.bound_hit:
             f.append(f"the program was still running after {spec.get('bound', 20)} s (killed)")
+        if case.via == "seccomp":
+            try:
+                n = int(open(self.filters_path(case)).read())
+            except (OSError, ValueError):
+                n = None
+            if n is None or n <= self.filters0:
+                f.append(f"the program did not run under the supervisor's filter "
+                         f"(Seccomp_filters {n}, fx.py's {self.filters0})")
         f.extend(case.left_behind)
         if "exit" in ex and case.rc not in ex["exit"] and not case.bound_hit:
             f.append(f"program exit {case.rc}, expected one of {ex['exit']}")
@@ -563,6 +623,15 @@ class Driver:
                         pass
 
 
+def own_filters():
+    """How many seccomp filters this process carries."""
+    with open("/proc/self/status") as f:
+        for l in f:
+            if l.startswith("Seccomp_filters:"):
+                return int(l.split()[1])
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("what", choices=["prepare", "run"])
@@ -576,6 +645,7 @@ def main():
     p.add_argument("--port", type=int)
     p.add_argument("--record")
     p.add_argument("--server-pid", type=int)
+    p.add_argument("--wrapper", help="submitify, for the cases run under the supervisor")
     a = p.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     d = Driver(a)

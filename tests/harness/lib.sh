@@ -15,6 +15,9 @@
 # function can be run twice:
 #
 #   real CHECK BASE [ARGS...]        against the real helper: must pass
+#   sup CHECK BASE [ARGS...]         the same, with the program under the
+#                                    seccomp supervisor instead of the shim
+#                                    (HS_VIA=seccomp): must pass
 #   weak NAME CHECK BASE [ARGS...]   against the twin NAME: must FAIL (the
 #                                    test sees the weakness)
 #
@@ -33,7 +36,11 @@
 #                              its environment, and HS_HOOK run once it is
 #                              started); leaves LABEL.out, .err, .log, .facts
 #                              in $HS_TMP and sets HS_RC, HS_MS (how long
-#                              the program ran), HS_TIMED_OUT, HS_HELPER_LEFT
+#                              the program ran), HS_TIMED_OUT, HS_HELPER_LEFT,
+#                              HS_SUP_LEFT.  With HS_VIA=seccomp the program
+#                              runs under `submitify --seccomp` (the
+#                              snapshot's wrapper, with the real helper
+#                              only) and must show the supervisor's filter
 #   fact LABEL KEY             one fact about the server's side of the run
 #                              (record.py facts)
 #   expect_* LABEL ...         the usual assertions (return 1 and set HS_WHY)
@@ -53,6 +60,9 @@
 #                              and fail the scenario if a case's verdict is a
 #                              failure
 #
+# A case of a group with "seccomp": true runs again with the real helper
+# and the program under the seccomp supervisor (fx.py's header).
+#
 # HS_KEEP=DIR keeps a copy of $HS_TMP (every session's and group's files).
 
 HS_DEST=192.0.2.30
@@ -63,6 +73,8 @@ HS_ROOT=$ROOT/tests/harness
 # whose selftest wants a check of its own for every file there.
 HS_CASES=$HS_ROOT/cases
 HS_RECORDPY=$HS_ROOT/record.py
+HS_SUPERVISE=$ROOT/supervise/submitify-supervise
+HS_VIA=shim
 HS_LIMIT=${HS_LIMIT:-20}
 HS_PROG=()
 HS_ENV=()
@@ -76,7 +88,8 @@ hs_init() {
     HS_PY=$(python3 -c 'import sys; print(sys.executable)') ||
         fail "python3 does not run"
     PATH=$(dirname "$HS_PY"):$PATH
-    [ -x "$HELPER" ] && [ -f "$SHIM" ] && [ -x "$TESTBIN/smtpclient" ] ||
+    [ -x "$HELPER" ] && [ -f "$SHIM" ] && [ -x "$TESTBIN/smtpclient" ] &&
+        [ -x "$SUBMITIFY" ] && [ -x "$HS_SUPERVISE" ] ||
         fail "not built: run make && make weak tests/bin/smtpclient"
     HS_TMP=$(mktmp)
     [ -z "${HS_KEEP:-}" ] || on_exit "mkdir -p '$HS_KEEP' && cp -a '$HS_TMP' '$HS_KEEP/$TEST_NAME'"
@@ -87,16 +100,19 @@ hs_init() {
     HS_T0=$(date +%s)
 }
 
-# A copy of the shim, the helpers and smtpclient in $HS_BIN: others may
-# rebuild the tree while this runs.  A half-written file shows (the library
-# preloads with no complaint, the helper prints its usage), and another
-# copy is taken.
+# A copy of the shim, the helpers, the wrapper, the supervisor and
+# smtpclient in $HS_BIN: others may rebuild the tree while this runs.  A
+# half-written file shows (the library preloads with no complaint, the
+# helper prints its usage, the wrapper its version), and another copy is
+# taken.  $HS_SUP is the snapshot's wrapper, laid out with the real helper
+# as in the build tree (hs_tree).
 hs_snapshot() {
     local i w san
     HS_BIN=$HS_TMP/bin
     mkdir -p "$HS_BIN"
     for ((i = 0; i < 10; i++)); do
         if ! cp "$SHIM" "$HS_BIN/libsubmitify.so" || ! cp "$HELPER" "$HS_BIN/" ||
+            ! cp "$SUBMITIFY" "$HS_SUPERVISE" "$HS_BIN/" ||
             ! cp "$TESTBIN/smtpclient" "$HS_BIN/"; then
             sleep 1
             continue
@@ -108,13 +124,35 @@ hs_snapshot() {
         san=$(ldd "$HS_BIN/libsubmitify.so" 2>/dev/null | awk '$1 ~ /^libasan/ { print $3 }')
         HS_PRELOAD=${san:+$san:}$HS_BIN/libsubmitify.so
         if ! LD_PRELOAD=$HS_PRELOAD /bin/true 2>&1 | grep -q . &&
-            "$HS_BIN/submitify-helper" 2>&1 | grep -q usage; then
+            "$HS_BIN/submitify-helper" 2>&1 | grep -q usage &&
+            "$HS_BIN/submitify" --version 2>&1 | grep -q submitify; then
             HS_HELPER=$HS_BIN/submitify-helper
+            hs_tree "$HS_BIN/tree" "$HS_HELPER"
+            HS_SUP=$HS_BIN/tree/wrapper/submitify
+            HS_FILTERS0=$(hs_filters $$)
             return 0
         fi
         sleep 1
     done
     fail "could not take a consistent copy of the build"
+}
+
+# hs_tree DIR HELPER: the snapshot's wrapper in DIR/wrapper, which finds
+# the shim, HELPER and the supervisor where a build tree has them.  The
+# wrapper is a copy, as it looks beside /proc/self/exe; the rest are links
+# (it resolves them).
+hs_tree() {
+    mkdir -p "$1/wrapper" "$1/shim" "$1/helper" "$1/supervise" &&
+        cp "$HS_BIN/submitify" "$1/wrapper/submitify" &&
+        ln -sfn "$HS_BIN/libsubmitify.so" "$1/shim/libsubmitify.so" &&
+        ln -sfn "$2" "$1/helper/submitify-helper" &&
+        ln -sfn "$HS_BIN/submitify-supervise" "$1/supervise/submitify-supervise" ||
+        fail "cannot lay out the wrapper's tree in $1"
+}
+
+# hs_filters PID: how many seccomp filters the process carries.
+hs_filters() {
+    sed -n 's/^Seccomp_filters:[[:space:]]*//p' "/proc/$1/status"
 }
 
 # hs_bin real|NAME: the real helper or the twin built without protection NAME.
@@ -161,7 +199,7 @@ hs_helper_of() {
 }
 
 hs_run() {
-    local label=$1 helper=$2 out pid s0 t0 i hp
+    local label=$1 helper=$2 out pid s0 t0 i
     shift 2
     out=$HS_TMP/$label
     if [ -n "${HS_REC:-}" ] && [ -f "${HS_REC%.record}.pid" ]; then
@@ -177,9 +215,23 @@ hs_run() {
         set -- "$TESTBIN/smtpclient" "$@" "$HS_DEST"
     fi
     t0=$(date +%s%N)
-    env LD_PRELOAD="$HS_PRELOAD" SUBMITIFY_CONF="$HS_CONF" \
-        SUBMITIFY_HELPER="$helper" "${HS_ENV[@]}" "$@" \
-        > "$out.out" 2> "$out.err" < /dev/null &
+    if [ "$HS_VIA" = seccomp ]; then
+        [ "$helper" = "$HS_HELPER" ] ||
+            fail "$label: only the real helper runs under the supervisor"
+        # The filter count is taken where the program is about to be
+        # exec'd: a filter stays across exec and cannot be removed.
+        rm -f "$out.filters"
+        env -u LD_PRELOAD SUBMITIFY_HELPER=/nonexistent \
+            HS_SUP_RUN="$out" "${HS_ENV[@]}" \
+            "$HS_SUP" --seccomp -c "$HS_CONF" -- \
+            sh -c 'sed -n "s/^Seccomp_filters:[[:space:]]*//p" \
+                /proc/$$/status > "$0" && exec "$@"' "$out.filters" "$@" \
+            > "$out.out" 2> "$out.err" < /dev/null &
+    else
+        env LD_PRELOAD="$HS_PRELOAD" SUBMITIFY_CONF="$HS_CONF" \
+            SUBMITIFY_HELPER="$helper" "${HS_ENV[@]}" "$@" \
+            > "$out.out" 2> "$out.err" < /dev/null &
+    fi
     pid=$!
     # A hook may act on the live session (HS_HOOK LABEL PID), e.g. take a
     # memory image of the helper; it does its own bounded waiting.
@@ -198,16 +250,8 @@ hs_run() {
     HS_RC=$?
     HS_MS=$((($(date +%s%N) - t0) / 1000000))    # milliseconds
     # The helper must be gone soon after the program (5 s at most).
-    HS_HELPER_LEFT=""
-    for ((i = 0; i < 50; i++)); do
-        hp=$(hs_helper_of "$pid")
-        [ -n "$hp" ] || break
-        sleep 0.1
-    done
-    if [ -n "$hp" ]; then
-        HS_HELPER_LEFT=$hp
-        kill $hp 2>/dev/null
-    fi
+    HS_HELPER_LEFT=$(hs_left hs_helper_of "$pid")
+    [ "$HS_VIA" != seccomp ] || hs_sup_checks "$label" "$out"
     if [ -n "${HS_REC:-}" ]; then
         "$HS_PY" -S "$HS_RECORDPY" facts "$HS_REC" "$s0" 5 \
             "$(cat "${HS_REC%.record}.pid")" > "$out.facts" ||
@@ -220,6 +264,41 @@ hs_run() {
     else
         : > "$out.log"
     fi
+}
+
+# After a run under the supervisor: the program carried one filter more
+# than this shell (else the scenario fails: a pass must not come from the
+# shim), and the run's supervisor is gone too (5 s at most; HS_SUP_LEFT).
+hs_sup_checks() {
+    local label=$1 out=$2 n
+    n=$(cat "$out.filters" 2>/dev/null)
+    [ -n "$n" ] && [ "$n" -gt "${HS_FILTERS0:-0}" ] ||
+        fail "$label: the program did not run under the supervisor's filter (Seccomp_filters '$n', this shell's ${HS_FILTERS0:-0}); stderr: $(tail -3 "$out.err")"
+    HS_SUP_LEFT=$(hs_left hs_supervisor_of "$out")
+}
+
+# hs_left FIND ARG: wait up to 5 s for FIND ARG to find no process; print
+# the pids it still finds then, and end them.
+hs_left() {
+    local i p
+    for ((i = 0; i < 50; i++)); do
+        p=$("$1" "$2")
+        [ -n "$p" ] || return 0
+        sleep 0.1
+    done
+    kill $p 2>/dev/null
+    echo "$p"
+}
+
+# The supervisor the wrapper started for the run whose files are OUT, if
+# alive: the snapshot's, with HS_SUP_RUN=OUT in its environment.
+hs_supervisor_of() {
+    local p
+    for p in $(pgrep -x submitify-super); do
+        [ "$(readlink "/proc/$p/exe")" = "$HS_BIN/submitify-supervise" ] &&
+            tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null |
+            grep -qxF "HS_SUP_RUN=$1" && echo "$p"
+    done
 }
 
 # For messages: " (killed after N s)" if the program ran out of time.
@@ -264,7 +343,10 @@ expect_at_least() {
 
 expect_helper_gone() {
     want "$1" "a helper was still running 5 s after the program ended (pid $HS_HELPER_LEFT)" \
-        test -z "$HS_HELPER_LEFT"
+        test -z "$HS_HELPER_LEFT" || return 1
+    [ "$HS_VIA" = seccomp ] || return 0
+    want "$1" "the supervisor was still running 5 s after the program ended (pid $HS_SUP_LEFT)" \
+        test -z "$HS_SUP_LEFT"
 }
 
 # The first reply the program saw (smtpclient without -q prints "<- ...").
@@ -350,13 +432,24 @@ twin_verdict() {
 
 # real CHECK BASE [ARGS...]: the real helper must pass.
 real() {
-    local fn=$1 base=$2 r=fail
-    shift 2
+    hs_real shim "$@"
+}
+
+# sup CHECK BASE [ARGS...]: so must the real helper with the program under
+# the seccomp supervisor.
+sup() {
+    hs_real seccomp "$@"
+}
+
+hs_real() {
+    local via=$1 fn=$2 base=$3 label=$3.real how="" r=fail
+    shift 3
+    [ "$via" = shim ] || { label=$base.sup how=" under the supervisor"; }
     HS_WHY=""
-    ! "$fn" "$base.real" "$HS_HELPER" "$@" || r=pass
+    ! HS_VIA=$via "$fn" "$label" "$HS_HELPER" "$@" || r=pass
     twin_verdict real $r
-    [ $HS_VERDICT = ok ] || fail "$base (real helper): $HS_WHY"
-    note "$base: real helper: protected"
+    [ $HS_VERDICT = ok ] || fail "$base (real helper$how): $HS_WHY"
+    note "$base: real helper$how: protected"
 }
 
 # weak NAME CHECK BASE [ARGS...]: the helper built without that protection
@@ -395,10 +488,14 @@ hs_group() {
         # shellcheck disable=SC2086
         hs_conf "$conf" $kv
     done < "$dir/confs"
+    # Under the supervisor the helper is the one beside the wrapper: here
+    # fx.py's helper-wrapper, which it writes before the first case.
+    hs_tree "$dir/tree" "$dir/helper-wrapper"
     "$HS_PY" "$HS_ROOT/fx.py" run --spec "$spec" --dir "$dir" --group "$name" \
         --root "$ROOT" --preload "$HS_PRELOAD" --bin "$HS_BIN" \
         --conf-dir "$HS_TMP" --port "$SCRIPTED_PORT" --record "$HS_REC" \
-        --server-pid "$SCRIPTED_PID" > "$dir/report" 2>&1 &
+        --server-pid "$SCRIPTED_PID" --wrapper "$dir/tree/wrapper/submitify" \
+        > "$dir/report" 2>&1 &
     pid=$!
     on_exit "kill $pid 2>/dev/null"
     HS_GROUPS+=("$name:$pid:$(grep -vc '^#' "$spec")")
@@ -408,7 +505,7 @@ hs_group() {
 # returns 1 if one is a failure.
 hs_verdicts() {
     local g=$1 line kind="" res label detail reasons="" tail="" secs=""
-    local bad=0 nreal=0 nweak=0
+    local bad=0 nreal=0 nweak=0 nsup=0
     while IFS= read -r line; do
         case $line in
         "- "*) reasons+="       $line"$'\n' ;;
@@ -421,6 +518,7 @@ hs_verdicts() {
                 read -r _ kind res label <<< "${line%%$'\t'*}"
                 detail=${line#*$'\t'}
                 [ "$kind" != real ] || nreal=$((nreal + 1))
+                [[ $label != *" [seccomp]" ]] || nsup=$((nsup + 1))
                 [ "$kind" != weak ] || nweak=$((nweak + 1)) ;;
             "problem "*)
                 echo "FAIL group $g: ${line#problem }"
@@ -431,7 +529,7 @@ hs_verdicts() {
         esac
     done < "$HS_TMP/$g/report"
     hs_verdict_line
-    echo "group $g: $nreal cases, $nweak weak twins, $bad failed"
+    echo "group $g: $nreal cases ($nsup of them under the supervisor), $nweak weak twins, $bad failed"
     if [ -z "$secs" ]; then
         echo "FAIL group $g: fx.py did not finish"
         return 1

@@ -18,11 +18,13 @@ check_cert_refused() {
 HS_CERT=selfsigned hs_server self "$CASES/05-certificate.json"
 hs_conf self
 real check_cert_refused self "self-signed certificate"
+sup check_cert_refused self "self-signed certificate"
 weak no-verify check_cert_refused self "self-signed certificate"
 
 HS_CERT=selfsigned hs_server self465 "$CASES/05-certificate.json" --mode implicit
 hs_conf self465 tls_starttls off
 real check_cert_refused self465 "self-signed certificate"
+sup check_cert_refused self465 "self-signed certificate"
 weak no-verify check_cert_refused self465 "self-signed certificate"
 
 # A good certificate, but the trust file holds another CA only.
@@ -31,12 +33,14 @@ GOOD_PORT=$SCRIPTED_PORT
 GOOD_REC=$HS_REC
 hs_conf otherca tls_trust_file "$CERTS/other-ca.pem"
 real check_cert_refused otherca "unable to get local issuer certificate"
+sup check_cert_refused otherca "unable to get local issuer certificate"
 weak no-verify check_cert_refused otherca "unable to get local issuer certificate"
 
 # Signed by the trusted CA, for another name (wrong.test, not localhost).
 HS_CERT=wrongname hs_server wrongname "$CASES/05-certificate.json"
 hs_conf wrongname
 real check_cert_refused wrongname "hostname mismatch"
+sup check_cert_refused wrongname "hostname mismatch"
 weak no-verify check_cert_refused wrongname "hostname mismatch"
 
 # tls_host_override: the same server, verified against the name its
@@ -51,11 +55,13 @@ hs_conf wrongnameovr tls_host_override wrong.test
 real check_host_override wrongnameovr
 hs_conf wrongnameovr2 tls_host_override other.test
 real check_cert_refused wrongnameovr2 "hostname mismatch"
+sup check_cert_refused wrongnameovr2 "hostname mismatch"
 
 # Signed by the trusted CA, expired in 2020.
 HS_CERT=expired hs_server expired "$CASES/05-certificate.json"
 hs_conf expired
 real check_cert_refused expired "certificate has expired"
+sup check_cert_refused expired "certificate has expired"
 weak no-verify check_cert_refused expired "certificate has expired"
 
 # ---- Pins ---------------------------------------------------------------------
@@ -72,6 +78,7 @@ HS_REC=$GOOD_REC SCRIPTED_PORT=$GOOD_PORT
 hs_conf badpin tls_fingerprint \
     00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF
 real check_pin_mismatch badpin
+sup check_pin_mismatch badpin
 
 fingerprint() {
     openssl x509 -noout -fingerprint -sha256 -in "$1" | sed 's/^.*=//'
@@ -112,11 +119,14 @@ HS_REC=$GOOD_REC SCRIPTED_PORT=$GOOD_PORT
 : > "$HS_TMP/empty.pem"
 hs_conf emptyca tls_trust_file "$HS_TMP/empty.pem"
 real check_trust_file_bad emptyca
+sup check_trust_file_bad emptyca
 hs_conf missingca tls_trust_file "$HS_TMP/no-such-ca.pem"
 real check_trust_file_bad missingca
+sup check_trust_file_bad missingca
 
 # Unreadable needs a user that file modes apply to: root reads anything.
 # The program (and so the helper) runs as nobody, with its own config.
+# (Not under the supervisor, whose helper runs as the wrapper's user.)
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
     nb=$HS_TMP/nobody
     mkdir "$nb"
@@ -161,6 +171,7 @@ check_old_tls() {
 hs_server tls11 "$CASES/05-tls-1.1-only.json"
 hs_conf tls11
 real check_old_tls tls11
+sup check_old_tls tls11
 
 # ---- The system store ---------------------------------------------------------
 # Without tls_trust_file the helper trusts the system store.  With neither

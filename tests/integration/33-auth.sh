@@ -8,9 +8,9 @@ hs_init
 # ---- Case 8, the default greeting budget (about 30 s) ----------------------
 # Started first, in the background, so that its half minute overlaps the
 # rest.  A server that accepts and never greets, and a config without
-# "timeout": the program is greeted 421 after about 30 s, never 220.
-hs_server budget "$CASES/13-never-greets.json"
-hs_conf budget timeout -
+# "timeout": the program is greeted 421 after about 30 s, never 220.  The
+# same again at the same time with the program under the supervisor, with
+# a server and a config of its own.
 check_budget() {
     local ms
     hs_run "$1" "$2" -i "$1@test"
@@ -20,15 +20,25 @@ check_budget() {
     want "$1" "refused after $ms ms; the budget is about 30 s" \
         test "$ms" -ge 28000 -a "$ms" -le 40000
 }
-(
-    HS_LIMIT=60
-    HS_WHY=""
-    check_budget budget.real "$HS_HELPER"
-    rc=$?
-    echo "$HS_WHY" > "$HS_TMP/budget.why"
-    exit $rc
-) &
-budget_job=$!
+# budget_start NAME VIA real|sup: the check in the background; its job in
+# budget_jobs.
+budget_jobs=()
+budget_start() {
+    hs_server "$1" "$CASES/13-never-greets.json"
+    hs_conf "$1" timeout -
+    (
+        HS_LIMIT=60
+        HS_VIA=$2
+        HS_WHY=""
+        check_budget "$1.$3" "$HS_HELPER"
+        rc=$?
+        echo "$HS_WHY" > "$HS_TMP/$1.why"
+        exit $rc
+    ) &
+    budget_jobs+=("$1:$!")
+}
+budget_start budget shim real
+budget_start budgetsup seccomp sup
 
 # ---- Case 8: the greeting is held --------------------------------------------
 # Whatever fails before the upstream session is ready, the program's first
@@ -45,6 +55,7 @@ saved_rec=${HS_REC:-}
 HS_REC=""
 hs_conf unreach port "$closed_port"
 real check_unreachable unreach
+sup check_unreachable unreach
 weak greet-early check_unreachable unreach
 HS_REC=$saved_rec
 
@@ -57,6 +68,7 @@ check_tls_failure() {
 hs_server hsclosed "$CASES/08-handshake-closed.json"
 hs_conf hsclosed
 real check_tls_failure hsclosed
+sup check_tls_failure hsclosed
 weak greet-early check_tls_failure hsclosed
 
 # AUTH refused with 535, 454, 534 or 538: the reply is named, nothing else
@@ -78,6 +90,7 @@ for code in 535 454 534 538; do
     hs_server "auth$code" "$CASES/08-auth-$code.json"
     hs_conf "auth$code"
     real check_auth_refused "auth$code" "$code"
+    sup check_auth_refused "auth$code" "$code"
     weak greet-early check_auth_refused "auth$code" "$code"
 done
 
@@ -97,6 +110,7 @@ check_no_answer() {
 hs_server silent "$CASES/13-never-greets.json"
 hs_conf silent timeout 3
 real check_no_answer silent
+sup check_no_answer silent
 weak greet-early check_no_answer silent
 # The same check catches a helper without any bound (case 13's switch): the
 # program is then still waiting when the test gives up on it.
@@ -105,6 +119,7 @@ HS_LIMIT=8 weak no-timeout check_no_answer silent
 hs_server authstall "$CASES/13-stall-after-auth.json"
 hs_conf authstall timeout 3
 real check_no_answer authstall
+sup check_no_answer authstall
 weak greet-early check_no_answer authstall
 
 # ---- Case 9: the AUTH exchange -----------------------------------------------
@@ -117,6 +132,7 @@ check_bad_challenge() {
 hs_server nob64 "$CASES/09-auth-challenge-not-base64.json"
 hs_conf nob64login auth login
 real check_bad_challenge nob64
+sup check_bad_challenge nob64
 weak lax-auth check_bad_challenge nob64
 
 # The same server with PLAIN (initial response): a 334 is not success, and
@@ -128,6 +144,7 @@ check_plain_334() {
 }
 hs_conf nob64plain
 real check_plain_334 nob64plain
+sup check_plain_334 nob64plain
 
 # One 70000-byte challenge line: the reply parser's bound, not the lax
 # switch, stops it, so real helper only.
@@ -138,6 +155,7 @@ check_huge_challenge() {
 hs_server huge "$CASES/09-auth-challenge-oversized.json"
 hs_conf huge auth login
 real check_huge_challenge huge
+sup check_huge_challenge huge
 
 # Challenges without end: LOGIN answers the user name and the password, then
 # stops at the third 334.  The step bound is not under a switch: real only.
@@ -153,6 +171,7 @@ check_endless() {
 hs_server endless "$CASES/09-auth-challenge-endless.json"
 hs_conf endless auth login
 real check_endless endless
+sup check_endless endless
 
 # No 235: a 250 "Authentication successful" is not success.  Real only.
 check_no_235() {
@@ -163,6 +182,7 @@ check_no_235() {
 hs_server no235 "$CASES/09-auth-no-235.json"
 hs_conf no235
 real check_no_235 no235
+sup check_no_235 no235
 
 # SCRAM-SHA-256: first the good server (so that the failures below mean
 # something), then a server signature that does not verify.
@@ -182,6 +202,7 @@ check_scram_bad_sig() {
 hs_server scramsig "$CASES/09-scram-bad-signature.json"
 hs_conf scramsig auth scram-sha-256
 real check_scram_bad_sig scramsig
+sup check_scram_bad_sig scramsig
 weak lax-auth check_scram_bad_sig scramsig
 
 # With auth on and LOGIN offered too, the bad signature is still the end:
@@ -196,6 +217,7 @@ hs_server scramsigauto "$CASES/09-scram-bad-signature.json" \
     --auth-mechs "SCRAM-SHA-256 LOGIN"
 hs_conf scramsigauto
 real check_scram_bad_sig_auto scramsigauto
+sup check_scram_bad_sig_auto scramsigauto
 
 # Nor after a refusal of the SCRAM proof: a server that cannot sign may
 # refuse instead, and LOGIN would hand it the password.  (Here the server
@@ -208,6 +230,7 @@ check_scram_refused_auto() {
 hs_server scramref "$CASES/00-normal.json" --auth-mechs "SCRAM-SHA-256 LOGIN"
 hs_conf scramref password "not-$HS_PW"
 real check_scram_refused_auto scramref
+sup check_scram_refused_auto scramref
 
 # The program's own AUTH, with the account injecting credentials: answered
 # by the helper, never relayed.  The server sees exactly one AUTH, alice's,
@@ -228,13 +251,18 @@ hs_server progauth "$CASES/00-normal.json"
 hs_conf progauth
 real check_program_auth_dropped progauth
 
-# ---- the background budget check -------------------------------------------------
-for ((i = 0; i < 600; i++)); do
-    kill -0 "$budget_job" 2>/dev/null || break
-    sleep 0.1
+# ---- the background budget checks ------------------------------------------------
+for job in "${budget_jobs[@]}"; do
+    for ((i = 0; i < 600; i++)); do
+        kill -0 "${job#*:}" 2>/dev/null || break
+        sleep 0.1
+    done
+    how=""
+    [ "${job%%:*}" = budget ] || how=" under the supervisor"
+    wait "${job#*:}" ||
+        fail "${job%%:*} (real helper$how): $(cat "$HS_TMP/${job%%:*}.why")"
+    note "${job%%:*}: real helper$how: protected (421 after about 30 s)"
 done
-wait "$budget_job" || fail "budget (real helper): $(cat "$HS_TMP/budget.why")"
-note "budget: real helper: protected (421 after about 30 s)"
 
 # An iteration count above the helper's bound (2000000), and an absurd one
 # (10^9): refused at once, naming the count, without computing it and
@@ -251,6 +279,8 @@ check_scram_iter() {
 hs_server scramover "$HS_CASES/33-scram-iterations-over-bound.json"
 hs_conf scramover auth scram-sha-256
 real check_scram_iter scramover
+sup check_scram_iter scramover
 hs_server scramiter "$CASES/09-scram-absurd-iterations.json"
 hs_conf scramiter auth scram-sha-256
 real check_scram_iter scramiter
+sup check_scram_iter scramiter

@@ -19,6 +19,8 @@
 # and, for every case (tests/harness/fx.py): a 250 the program saw matches a
 # message the server accepted, no message is accepted twice, the helper
 # ends (0 or 1, no signal) within 6 s of the program and leaves nothing.
+# Every case of the first four classes (the refusals) runs once more with
+# the program under the seccomp supervisor instead of the shim.
 # shellcheck disable=SC1091
 . "$(dirname "$0")/../lib/common.sh"
 . "$ROOT/tests/harness/lib.sh"
@@ -98,8 +100,13 @@ for p in "${phases[@]}"; do
         else
             do=$acts
         fi
-        printf '{"name": "%s: %s", "rules": [{%s, "do": [%s]}], "args": %s, "expect": {%s}}\n' \
-            "$pname" "$fname" "$trig" "$do" "$cargs" "$exp" >> "$spec"
+        # A refusal runs once more with the program under the supervisor.
+        case $class in
+        after | quit) sup=false ;;
+        *) sup=true ;;
+        esac
+        printf '{"name": "%s: %s", "rules": [{%s, "do": [%s]}], "args": %s, "expect": {%s}, "seccomp": %s}\n' \
+            "$pname" "$fname" "$trig" "$do" "$cargs" "$exp" "$sup" >> "$spec"
         n=$((n + 1))
     done
 done
