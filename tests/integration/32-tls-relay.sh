@@ -31,7 +31,8 @@ ref_sha() {
 
 # ---- Case 6: truncation ------------------------------------------------------
 # A TCP close without close_notify is an error, never an end of stream: the
-# program gets a 421 naming it and never a 250 for the message.
+# program gets a 421 naming it and never a 250 for the message.  Each case
+# runs again with the program under the seccomp supervisor (sup).
 
 # In the middle of the post-TLS EHLO reply, before AUTH.  No switch: real only.
 check_trunc_ehlo() {
@@ -43,6 +44,7 @@ check_trunc_ehlo() {
 hs_server truncehlo "$CASES/06-truncate-mid-ehlo.json"
 hs_conf truncehlo
 real check_trunc_ehlo truncehlo
+sup check_trunc_ehlo truncehlo
 
 # In the middle of DATA, and in the middle of the end-of-data reply.  The
 # weak fake-250 helper turns that EOF into a 250 for the program.
@@ -64,16 +66,19 @@ check_trunc_message() {
 hs_server truncdata "$CASES/06-truncate-mid-data.json"
 hs_conf truncdata
 real check_trunc_message truncdata
+sup check_trunc_message truncdata
 weak fake-250 check_trunc_message truncdata
 
 hs_server trunceod "$CASES/06-truncate-mid-eod-reply.json"
 hs_conf trunceod
 real check_trunc_message trunceod
+sup check_trunc_message trunceod
 weak fake-250 check_trunc_message trunceod
 
 hs_server trunceod465 "$CASES/06-truncate-mid-eod-reply.json" --mode implicit
 hs_conf trunceod465 tls_starttls off
 real check_trunc_message trunceod465
+sup check_trunc_message trunceod465
 weak fake-250 check_trunc_message trunceod465
 
 # ---- Case 7: the non-blocking relay ------------------------------------------

@@ -13,8 +13,28 @@ SECRETS=$ROOT/tests/harness/secrets.py
 # ---- Case 19: the config file's owner and mode -------------------------------
 # Refused before anything else: the helper answers 421 (on stderr, as the
 # account and its logfile are not known yet) and never contacts the server.
+# Under the supervisor (sup) the wrapper reads the file before the program
+# starts and would refuse it itself, with no program and no helper (06
+# checks that refusal); so there the file is made private and root's for
+# the wrapper, and the program puts back the mode and owner under test
+# before it connects: the helper the supervisor starts must refuse the file
+# as it finds it then, as the shim's does.
 check_conf_refused() {
+    local was=""
+    if [ "$HS_VIA" = seccomp ]; then
+        was=$(stat -c '%a %u:%g' "$HS_CONF")
+        chmod 600 "$HS_CONF" && chown 0:0 "$HS_CONF" ||
+            fail "$1: cannot make $HS_CONF private"
+        HS_PROG=(sh -c 'chmod "$1" "$3" && chown "$2" "$3" && shift 3 &&
+            exec "$@"' sh "${was% *}" "${was#* }" "$HS_CONF"
+            "$TESTBIN/smtpclient" -i "$1@test" "$HS_DEST")
+    fi
     hs_run "$1" "$2" -i "$1@test"
+    HS_PROG=()
+    if [ -n "$was" ]; then
+        chmod "${was% *}" "$HS_CONF" && chown "${was#* }" "$HS_CONF" ||
+            fail "$1: cannot give $HS_CONF back its mode and owner"
+    fi
     expect_refused "$1" 4.3.5 "$3" stderr || return 1
     expect_facts "$1" sessions=0
 }
@@ -26,11 +46,14 @@ for mode in 640 604 620; do
     why="contains a password but group or others may access it; run: chmod 600"
     [ "$mode" = 620 ] && why="group or others may change it; run: chmod go-w"
     real check_conf_refused "perm$mode" "$why"
+    sup check_conf_refused "perm$mode" "$why"
     weak no-perm-check check_conf_refused "perm$mode" "$why"
 done
 hs_conf permowner logfile -
 chown nobody: "$HS_CONF"
 real check_conf_refused permowner \
+    "owned by another user (uid $(id -u nobody)); it must be yours or root's"
+sup check_conf_refused permowner \
     "owned by another user (uid $(id -u nobody)); it must be yours or root's"
 weak no-perm-check check_conf_refused permowner \
     "owned by another user (uid $(id -u nobody)); it must be yours or root's"
