@@ -25,6 +25,7 @@ check_conf_refused() {
         was=$(stat -c '%a %u:%g' "$HS_CONF")
         chmod 600 "$HS_CONF" && chown 0:0 "$HS_CONF" ||
             fail "$1: cannot make $HS_CONF private"
+        # shellcheck disable=SC2016 # the program's shell expands them
         HS_PROG=(sh -c 'chmod "$1" "$3" && chown "$2" "$3" && shift 3 &&
             exec "$@"' sh "${was% *}" "${was#* }" "$HS_CONF"
             "$TESTBIN/smtpclient" -i "$1@test" "$HS_DEST")
