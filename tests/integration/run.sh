@@ -39,6 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Each scenario's temporary directory is /tmp/submitify-NAME.RUN.XXXXXX
+# (tests/lib/common.sh): RUN tells this run's processes from those of
+# another run of the same scenario on the machine.
+export SUBMITIFY_RUN_ID=$$
 for t in "$here"/[0-9][0-9]-*.sh; do
     name=$(basename "$t" .sh)
     if [ -n "${TESTS:-}" ]; then
@@ -57,7 +61,7 @@ for t in "$here"/[0-9][0-9]-*.sh; do
     # (Two seconds of grace, for one that was signalled but is still on
     # its way out.)
     for _ in $(seq 20); do
-        left=$(pgrep -f "/tmp/submitify-$name\\." | tr '\n' ' ')
+        left=$(pgrep -f "/tmp/submitify-$name\\.$SUBMITIFY_RUN_ID\\." | tr '\n' ' ')
         [ -n "$left" ] || break
         sleep 0.1
     done

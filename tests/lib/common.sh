@@ -56,7 +56,7 @@ need_cmd() {
 
 # Every directory mktmp makes lives under one base that this shell (not the
 # $(...) subshell mktmp runs in) removes on exit.
-TEST_TMPBASE=$(mktemp -d "/tmp/submitify-$TEST_NAME.XXXXXX")
+TEST_TMPBASE=$(mktemp -d "/tmp/submitify-$TEST_NAME.${SUBMITIFY_RUN_ID:+$SUBMITIFY_RUN_ID.}XXXXXX")
 chmod 755 "$TEST_TMPBASE"
 on_exit "rm -rf '$TEST_TMPBASE'"
 # The AUTH memory (helper/authmem.h) of the scenario's sessions: its own,
