@@ -17,6 +17,9 @@
 #                  the caller's server sees nothing, that file is untouched,
 #                  and the password is read with the host's group, in /
 #                  (not the caller's directory), with no core possible.
+#   setuid-memory  a setuid-root client whose session needs an AUTH
+#                  fallback: no AUTH memory is written (root's home is a
+#                  tmpfs in the namespace, to look).
 #   machine-wide   no setuid: a plain client whose SUBMITIFY_PORTS names
 #                  the submission port too; the helper, which has the
 #                  library loaded from /etc/ld.so.preload, must still reach
@@ -141,6 +144,39 @@ case "${soft:-}/${hard:-}" in 1/1 | 0/1) ;; *) false ;; esac ||
     failed "setgid: passwordeval may dump core: $(cat "$tmp/eval/core" 2>/dev/null)"
 python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["totals"]["sessions"])' \
     "$tmp/evil.record" 2>/dev/null || failed "setgid: a session reached the caller's server"
+
+# setuid-memory: a setuid host's session that needed a fallback (dave on
+# the port without PLAIN: SCRAM-SHA-256 and CRAM-MD5 refused, LOGIN
+# works) leaves no AUTH memory (helper/authmem.c); it would be root's,
+# under /root, a tmpfs in the namespace here.
+printf '%s\n' "$RIG_DAVE_PASS" > "$tmp/dave.pw"
+chmod 600 "$tmp/dave.pw"
+printf '%s\n' 'account default' 'host localhost' "port $RIG_SUBNP_PORT" \
+    "tls_trust_file $RIG_CA" 'user dave' "passwordeval \"cat $tmp/dave.pw\"" \
+    > "$tmp/mem.conf"
+mkdir -p "$tmp/mem.upper" "$tmp/mem.work"
+cat > "$tmp/mem.sh" <<SH
+set -e
+mount --make-rprivate /
+mount -t overlay overlay -o lowerdir=/etc,upperdir=$tmp/mem.upper,workdir=$tmp/mem.work /etc
+printf '%s\n' ${san:+$san} $shim > /etc/ld.so.preload
+rm -rf /etc/submitify
+mkdir -p /etc/submitify
+install -m 644 "$tmp/mem.conf" /etc/submitify/submit.conf
+mount -t tmpfs tmpfs /root
+cd $home
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+    env -i PATH=/usr/bin:/bin HOME=$home $sanenv \
+    $tmp/suid-client -i setuid-memory-$id@test 192.0.2.32
+echo "memory: \$(ls -A /root/.local/state/submitify 2>/dev/null | tr '\n' ' ')"
+SH
+timeout 60 unshare -m sh "$tmp/mem.sh" > "$tmp/mem.out" 2>&1 ||
+    failed "setuid-memory: the client was not served: $(tail -3 "$tmp/mem.out")"
+sed "s/^/  setuid-memory: /" "$tmp/mem.out"
+"$RIG" wait-mail "$SUBMITIFY_RIG" bob "setuid-memory-$id@test" 20 > /dev/null ||
+    failed "setuid-memory: not delivered"
+grep -qx "memory: " "$tmp/mem.out" ||
+    failed "setuid-memory: a setuid host wrote the AUTH memory: $(grep '^memory:' "$tmp/mem.out")"
 
 # machine-wide: the helper's own connection is never taken.
 rig_account | conf_file "$tmp/rig.conf"
