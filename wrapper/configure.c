@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,8 @@ probe(const char *lines, const struct session_observer *obs)
 		fprintf(stderr, "submitify: %s\n", err);
 		return (-1);
 	}
+	/* As --check: no SIGPIPE from a server gone before close_notify. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	memset(&s, 0, sizeof(s));
 	s.cfd = -1;
 	s.up.fd = -1;

@@ -571,6 +571,10 @@ check_account(const struct conf *c, const char *acct, int verbose)
 	char err[CONF_ERRLEN];
 	int rc;
 
+	/* A server (or a socket's far end) gone before the close_notify is
+	 * written must not end --check with SIGPIPE, as it does not end the
+	 * helper; this process runs no program afterwards. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	memset(&s, 0, sizeof(s));
 	s.cfd = -1;
 	s.up.fd = -1;
