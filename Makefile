@@ -86,9 +86,9 @@ CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -
 #   wrapper/  the submitify command, linked with the same core
 #   supervise/ submitify-supervise, the seccomp supervisor for programs the
 #             shim cannot reach: the shim's handoff and common/, no core
-COMMON_SRC = common/decide.c common/addr.c
+COMMON_SRC = common/decide.c common/addr.c common/warm.c
 SHIM_SRC   = shim/init.c shim/connect.c shim/getpeername.c shim/handoff.c \
-             shim/peers.c
+             shim/peers.c shim/warmc.c
 SHIM_OBJ   = $(SHIM_SRC:.c=.pic.o) $(COMMON_SRC:.c=.pic.o)
 CORE_SRC   = helper/conf.c helper/secrets.c helper/util.c helper/log.c \
              helper/smtp.c helper/auth.c helper/crypto.c helper/tls.c \
@@ -97,12 +97,13 @@ CORE_SRC   = helper/conf.c helper/secrets.c helper/util.c helper/log.c \
              helper/socks.c helper/authmem.c
 CORE_OBJ   = $(CORE_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 CORE_LIB   = helper/libcore.a
-HELPER_OBJ = helper/main.o
+HELPER_OBJ = helper/main.o helper/serve.o helper/warmd.o
 WRAP_OBJ   = wrapper/submitify.o wrapper/elfcheck.o wrapper/srv.o \
              wrapper/configure.o wrapper/seccomp.o supervise/ctl.o
 SUP_SRC    = supervise/main.c supervise/connect.c supervise/getpeername.c \
              supervise/task.c supervise/tab.c supervise/ctl.c
-SUP_OBJ    = $(SUP_SRC:.c=.o) supervise/handoff.o $(COMMON_SRC:.c=.o)
+SUP_OBJ    = $(SUP_SRC:.c=.o) supervise/handoff.o supervise/warmc.o \
+             $(COMMON_SRC:.c=.o)
 
 PROGS = shim/libsubmitify.so helper/submitify-helper wrapper/submitify \
         supervise/submitify-supervise
@@ -149,6 +150,9 @@ supervise/%.o: supervise/%.c supervise/*.h shim/handoff.h common/*.h
 	$(CC) $(CFLAGS) $(XCFLAGS) -Icommon -Ishim -c -o $@ $<
 
 supervise/handoff.o: shim/handoff.c shim/handoff.h common/*.h
+	$(CC) $(CFLAGS) $(XCFLAGS) -Icommon -c -o $@ $<
+
+supervise/warmc.o: shim/warmc.c shim/handoff.h common/*.h
 	$(CC) $(CFLAGS) $(XCFLAGS) -Icommon -c -o $@ $<
 
 supervise/submitify-supervise: $(SUP_OBJ)

@@ -8,7 +8,7 @@
  *               started with, else /dev/null
  *   fd 3        the one-shot listener (HELPER_LISTEN_FD); nothing above it
  *   argv        submitify-helper --peer ADDR --dest ADDR --cookie N
- *               --prog NAME --pid N [--secure]
+ *               --prog NAME --pid N --warm PATH [--secure]
  *
  * --peer    the program socket's local address ("ADDR:PORT",
  *           "[ADDR]:PORT"), for the log
@@ -16,6 +16,8 @@
  * --cookie  the program socket's SO_COOKIE (decimal): the helper serves
  *           only the connection whose other end is that very socket
  * --prog, --pid  the program, for the log
+ * --warm    the uid's warm socket (common/warm.h), where the helper may
+ *           start a warm helper when the account allows it; "" for none
  * --secure  the host runs with AT_SECURE (setuid, setgid, capabilities):
  *           nothing of the caller's environment or files may be used.
  *           The helper also finds this out by itself; the flag only adds.
@@ -33,6 +35,7 @@
 #define HELPER_OPT_COOKIE	"--cookie"
 #define HELPER_OPT_PROG		"--prog"
 #define HELPER_OPT_PID		"--pid"
+#define HELPER_OPT_WARM		"--warm"
 #define HELPER_OPT_SECURE	"--secure"
 
 /* Room for each value, terminating NUL included. */
@@ -47,6 +50,7 @@ enum helper_arg {
 	HA_COOKIE_OPT, HA_COOKIE,
 	HA_PROG_OPT, HA_PROG,
 	HA_PID_OPT, HA_PID,
+	HA_WARM_OPT, HA_WARM,
 	HA_SECURE,		/* "--secure", or the terminating NULL */
 	HA_END,			/* always NULL */
 	HA_SLOTS

@@ -361,7 +361,8 @@ enum {
 	K_LEGACY, K_AUTH, K_USER, K_PASSWORD, K_PASSWORDEVAL, K_FROM,
 	K_FROMHDR, K_DOMAIN, K_TIMEOUT, K_LOGFILE, K_SYSLOG, K_MATCH,
 	K_PORTS, K_BARELF, K_HOSTOVR, K_PROTOCOL, K_SOURCE, K_PROXY,
-	K_PROXYPORT, K_CERTFILE, K_KEYFILE, K_CRL, K_PRIO, K_DHBITS, K_SOCKET
+	K_PROXYPORT, K_CERTFILE, K_KEYFILE, K_CRL, K_PRIO, K_DHBITS, K_SOCKET,
+	K_WARM
 };
 
 typedef int setter(struct parser *, struct conf_account *, const char *,
@@ -879,6 +880,25 @@ s_dhbits(struct parser *p, struct conf_account *a, const char *k,
 	return (0);
 }
 
+static int
+s_warm(struct parser *p, struct conf_account *a, const char *k,
+    const char *v)
+{
+	char *end;
+	long n;
+
+	if (strcmp(v, "off") == 0) {
+		a->warm_idle = 0;
+		return (0);
+	}
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || n < 1 || n > 86400)
+		return (perr(p, "%s: expected off or seconds (1 to 86400), "
+		    "not \"%s\"", k, v));
+	a->warm_idle = (int)n;
+	return (0);
+}
+
 static const struct key {
 	const char *name;
 	int bit;
@@ -916,6 +936,7 @@ static const struct key {
 	{ "tls_priorities", K_PRIO, s_prio },
 	{ "tls_min_dh_prime_bits", K_DHBITS, s_dhbits },
 	{ "socket", K_SOCKET, s_socket },
+	{ "warm_idle", K_WARM, s_warm },
 };
 
 /*
@@ -982,6 +1003,7 @@ account_defaults(struct conf_account *a)
 	a->fix_bare_lf = 1;
 	a->syslog = 1;
 	a->prio.tls12 = a->prio.tls13 = 1;
+	a->warm_idle = -1;
 }
 
 /* dst = a copy of src (which may be NULL). */
@@ -1031,6 +1053,7 @@ account_copy(struct conf_account *dst, const struct conf_account *src,
 		dst->prio = src->prio;
 	}
 	if (B(K_DHBITS)) dst->min_dh_bits = src->min_dh_bits;
+	if (B(K_WARM)) dst->warm_idle = src->warm_idle;
 	if (B(K_AUTH)) dst->auth = src->auth;
 	if (B(K_USER)) S(user);
 	if (B(K_PASSWORD)) {

@@ -67,6 +67,8 @@ struct conf_account {
 	char *priorities;	/* tls_priorities as written, or NULL */
 	struct conf_prio prio;	/* what it means */
 	int min_dh_bits;	/* tls_min_dh_prime_bits, 0: unset */
+	int warm_idle;		/* seconds a warm helper waits for the next
+				   session; 0: none; -1: the default */
 	enum sasl_mech auth;
 	char *user;
 	char *password;

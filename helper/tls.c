@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -17,6 +18,16 @@
 
 #include "tls.h"
 #include "weaken.h"
+
+/*
+ * A warm helper's session (warmd.c): the TLS session to offer for
+ * resumption, and the pipe that carries new ones back until
+ * tlsc_warm_end().
+ */
+static SSL_SESSION *resume;
+static int report_fd = -1;
+
+static int report_session(SSL *, SSL_SESSION *);
 
 struct tlsc {
 	SSL_CTX *ctx;
@@ -272,6 +283,87 @@ set_priorities(struct tlsc *t, const struct tlsc_opts *o)
 	return (0);
 }
 
+/*
+ * A new session from the server: to the warm helper, as a 4-byte length
+ * and the session in DER, in one write.  Returns 0: OpenSSL keeps it.
+ */
+static int
+report_session(SSL *ssl, SSL_SESSION *sess)
+{
+	unsigned char *buf, *p;
+	uint32_t n;
+	int len;
+
+	(void)ssl;
+	if (report_fd < 0 || !SSL_SESSION_is_resumable(sess))
+		return (0);
+	len = i2d_SSL_SESSION(sess, NULL);
+	if (len <= 0 || len > TLSC_SESSION_MAX ||
+	    (buf = malloc((size_t)len + 4)) == NULL)
+		return (0);
+	n = (uint32_t)len;
+	memcpy(buf, &n, 4);
+	p = buf + 4;
+	/* A pipe that cannot take it loses the ticket, nothing else. */
+	if (i2d_SSL_SESSION(sess, &p) == len &&
+	    write(report_fd, buf, (size_t)len + 4) != (ssize_t)len + 4)
+		tlsc_warm_end();
+	OPENSSL_cleanse(buf, (size_t)len + 4);
+	free(buf);
+	return (0);
+}
+
+void
+tlsc_warm_init(void)
+{
+	SSL_CTX *ctx;
+
+	/* Load the library's algorithms once, here, not in each session. */
+	(void)OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL);
+	if ((ctx = SSL_CTX_new(TLS_client_method())) != NULL)
+		SSL_CTX_free(ctx);
+}
+
+void
+tlsc_warm_set(const unsigned char *der, size_t len, int fd)
+{
+	const unsigned char *p = der;
+
+	report_fd = fd;
+	if (der != NULL && len > 0 && len <= TLSC_SESSION_MAX)
+		resume = d2i_SSL_SESSION(NULL, &p, (long)len);
+}
+
+void
+tlsc_warm_end(void)
+{
+
+	if (report_fd >= 0)
+		(void)close(report_fd);
+	report_fd = -1;
+}
+
+int
+tlsc_resumed(const struct tlsc *t)
+{
+
+	return (t->ssl != NULL && SSL_session_reused(t->ssl));
+}
+
+void
+tlsc_default_store(char *file, size_t flen, char *dir, size_t dlen)
+{
+	const char *f, *d;
+
+	f = secure_getenv(X509_get_default_cert_file_env());
+	d = secure_getenv(X509_get_default_cert_dir_env());
+	(void)snprintf(file, flen, "%s", f != NULL ? f :
+	    X509_get_default_cert_file());
+	(void)snprintf(dir, dlen, "%s", d != NULL ? d :
+	    X509_get_default_cert_dir());
+}
+
 struct tlsc *
 tlsc_prepare(const struct tlsc_opts *o, char *err, size_t errlen)
 {
@@ -295,6 +387,11 @@ tlsc_prepare(const struct tlsc_opts *o, char *err, size_t errlen)
 	}
 	t->min_dh_bits = o->min_dh_bits;
 	SSL_CTX_set_msg_callback(t->ctx, watch_cert);
+	if (report_fd >= 0) {
+		SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_CLIENT |
+		    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(t->ctx, report_session);
+	}
 	t->certcheck = o->certcheck;
 	if (o->fingerprint != NULL) {
 		t->pinned = 1;
@@ -339,6 +436,12 @@ tlsc_start(struct tlsc *t, int fd, const char *host, char *err, size_t errlen)
 	if ((t->ssl = SSL_new(t->ctx)) == NULL || SSL_set_fd(t->ssl, fd) != 1)
 		goto ossl;
 	SSL_set_app_data(t->ssl, t);
+	/* Offered once: a session that fails is not offered again. */
+	if (resume != NULL) {
+		(void)SSL_set_session(t->ssl, resume);
+		SSL_SESSION_free(resume);
+		resume = NULL;
+	}
 	ip = inet_pton(AF_INET6, host, &a6) == 1 ||
 	    inet_pton(AF_INET, host, &a6) == 1;
 	if (!ip && SSL_set_tlsext_host_name(t->ssl, host) != 1)

@@ -36,6 +36,23 @@ struct tlsc_opts {
 
 struct tlsc;
 
+/* The largest session, in DER, a warm helper keeps. */
+#define TLSC_SESSION_MAX	16384
+
+/*
+ * A warm helper (warmd.c): tlsc_warm_init() loads OpenSSL once before any
+ * session.  A session process calls tlsc_warm_set() with the session to
+ * offer for resumption (der, len; NULL for none) and the pipe fd to
+ * report new sessions on (-1 for none), and tlsc_warm_end() once the
+ * server is set up: after that nothing is reported.
+ */
+void tlsc_warm_init(void);
+void tlsc_warm_set(const unsigned char *der, size_t len, int fd);
+void tlsc_warm_end(void);
+
+/* The system store's file and directory, as OpenSSL will look them up. */
+void tlsc_default_store(char *file, size_t flen, char *dir, size_t dlen);
+
 /*
  * A TLS client's settings and trust store, not yet bound to a socket.
  * NULL with err set if the trust store cannot be loaded (a missing,
@@ -77,6 +94,9 @@ const char *tlsc_error(const struct tlsc *t);
 
 /* "TLSv1.3" and the cipher suite of the session. */
 const char *tlsc_version(const struct tlsc *t);
+
+/* Was the session resumed (no certificate exchanged this time)? */
+int tlsc_resumed(const struct tlsc *t);
 const char *tlsc_cipher(const struct tlsc *t);
 
 /* Where the trusted CAs come from: "tls_trust_file F", "system store, ...". */

@@ -327,6 +327,11 @@ handoff_spawn(const struct handoff_req *req, struct handoff_link *link)
 	(void)snprintf(prog, sizeof(prog), "%s",
 	    req->prog != NULL ? req->prog : "?");
 
+	if (handoff_warm(req, link, cookie, pid) == 0) {
+		(void)close(link->lfd);
+		link->lfd = -1;
+		return (0);
+	}
 	nenv = 0;
 	if (req->environ != NULL)
 		while (req->environ[nenv] != NULL)
@@ -336,20 +341,10 @@ handoff_spawn(const struct handoff_req *req, struct handoff_link *link)
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (map == MAP_FAILED)
 		return (-1);
-	/*
-	 * The helper must not load this library again; and when the host runs
-	 * with AT_SECURE, none of submitify's settings from the environment of
-	 * whoever started it may reach a helper with the host's privileges.
-	 */
 	envp = (char **)(void *)(map + 2 * STACK_SIZE);
-	for (i = j = 0; i < nenv; i++) {
-		if (strncmp(req->environ[i], "LD_PRELOAD=", 11) == 0)
-			continue;
-		if (req->secure &&
-		    strncmp(req->environ[i], "SUBMITIFY_", 10) == 0)
-			continue;
-		envp[j++] = req->environ[i];
-	}
+	for (i = j = 0; i < nenv; i++)
+		if (handoff_env_keep(req->environ[i], req->secure))
+			envp[j++] = req->environ[i];
 	envp[j] = NULL;
 
 	/* Every slot by its index (common/contract.h): nothing is counted. */
@@ -364,6 +359,8 @@ handoff_spawn(const struct handoff_req *req, struct handoff_link *link)
 	argv[HA_PROG] = prog;
 	argv[HA_PID_OPT] = (char *)HELPER_OPT_PID;
 	argv[HA_PID] = pid;
+	argv[HA_WARM_OPT] = (char *)HELPER_OPT_WARM;
+	argv[HA_WARM] = link->warm;
 	argv[HA_SECURE] = req->secure ? (char *)HELPER_OPT_SECURE : NULL;
 	argv[HA_END] = NULL;
 
@@ -385,6 +382,20 @@ handoff_spawn(const struct handoff_req *req, struct handoff_link *link)
 	(void)close(link->lfd);
 	link->lfd = -1;
 	return (0);
+}
+
+int
+handoff_env_keep(const char *e, int secure)
+{
+
+	/*
+	 * The helper must not load this library again; and when the host runs
+	 * with AT_SECURE, none of submitify's settings from the environment of
+	 * whoever started it may reach a helper with the host's privileges.
+	 */
+	if (strncmp(e, "LD_PRELOAD=", 11) == 0)
+		return (0);
+	return (!(secure && strncmp(e, "SUBMITIFY_", 10) == 0));
 }
 
 void

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "contract.h"
+#include "warm.h"
 
 struct handoff_req {
 	const char *helper;		/* path of submitify-helper */
@@ -41,6 +42,8 @@ struct handoff_link {
 	int restore;			/* reuse[] must be put back */
 	char peer[HELPER_ADDR_MAX];	/* the socket's local address */
 	char dest[HELPER_ADDR_MAX];	/* where the program wanted to go */
+	char warm[WARM_PATH_MAX];	/* the uid's warm socket, for a cold
+					   helper to start one at; or "" */
 };
 
 /*
@@ -56,11 +59,28 @@ int handoff_open(int fd, const struct sockaddr *dest, socklen_t destlen,
     struct handoff_link *link);
 
 /*
- * Start the helper for link, detached from this process (it is never this
- * process's child), and hand it the listener, which is closed here.
- * Returns 0, or -1 with errno set.
+ * Hand the listener to the uid's warm helper (shim/warmc.c) or, when there
+ * is none that is provably ours, start a cold helper for link, detached
+ * from this process (it is never this process's child).  The listener is
+ * closed here.  Returns 0, or -1 with errno set.
  */
 int handoff_spawn(const struct handoff_req *req, struct handoff_link *link);
+
+/*
+ * The warm half of handoff_spawn(): 0 if the warm helper took link's
+ * listener (cookie and pid are its decimal strings), else -1, with
+ * link->warm naming the socket a cold helper may start one at, or "".
+ * Preserves errno.
+ */
+int handoff_warm(const struct handoff_req *req, struct handoff_link *link,
+    const char *cookie, const char *pid);
+
+/*
+ * Does the environment entry e go to a helper?  Not LD_PRELOAD (the helper
+ * must not load this library), and for a host with AT_SECURE (secure)
+ * none of submitify's own settings from whoever started it.
+ */
+int handoff_env_keep(const char *e, int secure);
 
 /*
  * End the handoff on fd's side: close the listener if the helper did not

@@ -1,0 +1,91 @@
+/*
+ * warm: where a uid's warm helper listens and how the shim, the helper and
+ * the wrapper speak to it.  Safe inside the host (common/: no allocation,
+ * no OpenSSL).
+ *
+ * The socket lives in a directory of the uid's own, mode 0700:
+ * $XDG_RUNTIME_DIR/submitify when XDG_RUNTIME_DIR is an absolute path,
+ * else /tmp/submitify-UID.  Its name, warm-HASH, covers the protocol
+ * version, the helper's path and file identity (an upgrade or a rebuild
+ * names another socket), and the caller's network and mount namespaces
+ * (a sandbox of the same uid finds no socket of the host's).
+ *
+ * Every message is one SOCK_SEQPACKET datagram: a struct warm_hdr and,
+ * for WARM_SESSION, NUL-terminated strings: peer, dest, cookie, prog, pid,
+ * then the environment, one variable a string.  A session request carries
+ * the descriptors WARM_FD_LISTEN, WARM_FD_CWD and, when the host's stderr
+ * is still its own, WARM_FD_ERR, as SCM_RIGHTS.  Every request is
+ * answered with one struct warm_reply.
+ */
+#ifndef SUBMITIFY_WARM_H
+#define SUBMITIFY_WARM_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WARM_MAGIC	0x53575231u	/* "SWR1" */
+#define WARM_VERSION	1u
+
+#define WARM_SESSION	1u		/* serve one handed-off connection */
+#define WARM_STATUS	2u		/* say how it stands */
+#define WARM_STOP	3u		/* exit now */
+
+#define WARM_FD_LISTEN	0
+#define WARM_FD_CWD	1
+#define WARM_FD_ERR	2
+#define WARM_MAXFD	3
+
+/* A request's whole size: the environment must fit in it. */
+#define WARM_MSG_MAX	(64 * 1024)
+/* How long the shim waits for an answer before it goes cold. */
+#define WARM_REPLY_MS	3000
+
+/* Room for a socket's path (sun_path holds 108 bytes). */
+#define WARM_PATH_MAX	108
+
+struct warm_hdr {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t kind;
+	uint32_t nstr;		/* strings after the header */
+};
+
+struct warm_reply {
+	uint32_t magic;
+	uint32_t version;
+	int32_t status;		/* 0: taken; else an errno value */
+	int32_t pid;		/* the warm helper's pid */
+	int32_t child;		/* the session's process, or 0 */
+	uint32_t sessions;	/* served since it started */
+	uint32_t active;	/* sessions running now */
+	uint32_t cached;	/* TLS sessions it holds for resumption */
+	uint32_t idle;		/* seconds it waits for work before it exits */
+};
+
+/*
+ * The uid's directory for warm sockets, from the environment's
+ * XDG_RUNTIME_DIR value xdg (NULL when unset).  0, or -1 if it does not
+ * fit in len.
+ */
+int warm_dir(char *buf, size_t len, const char *xdg, uid_t uid);
+
+/*
+ * Is dir a real directory (not a link) of uid's with mode 0700?  0 if so;
+ * -1 with errno ENOENT when it does not exist, else EPERM.
+ */
+int warm_dir_ok(const char *dir, uid_t uid);
+
+/*
+ * The socket's path in dir for the helper at helper_path, from the
+ * caller's point of view (its namespaces).  0, or -1 (the helper or a
+ * namespace cannot be looked at, or the path does not fit).
+ */
+int warm_sock_path(char *buf, size_t len, const char *dir,
+    const char *helper_path);
+
+/* The value of name in the environment envp, or NULL. */
+const char *warm_getenv(char *const *envp, const char *name);
+
+#endif
