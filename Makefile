@@ -99,7 +99,8 @@ CORE_OBJ   = $(CORE_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 CORE_LIB   = helper/libcore.a
 HELPER_OBJ = helper/main.o helper/serve.o helper/warmd.o
 WRAP_OBJ   = wrapper/submitify.o wrapper/elfcheck.o wrapper/srv.o \
-             wrapper/configure.o wrapper/seccomp.o supervise/ctl.o
+             wrapper/configure.o wrapper/seccomp.o wrapper/warmctl.o \
+             supervise/ctl.o
 SUP_SRC    = supervise/main.c supervise/connect.c supervise/getpeername.c \
              supervise/task.c supervise/tab.c supervise/ctl.c
 SUP_OBJ    = $(SUP_SRC:.c=.o) supervise/handoff.o supervise/warmc.o \

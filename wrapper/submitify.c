@@ -27,6 +27,7 @@
 #include "smtp.h"
 #include "tls.h"
 #include "util.h"
+#include "warmctl.h"
 
 #ifndef SUBMITIFY_VERSION
 #define SUBMITIFY_VERSION "0.1"
@@ -59,11 +60,12 @@ usage(FILE *f)
 
 	fprintf(f,
 	    "usage: submitify [-c FILE] [-a ACCOUNT] [-v] [--force] "
-	    "[--seccomp] [--]\n"
-	    "                 COMMAND [ARG...]\n"
+	    "[--seccomp] [--no-warm]\n"
+	    "                 [--] COMMAND [ARG...]\n"
 	    "       submitify --check [-c FILE] [-a ACCOUNT] [-v]\n"
 	    "       submitify --check-config [-c FILE]\n"
 	    "       submitify --configure ADDRESS\n"
+	    "       submitify --warm-status | --warm-stop\n"
 	    "       submitify --version | --help\n"
 	    "\n"
 	    "Runs COMMAND so that its plain SMTP connections to port 25 are\n"
@@ -81,6 +83,10 @@ usage(FILE *f)
 	    "                   no program COMMAND starts gains privileges: a\n"
 	    "                   set-user-ID or set-group-ID program (sendmail's\n"
 	    "                   postdrop, sudo) runs without them and fails\n"
+	    "  --no-warm        no warm helper: every session is a cold\n"
+	    "                   helper's (SUBMITIFY_WARM=0)\n"
+	    "  --warm-status    list this user's warm helpers\n"
+	    "  --warm-stop      stop them\n"
 	    "  --check          connect as a session would, report each step,\n"
 	    "                   authenticate, QUIT; send no mail\n"
 	    "  --check-config   print the effective settings (secrets as *)\n"
@@ -620,7 +626,7 @@ check_account(const struct conf *c, const char *acct, int verbose)
 }
 
 enum { O_CHECK = 256, O_CHECKCONF, O_CONFIGURE, O_FORCE, O_SECCOMP,
-    O_VERSION, O_HELP };
+    O_VERSION, O_HELP, O_NOWARM, O_WARMSTATUS, O_WARMSTOP };
 
 int
 main(int argc, char **argv)
@@ -633,6 +639,9 @@ main(int argc, char **argv)
 		{ "seccomp", no_argument, NULL, O_SECCOMP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "no-warm", no_argument, NULL, O_NOWARM },
+		{ "warm-status", no_argument, NULL, O_WARMSTATUS },
+		{ "warm-stop", no_argument, NULL, O_WARMSTOP },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct session_observer stderr_printer = { print_event, stderr };
@@ -643,7 +652,7 @@ main(int argc, char **argv)
 	struct conf *c;
 	size_t i;
 	int ch, verbose = 0, check = 0, checkconf = 0, force = 0, msmtprc;
-	int both, seccomp = 0;
+	int both, seccomp = 0, warmctl = -1;
 	enum reach how;
 
 	while ((ch = getopt_long(argc, argv, "+c:a:vh", opts, NULL)) != -1) {
@@ -656,6 +665,15 @@ main(int argc, char **argv)
 		case O_CONFIGURE: configure_addr = optarg; break;
 		case O_FORCE: force = 1; break;
 		case O_SECCOMP: seccomp = 1; break;
+		case O_NOWARM:
+			if (setenv("SUBMITIFY_WARM", "0", 1) != 0) {
+				fprintf(stderr, "%s: setenv: %s\n", progname,
+				    strerror(errno));
+				return (EX_OSERR);
+			}
+			break;
+		case O_WARMSTATUS: warmctl = 0; break;
+		case O_WARMSTOP: warmctl = 1; break;
 		case O_VERSION:
 			printf("submitify %s (%s)\n", SUBMITIFY_VERSION,
 			    tlsc_library_version());
@@ -671,6 +689,15 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (warmctl >= 0) {
+		if (check || checkconf || configure_addr != NULL || argc > 0) {
+			usage(stderr);
+			return (EX_USAGE);
+		}
+		if ((ch = warmctl_all(stdout, warmctl)) == 0)
+			printf("no warm helper is running for this user\n");
+		return (ch < 0 ? EX_NOPERM : EX_OK);
+	}
 	if (configure_addr != NULL) {
 		if (check || checkconf || argc > 0) {
 			usage(stderr);
@@ -725,6 +752,10 @@ main(int argc, char **argv)
 		return (EX_OK);
 	}
 	if (check) {
+		if ((helper = beside(SUBMITIFY_REL_HELPER,
+		    "../helper/submitify-helper")) != NULL)
+			warmctl_check(stdout, helper);
+		free(helper);
 		ch = check_account(c, acct, verbose);
 		conf_free(c);
 		return (ch);

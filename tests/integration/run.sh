@@ -55,6 +55,15 @@ for t in "$here"/[0-9][0-9]-*.sh; do
     tl=${tl:-$limit}
     timeout --kill-after=10 "$tl" bash "$t" > "$log" 2>&1
     rc=$?
+    # A warm helper outlives the program by design; one of this tree's
+    # that the scenario did not stop (its programs ran without the
+    # scenario's XDG_RUNTIME_DIR) is stopped here, by pid, before the
+    # next scenario could be served by it.
+    for pid in $(pgrep -f -- '--warm-serve '); do
+        case $(readlink "/proc/$pid/exe" 2>/dev/null) in
+        "$root"/*) kill "$pid" 2>/dev/null ;;
+        esac
+    done
     # Nothing a scenario started may outlive it: a process whose command
     # line names the scenario's temporary directory is a leak.  It fails
     # the scenario and is ended, by pid.

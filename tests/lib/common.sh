@@ -62,6 +62,13 @@ on_exit "rm -rf '$TEST_TMPBASE'"
 # The AUTH memory (helper/authmem.h) of the scenario's sessions: its own,
 # never the home directory of the user who runs the tests.
 export XDG_STATE_HOME=$TEST_TMPBASE/state
+# The warm helpers (docs/DESIGN.md, "The warm helper") of the scenario's
+# programs: their sockets in a directory of the scenario's, and each one
+# stopped when the scenario ends.  SUBMITIFY_WARM=0 in the environment runs
+# every scenario cold (make check-cold).
+export XDG_RUNTIME_DIR=$TEST_TMPBASE/run
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+on_exit "timeout 20 '$SUBMITIFY' --warm-stop >/dev/null 2>&1"
 mktmp() {
     local d
     d=$(mktemp -d "$TEST_TMPBASE/t.XXXXXX")
