@@ -310,9 +310,10 @@ helper/weak/obj/$(2)/libcore.a: $(patsubst helper/%.c,helper/weak/obj/$(2)/%.o,\
 	rm -f $$@
 	$$(AR) rcs $$@ $$^
 
-helper/weak/submitify-helper-$(2): helper/weak/obj/$(2)/main.o \
-    helper/weak/obj/$(2)/libcore.a helper/submitify-helper
-	$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ helper/weak/obj/$(2)/main.o \
+helper/weak/submitify-helper-$(2): $(patsubst helper/%,helper/weak/obj/$(2)/%,\
+    $(HELPER_OBJ)) helper/weak/obj/$(2)/libcore.a helper/submitify-helper
+	$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $(patsubst helper/%,\
+	    helper/weak/obj/$(2)/%,$(HELPER_OBJ)) \
 	    helper/weak/obj/$(2)/libcore.a $$(SSL_LIBS)
 	@t=helper/weak/obj/$(2)/text; \
 	objcopy -O binary --only-section=.text $$@ $$$$t.weak && \
