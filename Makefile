@@ -229,6 +229,10 @@ check-run: all weak $(UNITS) $(TESTBIN)
 	@tests/fuzz/run.sh $(CHECK_FUZZ_TIME)
 	@tests/integration/run.sh
 
+# Every scenario again with no warm helper: each session a cold helper's.
+check-cold: all weak $(TESTBIN)
+	@SUBMITIFY_WARM=0 tests/integration/run.sh
+
 CHECK_FUZZ_TIME ?= 10
 FUZZ_TIME ?= 600
 
@@ -391,5 +395,5 @@ clean:
 	    $(PROGS) $(UNITS) $(TESTBIN) \
 	    tests/fuzz/fuzz_reply tests/fuzz/fuzz_command tests/fuzz/fuzz_conf
 
-.PHONY: all shim32 check check-run unit fuzz weak asan demo bench install \
+.PHONY: all shim32 check check-run check-cold unit fuzz weak asan demo bench install \
         uninstall deb clean

@@ -33,6 +33,7 @@
 #include "util.h"
 #include "warm.h"
 #include "warmd.h"
+#include "weaken.h"
 
 extern char **environ;
 
@@ -675,7 +676,10 @@ warmd_main(const char *path, int idle_s)
 	(void)umask(077);
 	if (chdir("/") != 0)
 		return (1);
-	(void)prctl(PR_SET_DUMPABLE, 0);
+	/* No core file or ptrace peek at the configurations it reads, or at
+	 * the sessions it keeps. */
+	if (!WEAKEN_NO_WIPE)
+		(void)prctl(PR_SET_DUMPABLE, 0);
 	(void)signal(SIGPIPE, SIG_IGN);
 	if ((lfd = open_socket(path, &lockfd)) < 0)
 		return (lockfd >= 0 && errno == EWOULDBLOCK ? 0 : 1);
