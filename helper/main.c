@@ -163,7 +163,7 @@ main(int argc, char **argv)
 		if (idle == NULL || parse_num(idle, &num) != 0 || num < 1 ||
 		    num > 86400 || j.peer != NULL || j.secure)
 			usage();
-		return (warmd_main(serve, (int)num));
+		return (warmd_main(serve, (int)num, argv));
 	}
 	if (j.peer == NULL || j.dest == NULL || !have_cookie)
 		usage();

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "contract.h"
 #include "crypto.h"
 #include "log.h"
 #include "serve.h"
@@ -61,6 +62,10 @@ struct ticket {
 	long long at;
 };
 
+/* The room for a session process's command line (set_title). */
+static char *title;
+static size_t title_room;
+
 static struct kid kids[MAX_KIDS];
 static size_t nkids;
 static struct ticket cache[MAX_CACHE];
@@ -69,7 +74,8 @@ static unsigned long sessions, active;
 pid_t
 warmd_start(const char *path, int idle_s)
 {
-	char idle[16], where[WARM_PATH_MAX], *argv[6], *envp[3], **e;
+	char idle[16], where[WARM_PATH_MAX], *argv[6], *envp[4], **e;
+	char room[sizeof(WARMD_ROOM_VAR) + WARMD_ROOM];
 	pid_t pid;
 	int nul, n = 0;
 
@@ -98,6 +104,12 @@ warmd_start(const char *path, int idle_s)
 		if (strncmp(*e, "ASAN_OPTIONS=", 13) == 0 ||
 		    strncmp(*e, "UBSAN_OPTIONS=", 14) == 0)
 			envp[n++] = *e;
+	/* Room after the arguments for each session process to say which
+	 * connection it serves, as a cold helper's command line does. */
+	memcpy(room, WARMD_ROOM_VAR, sizeof(WARMD_ROOM_VAR) - 1);
+	memset(room + sizeof(WARMD_ROOM_VAR) - 1, '.', WARMD_ROOM);
+	room[sizeof(room) - 1] = '\0';
+	envp[n++] = room;
 	envp[n] = NULL;
 	(void)execve("/proc/self/exe", argv, envp);
 	_exit(127);
@@ -410,6 +422,27 @@ num(const char *s, unsigned long long *out)
 	return (errno != 0 || *end != '\0' ? -1 : 0);
 }
 
+/*
+ * Say in the command line (ps, /proc/PID/cmdline) which connection this
+ * session process serves, in the cold helper's words, so that a program's
+ * helper is found the same way warm or cold.  Written over the warm
+ * helper's arguments and its environment, which nothing reads any more;
+ * a line longer than the arguments is shown whole by the kernel, since it
+ * then ends past them.
+ */
+static void
+set_title(const struct job *j)
+{
+
+	if (title == NULL || title_room < 2)
+		return;
+	memset(title, 0, title_room);
+	(void)snprintf(title, title_room, "submitify-helper --warm %s %s %s "
+	    "%s %s %llu %s %ld", HELPER_OPT_PEER, j->peer, HELPER_OPT_DEST,
+	    j->dest, HELPER_OPT_COOKIE, (unsigned long long)j->cookie,
+	    HELPER_OPT_PID, j->pid);
+}
+
 /* Into the directory fd, else (or for -1) into "/". */
 static void
 into(int fd)
@@ -450,6 +483,7 @@ child(struct job *j, struct req *r, int wfd, const struct ticket *t,
 		(void)dup2(nul, 2);
 	(void)esc_text(progname, sizeof(progname), j->prog, strlen(j->prog));
 	j->prog = progname;
+	set_title(j);
 	log_init(j->prog, j->pid);
 	tlsc_warm_set(t != NULL ? t->der : NULL, t != NULL ? t->len : 0, wfd);
 	j->resume = t != NULL;
@@ -665,14 +699,24 @@ serve_one(int lfd, int lockfd, int idle_s, int *stop)
 }
 
 int
-warmd_main(const char *path, int idle_s)
+warmd_main(const char *path, int idle_s, char **argv)
 {
 	struct pollfd *p;
 	struct stat sock, exe;
+	char **e;
 	long long last = now_ms(), checked = 0, wait;
 	size_t i, n;
 	int lfd, lockfd = -1, stop = 0;
 
+	/* The arguments and the environment lie end to end: the room for
+	 * set_title(), up to the end of the last variable. */
+	title = argv[0];
+	title_room = strlen(argv[0]) + 1;
+	for (e = argv + 1; *e != NULL; e++)
+		title_room = (size_t)(*e - title) + strlen(*e) + 1;
+	for (e = environ; *e != NULL; e++)
+		if (*e > title && (size_t)(*e - title) < title_room + 4096)
+			title_room = (size_t)(*e - title) + strlen(*e) + 1;
 	(void)umask(077);
 	if (chdir("/") != 0)
 		return (1);

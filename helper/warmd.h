@@ -16,6 +16,11 @@
 #define WARMD_OPT_SERVE	"--warm-serve"
 #define WARMD_OPT_IDLE	"--idle"
 
+/* An environment variable of the warm helper's own, only to make room for
+ * its session processes' command lines. */
+#define WARMD_ROOM_VAR	"SUBMITIFY_TITLE_ROOM="
+#define WARMD_ROOM	320
+
 /*
  * Start a warm helper at the socket path, detached: setsid, the init
  * process's child, fds 0-2 on /dev/null and none else.  Returns the pid
@@ -23,7 +28,10 @@
  */
 pid_t warmd_start(const char *path, int idle_s);
 
-/* Serve at path until idle_s seconds pass without work.  Exit status. */
-int warmd_main(const char *path, int idle_s);
+/*
+ * Serve at path until idle_s seconds pass without work; argv is main's,
+ * for the session processes' command lines.  Returns the exit status.
+ */
+int warmd_main(const char *path, int idle_s, char **argv);
 
 #endif

@@ -600,6 +600,11 @@ scan_helpers(int fd, pid_t *first)
 		if ((n = proc_cmdline(pid, buf, sizeof(buf))) <= 0 ||
 		    strstr(buf, "submitify-helper") == NULL)
 			continue;
+		/* A warm helper's session process writes its command line
+		 * as one string (helper/warmd.c: set_title): its words. */
+		for (a = buf; a < buf + n; a++)
+			if (*a == ' ')
+				*a = '\0';
 		peer_ok = pid_ok = 0;
 		prev = NULL;
 		for (a = buf; a < buf + n; a += strlen(a) + 1) {
