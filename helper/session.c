@@ -274,6 +274,17 @@ tls_opts_of(const struct conf_account *a, struct tlsc_opts *o)
 	o->min_dh_bits = a->min_dh_bits;
 }
 
+struct tlsc *
+session_tls_prepare(const struct conf_account *a, char *err, size_t errlen)
+{
+	struct tlsc_opts o;
+
+	if (!a->tls || a->cert_file != NULL)
+		return (NULL);
+	tls_opts_of(a, &o);
+	return (tlsc_prepare(&o, err, errlen));
+}
+
 /*
  * The client, prepared: the key file is read here, once the account is
  * chosen and its session starts, and wiped as soon as OpenSSL has it.

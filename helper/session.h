@@ -123,6 +123,15 @@ int session_setup(struct session *s, int budget_ms);
  * 30 s. */
 int session_budget_ms(const struct conf_account *a);
 
+/*
+ * A warm helper's TLS client for account a, prepared ahead of its
+ * sessions (trust store loaded): NULL for an account with a client
+ * certificate, whose key is read only when a session starts, or on error.
+ */
+struct tlsc;
+struct tlsc *session_tls_prepare(const struct conf_account *a, char *err,
+    size_t errlen);
+
 /* Write all of buf upstream before s->deadline.  0 or -1 (s->why set). */
 int up_write(struct session *s, const void *buf, size_t len);
 

@@ -26,6 +26,7 @@
  */
 static SSL_SESSION *resume;
 static int report_fd = -1;
+static struct tlsc *ready;	/* prepared by the warm helper, or NULL */
 
 static int report_session(SSL *, SSL_SESSION *);
 
@@ -326,11 +327,13 @@ tlsc_warm_init(void)
 }
 
 void
-tlsc_warm_set(const unsigned char *der, size_t len, int fd)
+tlsc_warm_set(const unsigned char *der, size_t len, int fd,
+    struct tlsc *prepared)
 {
 	const unsigned char *p = der;
 
 	report_fd = fd;
+	ready = prepared;
 	if (der != NULL && len > 0 && len <= TLSC_SESSION_MAX)
 		resume = d2i_SSL_SESSION(NULL, &p, (long)len);
 }
@@ -369,6 +372,21 @@ tlsc_prepare(const struct tlsc_opts *o, char *err, size_t errlen)
 {
 	struct tlsc *t;
 
+	/*
+	 * The warm helper prepared this account's client before the fork
+	 * (same settings, same files: they are in its key); this process
+	 * has its own copy, used once.
+	 */
+	if ((t = ready) != NULL && o->cert_file == NULL) {
+		ready = NULL;
+		if (report_fd >= 0) {
+			SSL_CTX_set_session_cache_mode(t->ctx,
+			    SSL_SESS_CACHE_CLIENT |
+			    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+			SSL_CTX_sess_set_new_cb(t->ctx, report_session);
+		}
+		return (t);
+	}
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
 		return (NULL);

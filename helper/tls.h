@@ -42,12 +42,16 @@ struct tlsc;
 /*
  * A warm helper (warmd.c): tlsc_warm_init() loads OpenSSL once before any
  * session.  A session process calls tlsc_warm_set() with the session to
- * offer for resumption (der, len; NULL for none) and the pipe fd to
- * report new sessions on (-1 for none), and tlsc_warm_end() once the
- * server is set up: after that nothing is reported.
+ * offer for resumption (der, len; NULL for none), the pipe fd to report
+ * new sessions on (-1 for none) and the client the warm helper prepared
+ * for the account with tlsc_prepare() (NULL for none: the next
+ * tlsc_prepare() then takes it instead of building one), and
+ * tlsc_warm_end() once the server is set up: after that nothing is
+ * reported.
  */
 void tlsc_warm_init(void);
-void tlsc_warm_set(const unsigned char *der, size_t len, int fd);
+void tlsc_warm_set(const unsigned char *der, size_t len, int fd,
+    struct tlsc *prepared);
 void tlsc_warm_end(void);
 
 /* The system store's file and directory, as OpenSSL will look them up. */

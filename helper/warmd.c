@@ -30,6 +30,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "serve.h"
+#include "session.h"
 #include "tls.h"
 #include "util.h"
 #include "warm.h"
@@ -39,7 +40,7 @@
 extern char **environ;
 
 #define MAX_KIDS	512		/* sessions at once; more go cold */
-#define MAX_CACHE	64		/* accounts whose TLS session is kept */
+#define MAX_CACHE	16		/* keys: a TLS session and a client each */
 #define TICKET_MAX	16384		/* one session, DER */
 #define TICKET_TTL_MS	(2LL * 3600 * 1000)
 #define PEER_WAIT_MS	1000		/* for a request after connect() */
@@ -54,12 +55,15 @@ struct kid {
 	size_t have;
 };
 
+/* What is kept for one key: the last TLS session and a prepared client. */
 struct ticket {
 	int used;
 	unsigned char key[32];
-	unsigned char *der;
+	unsigned char *der;		/* the session, or NULL */
 	size_t len;
-	long long at;
+	long long at;			/* when the session came */
+	long long touched;		/* when the key was last used */
+	struct tlsc *client;		/* trust store loaded, or NULL */
 };
 
 /* The room for a session process's command line (set_title). */
@@ -201,47 +205,80 @@ tls_key(const struct conf_account *a, unsigned char key[32])
 	return (crypto_sha256(buf, strlen(buf), key));
 }
 
+/* The entry for key, or NULL; a session too old is dropped from it. */
 static struct ticket *
 cache_find(const unsigned char key[32])
 {
 	size_t i;
 
-	for (i = 0; i < MAX_CACHE; i++)
-		if (cache[i].used && memcmp(cache[i].key, key, 32) == 0) {
-			if (now_ms() - cache[i].at <= TICKET_TTL_MS)
-				return (&cache[i]);
+	for (i = 0; i < MAX_CACHE; i++) {
+		if (!cache[i].used || memcmp(cache[i].key, key, 32) != 0)
+			continue;
+		if (cache[i].der != NULL &&
+		    now_ms() - cache[i].at > TICKET_TTL_MS) {
+			explicit_bzero(cache[i].der, cache[i].len);
 			free(cache[i].der);
-			memset(&cache[i], 0, sizeof(cache[i]));
+			cache[i].der = NULL;
 		}
+		cache[i].touched = now_ms();
+		return (&cache[i]);
+	}
 	return (NULL);
 }
 
-/* Keep der under key, in place of what was there or the oldest entry. */
+static void
+entry_clear(struct ticket *t)
+{
+
+	if (t->der != NULL) {
+		explicit_bzero(t->der, t->len);
+		free(t->der);
+	}
+	tlsc_free(t->client);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The entry for key, made in a free place or the least recently used. */
+static struct ticket *
+cache_entry(const unsigned char key[32])
+{
+	struct ticket *t;
+	size_t i;
+
+	if ((t = cache_find(key)) != NULL)
+		return (t);
+	t = &cache[0];
+	for (i = 0; i < MAX_CACHE; i++) {
+		if (!cache[i].used) {
+			t = &cache[i];
+			break;
+		}
+		if (cache[i].touched < t->touched)
+			t = &cache[i];
+	}
+	entry_clear(t);
+	t->used = 1;
+	memcpy(t->key, key, 32);
+	t->touched = now_ms();
+	return (t);
+}
+
+/* Keep der as key's session. */
 static void
 cache_put(const unsigned char key[32], const unsigned char *der,
     size_t len)
 {
-	struct ticket *t = cache_find(key);
+	struct ticket *t;
 	unsigned char *copy;
-	size_t i;
 
 	if ((copy = malloc(len)) == NULL)
 		return;
 	memcpy(copy, der, len);
-	if (t == NULL) {
-		t = &cache[0];
-		for (i = 0; i < MAX_CACHE; i++) {
-			if (!cache[i].used) {
-				t = &cache[i];
-				break;
-			}
-			if (cache[i].at < t->at)
-				t = &cache[i];
-		}
+	t = cache_entry(key);
+	if (t->der != NULL) {
+		explicit_bzero(t->der, t->len);
+		free(t->der);
 	}
-	free(t->der);
-	t->used = 1;
-	memcpy(t->key, key, 32);
 	t->der = copy;
 	t->len = len;
 	t->at = now_ms();
@@ -254,7 +291,7 @@ cache_count(void)
 	size_t i;
 
 	for (i = 0; i < MAX_CACHE; i++)
-		n += cache[i].used;
+		n += cache[i].der != NULL;
 	return (n);
 }
 
@@ -468,10 +505,10 @@ child(struct job *j, struct req *r, int wfd, const struct ticket *t,
 
 	/* Of the cache, this session sees its own account's ticket only. */
 	for (i = 0; i < MAX_CACHE; i++)
-		if (cache[i].used && &cache[i] != t) {
+		if (cache[i].der != NULL && &cache[i] != t) {
 			explicit_bzero(cache[i].der, cache[i].len);
 			free(cache[i].der);
-			memset(&cache[i], 0, sizeof(cache[i]));
+			cache[i].der = NULL;
 		}
 	environ = envp;
 	(void)signal(SIGCHLD, SIG_DFL);
@@ -485,8 +522,9 @@ child(struct job *j, struct req *r, int wfd, const struct ticket *t,
 	j->prog = progname;
 	set_title(j);
 	log_init(j->prog, j->pid);
-	tlsc_warm_set(t != NULL ? t->der : NULL, t != NULL ? t->len : 0, wfd);
-	j->resume = t != NULL;
+	tlsc_warm_set(t != NULL ? t->der : NULL, t != NULL ? t->len : 0, wfd,
+	    t != NULL ? t->client : NULL);
+	j->resume = t != NULL && t->der != NULL;
 	_exit(job_run(j));
 }
 
@@ -500,7 +538,8 @@ session(int c, struct req *r, int lfd, int lockfd, int idle_s)
 {
 	struct job j;
 	const struct conf_account *a;
-	const struct ticket *t = NULL;
+	struct ticket *t = NULL;
+	char err[CONF_ERRLEN];
 	char **saved = environ;
 	unsigned long long v;
 	unsigned char key[32];
@@ -532,7 +571,11 @@ session(int c, struct req *r, int lfd, int lockfd, int idle_s)
 	idle = job_warm_idle(&j);
 	if ((a = job_account(&j)) != NULL && tls_key(a, key) == 0) {
 		haskey = 1;
-		t = cache_find(key);
+		t = cache_entry(key);
+		/* The trust store is loaded once per key, here, with the
+		 * session's environment (SSL_CERT_FILE) in effect. */
+		if (t->client == NULL)
+			t->client = session_tls_prepare(a, err, sizeof(err));
 	}
 	environ = saved;
 	into(-1);
