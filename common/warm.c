@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "warm.h"
 
@@ -25,8 +27,26 @@ warm_dir(char *buf, size_t len, const char *xdg, uid_t uid)
 int
 warm_dir_ok(const char *dir, uid_t uid)
 {
+	char parent[WARM_PATH_MAX];
+	const char *slash = strrchr(dir, '/');
 	struct stat st;
+	size_t n;
 
+	/* Whoever may rename entries of the parent could swap the directory
+	 * between a check and its use. */
+	n = slash != NULL ? (size_t)(slash - dir) : 0;
+	if (n == 0 || n >= sizeof(parent)) {
+		errno = EPERM;
+		return (-1);
+	}
+	memcpy(parent, dir, n);
+	parent[n] = '\0';
+	if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    (st.st_uid != uid && st.st_uid != 0) ||
+	    ((st.st_mode & 022) != 0 && (st.st_mode & S_ISVTX) == 0)) {
+		errno = EPERM;
+		return (-1);
+	}
 	if (lstat(dir, &st) != 0)
 		return (-1);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != uid ||
@@ -64,10 +84,99 @@ mix_stat(uint64_t h, const struct stat *st)
 	return (mix(h, v, sizeof(v)));
 }
 
+/* Read /proc/PID/what (pid 0: self) into buf, NUL-terminated; its length
+ * or -1. */
+static ssize_t
+proc_read(long pid, const char *what, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n, got = 0;
+	int fd;
+
+	if (pid == 0)
+		(void)snprintf(path, sizeof(path), "/proc/self/%s", what);
+	else
+		(void)snprintf(path, sizeof(path), "/proc/%ld/%s", pid, what);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return (-1);
+	while ((size_t)got < len - 1 &&
+	    (n = read(fd, buf + got, len - 1 - (size_t)got)) > 0)
+		got += n;
+	(void)close(fd);
+	buf[got] = '\0';
+	return (got);
+}
+
+/*
+ * The confinement of pid (0: self) as one string: the status lines that
+ * say it, the LSM label and the cgroup.  0, or -1.
+ */
+static int
+place_of(long pid, char *out, size_t len)
+{
+	static const char *const keys[] = { "NoNewPrivs:", "Seccomp:",
+	    "Seccomp_filters:" };
+	char buf[3072], *line, *end;
+	size_t i, o = 0;
+	ssize_t n;
+
+	if (proc_read(pid, "status", buf, sizeof(buf)) < 0)
+		return (-1);
+	for (line = buf; *line != '\0'; line = end + (*end != '\0')) {
+		end = line + strcspn(line, "\n");
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (strncmp(line, keys[i], strlen(keys[i])) == 0 &&
+			    o + (size_t)(end - line) + 1 < len) {
+				memcpy(out + o, line, (size_t)(end - line));
+				o += (size_t)(end - line);
+				out[o++] = '\n';
+			}
+	}
+	out[o] = '\0';
+	/* No LSM: the file is absent or says nothing; that is a label too. */
+	if ((n = proc_read(pid, "attr/current", buf, sizeof(buf))) < 0)
+		buf[0] = '\0';
+	if (o + strlen(buf) + 1 >= len)
+		return (-1);
+	memcpy(out + o, buf, strlen(buf) + 1);
+	o += strlen(buf);
+	if ((n = proc_read(pid, "cgroup", buf, sizeof(buf))) < 0 ||
+	    o + (size_t)n + 1 >= len)
+		return (-1);
+	memcpy(out + o, buf, (size_t)n + 1);
+	return (0);
+}
+
+int
+warm_same_place(long pid)
+{
+	static const char *const ns[] = { "net", "mnt" };
+	char a[1024], b[1024], p[64];
+	struct stat sa, sb;
+	size_t i;
+
+	if (pid <= 0)
+		return (0);
+	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		(void)snprintf(p, sizeof(p), "/proc/%ld/ns/%s", pid, ns[i]);
+		if (stat(p, &sa) != 0)
+			return (0);
+		(void)snprintf(p, sizeof(p), "/proc/self/ns/%s", ns[i]);
+		if (stat(p, &sb) != 0 || sa.st_dev != sb.st_dev ||
+		    sa.st_ino != sb.st_ino)
+			return (0);
+	}
+	if (place_of(pid, a, sizeof(a)) != 0 || place_of(0, b, sizeof(b)) != 0)
+		return (0);
+	return (strcmp(a, b) == 0);
+}
+
 int
 warm_sock_path(char *buf, size_t len, const char *dir,
     const char *helper_path)
 {
+	char place[1024];
+
 	static const char *const ns[] = { "/proc/self/ns/net",
 	    "/proc/self/ns/mnt" };
 	struct stat st;
@@ -87,6 +196,9 @@ warm_sock_path(char *buf, size_t len, const char *dir,
 		h = mix(h, &st.st_dev, sizeof(st.st_dev));
 		h = mix(h, &st.st_ino, sizeof(st.st_ino));
 	}
+	if (place_of(0, place, sizeof(place)) != 0)
+		return (-1);
+	h = mix(h, place, strlen(place));
 	n = snprintf(buf, len, "%s/warm-%016llx", dir, (unsigned long long)h);
 	return (n < 0 || (size_t)n >= len ? -1 : 0);
 }

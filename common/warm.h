@@ -8,7 +8,8 @@
  * else /tmp/submitify-UID.  Its name, warm-HASH, covers the protocol
  * version, the helper's path and file identity (an upgrade or a rebuild
  * names another socket), and the caller's network and mount namespaces
- * (a sandbox of the same uid finds no socket of the host's).
+ * and confinement (a sandbox of the same uid finds no socket of the
+ * host's).
  *
  * Every message is one SOCK_SEQPACKET datagram: a struct warm_hdr and,
  * for WARM_SESSION, NUL-terminated strings: peer, dest, cookie, prog, pid,
@@ -72,10 +73,22 @@ struct warm_reply {
 int warm_dir(char *buf, size_t len, const char *xdg, uid_t uid);
 
 /*
- * Is dir a real directory (not a link) of uid's with mode 0700?  0 if so;
- * -1 with errno ENOENT when it does not exist, else EPERM.
+ * Is dir a real directory (not a link) of uid's with mode 0700, in a
+ * directory that only uid or root can change entries of (owned by one of
+ * them, and not writable by others unless sticky)?  0 if so; -1 with
+ * errno ENOENT when dir does not exist (its parent being right), else
+ * EPERM.
  */
 int warm_dir_ok(const char *dir, uid_t uid);
+
+/*
+ * Does process pid run where this one does: the same network and mount
+ * namespaces, and the same confinement (no_new_privs, seccomp mode and
+ * filter count, LSM label, cgroup)?  1 if so; 0 if not, or if pid cannot
+ * be looked at (a process we may not inspect, such as one in another
+ * Landlock domain, is not trusted).
+ */
+int warm_same_place(long pid);
 
 /*
  * The socket's path in dir for the helper at helper_path, from the

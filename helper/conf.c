@@ -1452,7 +1452,9 @@ conf_load(const char *path, int flags, char *err, size_t errlen)
 	size_t len;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* O_NONBLOCK: a FIFO put in the file's place must not hold the
+	 * reader (a warm helper serves every session of the uid). */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
 		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return (NULL);
 	}

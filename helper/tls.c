@@ -27,6 +27,8 @@
 static SSL_SESSION *resume;
 static int report_fd = -1;
 static struct tlsc *ready;	/* prepared by the warm helper, or NULL */
+static SSL_SESSION *pending;	/* a new session before the checks passed */
+static int checked;		/* the handshake passed every check */
 
 static int report_session(SSL *, SSL_SESSION *);
 
@@ -284,24 +286,20 @@ set_priorities(struct tlsc *t, const struct tlsc_opts *o)
 	return (0);
 }
 
-/*
- * A new session from the server: to the warm helper, as a 4-byte length
- * and the session in DER, in one write.  Returns 0: OpenSSL keeps it.
- */
-static int
-report_session(SSL *ssl, SSL_SESSION *sess)
+/* Send sess to the warm helper: a 4-byte length and the DER, one write. */
+static void
+send_session(SSL_SESSION *sess)
 {
 	unsigned char *buf, *p;
 	uint32_t n;
 	int len;
 
-	(void)ssl;
 	if (report_fd < 0 || !SSL_SESSION_is_resumable(sess))
-		return (0);
+		return;
 	len = i2d_SSL_SESSION(sess, NULL);
 	if (len <= 0 || len > TLSC_SESSION_MAX ||
 	    (buf = malloc((size_t)len + 4)) == NULL)
-		return (0);
+		return;
 	n = (uint32_t)len;
 	memcpy(buf, &n, 4);
 	p = buf + 4;
@@ -311,6 +309,29 @@ report_session(SSL *ssl, SSL_SESSION *sess)
 		tlsc_warm_end();
 	OPENSSL_cleanse(buf, (size_t)len + 4);
 	free(buf);
+}
+
+/*
+ * A new session from the server.  In TLS 1.2 it comes inside the
+ * handshake, before the pin and the Diffie-Hellman prime are checked: it
+ * is held until they pass (a refused handshake keeps nothing to resume).
+ * Returns 0: OpenSSL keeps it.
+ */
+static int
+report_session(SSL *ssl, SSL_SESSION *sess)
+{
+
+	(void)ssl;
+	if (report_fd < 0)
+		return (0);
+	if (checked) {
+		send_session(sess);
+		return (0);
+	}
+	if (SSL_SESSION_up_ref(sess) == 1) {
+		SSL_SESSION_free(pending);
+		pending = sess;
+	}
 	return (0);
 }
 
@@ -342,6 +363,8 @@ void
 tlsc_warm_end(void)
 {
 
+	SSL_SESSION_free(pending);
+	pending = NULL;
 	if (report_fd >= 0)
 		(void)close(report_fd);
 	report_fd = -1;
@@ -528,6 +551,7 @@ check_dh(struct tlsc *t, char *err, size_t errlen)
 int
 tlsc_handshake(struct tlsc *t, char *err, size_t errlen)
 {
+	SSL_SESSION *held;
 	char why[200];
 	long v;
 	int r, e;
@@ -537,7 +561,16 @@ tlsc_handshake(struct tlsc *t, char *err, size_t errlen)
 	if (r == 1) {
 		if (t->pinned && check_pin(t, err, errlen) != 0)
 			return (TLSC_ERR);
-		return (check_dh(t, err, errlen) != 0 ? TLSC_ERR : 0);
+		if (check_dh(t, err, errlen) != 0)
+			return (TLSC_ERR);
+		/* Now a session of this server may be kept for later. */
+		checked = 1;
+		if ((held = pending) != NULL) {
+			pending = NULL;
+			send_session(held);
+			SSL_SESSION_free(held);
+		}
+		return (0);
 	}
 	e = SSL_get_error(t->ssl, r);
 	if (e == SSL_ERROR_WANT_READ)

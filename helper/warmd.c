@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -43,8 +44,9 @@ extern char **environ;
 #define MAX_CACHE	16		/* keys: a TLS session and a client each */
 #define TICKET_MAX	16384		/* one session, DER */
 #define TICKET_TTL_MS	(2LL * 3600 * 1000)
-#define PEER_WAIT_MS	1000		/* for a request after connect() */
+#define PEER_WAIT_MS	500		/* for a request after connect() */
 #define CHECK_MS	2000		/* how often the socket is looked at */
+#define CHOOSE_S	2		/* to read the configuration */
 
 struct kid {
 	pid_t pid;
@@ -117,28 +119,6 @@ warmd_start(const char *path, int idle_s)
 	envp[n] = NULL;
 	(void)execve("/proc/self/exe", argv, envp);
 	_exit(127);
-}
-
-/* Same device and inode as ours, for both namespaces? */
-static int
-same_ns(pid_t pid)
-{
-	static const char *const ns[] = { "net", "mnt" };
-	struct stat a, b;
-	char p[64];
-	size_t i;
-
-	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-		(void)snprintf(p, sizeof(p), "/proc/%ld/ns/%s", (long)pid,
-		    ns[i]);
-		if (stat(p, &a) != 0)
-			return (0);
-		(void)snprintf(p, sizeof(p), "/proc/self/ns/%s", ns[i]);
-		if (stat(p, &b) != 0 || a.st_dev != b.st_dev ||
-		    a.st_ino != b.st_ino)
-			return (0);
-	}
-	return (1);
 }
 
 /* A file's identity, as text: a changed file keys another session. */
@@ -373,6 +353,9 @@ req_free(struct req *r)
 	for (i = 0; i < r->nfd; i++)
 		(void)close(r->fd[i]);
 	free(r->str);
+	/* The program's environment may hold secrets of its own. */
+	if (r->msg != NULL)
+		explicit_bzero(r->msg, WARM_MSG_MAX + 1);
 	free(r->msg);
 	memset(r, 0, sizeof(*r));
 }
@@ -480,6 +463,14 @@ set_title(const struct job *j)
 	    HELPER_OPT_PID, j->pid);
 }
 
+/* SIGALRM: only to interrupt a system call that blocks. */
+static void
+on_alarm(int sig)
+{
+
+	(void)sig;
+}
+
 /* Into the directory fd, else (or for -1) into "/". */
 static void
 into(int fd)
@@ -503,6 +494,9 @@ child(struct job *j, struct req *r, int wfd, const struct ticket *t,
 
 	size_t i;
 
+	/* No ptrace peek at the secrets this process is about to read. */
+	if (!WEAKEN_NO_WIPE)
+		(void)prctl(PR_SET_DUMPABLE, 0);
 	/* Of the cache, this session sees its own account's ticket only. */
 	for (i = 0; i < MAX_CACHE; i++)
 		if (cache[i].der != NULL && &cache[i] != t) {
@@ -512,6 +506,7 @@ child(struct job *j, struct req *r, int wfd, const struct ticket *t,
 		}
 	environ = envp;
 	(void)signal(SIGCHLD, SIG_DFL);
+	(void)signal(SIGALRM, SIG_DFL);
 	into(r->fd[WARM_FD_CWD]);
 	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (r->nfd > WARM_FD_ERR)
@@ -567,7 +562,10 @@ session(int c, struct req *r, int lfd, int lockfd, int idle_s)
 
 	environ = r->str + 5;
 	into(r->fd[WARM_FD_CWD]);
+	/* Bounded: a file that blocks (a FIFO) must not stop the loop. */
+	(void)alarm(CHOOSE_S);
 	job_choose(&j);
+	(void)alarm(0);
 	idle = job_warm_idle(&j);
 	if ((a = job_account(&j)) != NULL && tls_key(a, key) == 0) {
 		haskey = 1;
@@ -718,9 +716,10 @@ serve_one(int lfd, int lockfd, int idle_s, int *stop)
 
 	if ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
 		return (idle_s);
-	/* Only our uid, from our namespaces: anyone else is closed on. */
+	/* Only our uid, from our namespaces and confinement: anyone else is
+	 * closed on. */
 	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
-	    len != sizeof(cr) || cr.uid != getuid() || !same_ns(cr.pid)) {
+	    len != sizeof(cr) || cr.uid != getuid() || !warm_same_place(cr.pid)) {
 		(void)close(c);
 		return (idle_s);
 	}
@@ -745,6 +744,8 @@ int
 warmd_main(const char *path, int idle_s, char **argv)
 {
 	struct pollfd *p;
+	struct rlimit nocore = { 0, 0 };
+	struct sigaction sa;
 	struct stat sock, exe;
 	char **e;
 	long long last = now_ms(), checked = 0, wait;
@@ -763,11 +764,19 @@ warmd_main(const char *path, int idle_s, char **argv)
 	(void)umask(077);
 	if (chdir("/") != 0)
 		return (1);
-	/* No core file or ptrace peek at the configurations it reads, or at
-	 * the sessions it keeps. */
-	if (!WEAKEN_NO_WIPE)
-		(void)prctl(PR_SET_DUMPABLE, 0);
+	/*
+	 * No core file.  It stays dumpable: the shim proves where it runs by
+	 * looking at its /proc/PID/ns, which a non-dumpable process would
+	 * not show the uid's programs.  What it holds, the uid's processes
+	 * can have anyway (its files, its passwordeval); its session
+	 * processes, which hold the secrets, make themselves non-dumpable.
+	 */
+	if (setrlimit(RLIMIT_CORE, &nocore) != 0)
+		return (1);
 	(void)signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART */
+	(void)sigaction(SIGALRM, &sa, NULL);
 	if ((lfd = open_socket(path, &lockfd)) < 0)
 		return (lockfd >= 0 && errno == EWOULDBLOCK ? 0 : 1);
 	if (lstat(path, &sock) != 0 || stat("/proc/self/exe", &exe) != 0)

@@ -97,12 +97,22 @@ dial(const char *path, int *out)
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return (-1);
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
+	/* Non-blocking: a warm helper that does not keep up (a full queue)
+	 * sends the session cold, it does not hold the program. */
+	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) < 0)
 		return (-1);
-	/* The system call itself: inside the host, connect() is our hook. */
-	if (syscall(SYS_connect, s, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	/*
+	 * The system call itself: inside the host, connect() is our hook.
+	 * Then the peer must be of our uid, and run where we run: a process
+	 * of ours in another namespace or another sandbox could have put its
+	 * socket here.
+	 */
+	if (syscall(SYS_connect, s, (struct sockaddr *)&sun,
+	    sizeof(sun)) != 0 ||
 	    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
-	    len != sizeof(cr) || cr.uid != getuid()) {
+	    len != sizeof(cr) || cr.uid != getuid() ||
+	    !warm_same_place((long)cr.pid)) {
 		(void)close(s);
 		return (-1);
 	}

@@ -40,7 +40,8 @@ ask(const char *path, uint32_t kind, struct warm_reply *r)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
+	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) < 0)
 		return (-1);
 	memset(&h, 0, sizeof(h));
 	h.magic = WARM_MAGIC;
@@ -50,7 +51,7 @@ ask(const char *path, uint32_t kind, struct warm_reply *r)
 	p.events = POLLIN;
 	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
 	    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 &&
-	    cr.uid == getuid() &&
+	    cr.uid == getuid() && warm_same_place((long)cr.pid) &&
 	    send(s, &h, sizeof(h), MSG_NOSIGNAL) == (ssize_t)sizeof(h) &&
 	    poll(&p, 1, ASK_MS) == 1 &&
 	    recv(s, r, sizeof(*r), 0) == (ssize_t)sizeof(*r) &&

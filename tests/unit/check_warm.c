@@ -4,7 +4,9 @@
  * that changes with the helper's file.
  */
 #define _GNU_SOURCE
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <check.h>
 #include <errno.h>
@@ -100,6 +102,65 @@ START_TEST(dir_checked)
 }
 END_TEST
 
+START_TEST(dir_parent_checked)
+{
+	char parent[PATH_MAX], dir[PATH_MAX];
+	struct passwd *pw;
+
+	(void)snprintf(parent, sizeof(parent), "%s/p", base);
+	(void)snprintf(dir, sizeof(dir), "%s/p/submitify", base);
+	ck_assert_int_eq(mkdir(parent, 0755), 0);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(warm_dir_ok(dir, getuid()), 0);
+	/* A parent others may write: they could swap the directory. */
+	ck_assert_int_eq(chmod(parent, 0777), 0);
+	ck_assert_int_eq(warm_dir_ok(dir, getuid()), -1);
+	ck_assert_int_eq(errno, EPERM);
+	/* ... unless it is sticky, as /tmp is. */
+	ck_assert_int_eq(chmod(parent, 01777), 0);
+	ck_assert_int_eq(warm_dir_ok(dir, getuid()), 0);
+	ck_assert_int_eq(chmod(parent, 0755), 0);
+	/* A parent of another user's (root with a user's XDG_RUNTIME_DIR):
+	 * that user could swap it. */
+	if (getuid() == 0 && (pw = getpwnam("nobody")) != NULL) {
+		ck_assert_int_eq(chown(parent, pw->pw_uid, pw->pw_gid), 0);
+		ck_assert_int_eq(warm_dir_ok(dir, 0), -1);
+		ck_assert_int_eq(errno, EPERM);
+		/* And its absence says so, not ENOENT: none is made there. */
+		ck_assert_int_eq(rmdir(dir), 0);
+		ck_assert_int_eq(warm_dir_ok(dir, 0), -1);
+		ck_assert_int_eq(errno, EPERM);
+	}
+}
+END_TEST
+
+START_TEST(place_compared)
+{
+	int p[2], q[2];
+	char c;
+	pid_t pid;
+
+	ck_assert_int_eq(warm_same_place((long)getpid()), 1);
+	ck_assert_int_eq(warm_same_place(0), 0);
+	/* A child that has taken no_new_privs is somewhere else. */
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(pipe(q), 0);
+	if ((pid = fork()) == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+		    write(p[1], "x", 1) != 1 || read(q[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	ck_assert_int_eq(warm_same_place((long)pid), 0);
+	ck_assert_int_eq(write(q[1], "x", 1), 1);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	/* Gone: nothing to look at, not trusted. */
+	ck_assert_int_eq(warm_same_place((long)pid), 0);
+}
+END_TEST
+
 START_TEST(socket_names_the_build)
 {
 	char helper[PATH_MAX], copy[PATH_MAX], a[WARM_PATH_MAX],
@@ -154,6 +215,8 @@ suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, dir_from_environment);
 	tcase_add_test(tc, dir_checked);
+	tcase_add_test(tc, dir_parent_checked);
+	tcase_add_test(tc, place_compared);
 	tcase_add_test(tc, socket_names_the_build);
 	tcase_add_test(tc, getenv_in_a_vector);
 	suite_add_tcase(s, tc);
