@@ -232,6 +232,15 @@ class Driver:
                     "FX_DIR": self.dir, "FX_RUN": case.run_id, "FX_HELPER_BIN": helper})
         env.pop("SUBMITIFY_ACCOUNT", None)
         env.pop("SUBMITIFY_DEBUG", None)
+        # One warm helper per helper kind (its own XDG_RUNTIME_DIR), so
+        # that a weak twin's sessions are the weak twin's; the helper-wrapper
+        # names them all alike.  A case that measures or kills the helper's
+        # own process (its peak RSS, its exit, kill_helper) gets a cold
+        # helper, the one /usr/bin/time runs.
+        env["XDG_RUNTIME_DIR"] = self.warm_dir(case.helper)
+        ex = case.spec.get("expect", {})
+        if "kill_helper" in case.spec or "rss_max" in ex or "helper_exit" in ex:
+            env["SUBMITIFY_WARM"] = "0"
         cmd = self.client_cmd(case)
         if case.via == "seccomp":
             # The wrapper finds the helper wrapper and the supervisor beside
@@ -609,7 +618,18 @@ class Driver:
             lines.append(f"problem {p}")
         print("\n".join(lines))
 
+    def warm_dir(self, helper):
+        d = os.path.join(self.dir, "run-" + helper)
+        os.makedirs(d, mode=0o700, exist_ok=True)
+        return d
+
     def cleanup(self):
+        for helper in sorted({c.helper for c in self.cases}):
+            env = dict(os.environ, XDG_RUNTIME_DIR=self.warm_dir(helper))
+            env.pop("LD_PRELOAD", None)
+            subprocess.run([os.path.join(self.root, "wrapper/submitify"), "--warm-stop"],
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=20, check=False)
         for p in self.children:
             if p.poll() is None:
                 p.kill()
