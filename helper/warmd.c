@@ -81,7 +81,8 @@ pid_t
 warmd_start(const char *path, int idle_s)
 {
 	char idle[16], where[WARM_PATH_MAX], *argv[6], *envp[4], **e;
-	char room[sizeof(WARMD_ROOM_VAR) + WARMD_ROOM];
+	char room[sizeof(WARMD_ROOM_VAR) + WARMD_ROOM], self[PATH_MAX];
+	ssize_t len;
 	pid_t pid;
 	int nul, n = 0;
 
@@ -117,6 +118,12 @@ warmd_start(const char *path, int idle_s)
 	room[sizeof(room) - 1] = '\0';
 	envp[n++] = room;
 	envp[n] = NULL;
+	/* The file this program was run from, by its name: under a tool
+	 * such as valgrind, /proc/self/exe would be the tool. */
+	if ((len = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[len] = '\0';
+		(void)execve(self, argv, envp);
+	}
 	(void)execve("/proc/self/exe", argv, envp);
 	_exit(127);
 }
@@ -822,5 +829,10 @@ warmd_main(const char *path, int idle_s, char **argv)
 	    exe.st_ino == sock.st_ino)
 		(void)unlink(path);
 	(void)close(lfd);
+	while (nkids > 0)
+		kid_drop(nkids - 1);
+	for (i = 0; i < MAX_CACHE; i++)
+		entry_clear(&cache[i]);
+	free(p);
 	return (0);
 }
