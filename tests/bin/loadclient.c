@@ -3,11 +3,14 @@
  * connections, from many threads at once or one after another.
  *
  *   loadclient [-c THREADS] [-n MESSAGES] [-p PORT] [-i PREFIX] [-s BYTES]
- *              [-w SECONDS] [-e] HOST
+ *              [-w SECONDS] [-P COUNT] [-e] HOST
  *
  * Message k carries Message-ID <PREFIX.k@load.test>.  -w bounds the whole
  * run.  -e (endurance) also compares the process's open descriptors and
  * resident memory after the first 100 messages with those at the end.
+ * -P stops after COUNT messages, prints "paused after COUNT" and goes on
+ * when a line arrives on standard input, so that a test can look at the
+ * helpers in the middle of one long-lived program's run.
  * Prints "sent N of M" and exits 0 only if every message got its 250.
  */
 #include <sys/socket.h>
@@ -29,7 +32,7 @@ static struct sockaddr_in dest;
 static const char *prefix = "load";
 static long total = 100, size;
 static long next_msg, sent, failed;
-static long fds100, rss100;
+static long fds100, rss100, pause_at = -1;
 static int endurance;
 static time_t stop_at;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -177,6 +180,26 @@ out:
 	return (ok ? 0 : -1);
 }
 
+/*
+ * Say where we are and wait for a line (or EOF) on standard input.  No
+ * stdio: its buffers would count in -e's memory comparison.
+ */
+static void
+pause_here(void)
+{
+	char msg[64], c;
+	ssize_t r;
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "paused after %ld\n", pause_at);
+	/* One short write: a file or a pipe takes it whole. */
+	if (write(1, msg, (size_t)n) != n)
+		return;
+	while ((r = read(0, &c, 1)) != 0 && (r > 0 ? c != '\n' :
+	    errno == EINTR))
+		;
+}
+
 static void *
 worker(void *arg)
 {
@@ -204,6 +227,10 @@ worker(void *arg)
 			fds100 = count_fds();
 			rss100 = rss_kb();
 		}
+		/* Under the lock: the other threads stop at their next
+		 * message, none in the middle of one. */
+		if (sent + failed == pause_at)
+			pause_here();
 		(void)pthread_mutex_unlock(&lock);
 	}
 }
@@ -215,7 +242,7 @@ main(int argc, char **argv)
 	long threads = 1, secs = 600, i, fds, rss;
 	int ch, port = 25, rc = 0;
 
-	while ((ch = getopt(argc, argv, "c:n:p:i:s:w:e")) != -1) {
+	while ((ch = getopt(argc, argv, "c:n:p:i:s:w:P:e")) != -1) {
 		switch (ch) {
 		case 'c': threads = atol(optarg); break;
 		case 'n': total = atol(optarg); break;
@@ -223,6 +250,7 @@ main(int argc, char **argv)
 		case 'i': prefix = optarg; break;
 		case 's': size = atol(optarg); break;
 		case 'w': secs = atol(optarg); break;
+		case 'P': pause_at = atol(optarg); break;
 		case 'e': endurance = 1; break;
 		default: return (64);
 		}

@@ -3,12 +3,15 @@
 # submission service: every message delivered exactly once, counted by
 # Message-ID in the mailbox, and every helper gone afterwards.  Once with
 # the tests' own threaded C driver (one host process, 200 threads), once
-# with Postfix's smtp-source (200 parallel sessions).
+# with Postfix's smtp-source (200 parallel sessions).  With the warm helper
+# (the default) it served sessions and runs none at the end; with
+# SUBMITIFY_WARM=0 none runs at all.
 . "$(dirname "$0")/../lib/common.sh"
 rig_env
 need_cmd smtp-source
 tmp=$(mktmp)
-rig_account | conf_file "$tmp/submit.conf"
+# The log says why a session failed, and whether it was warm.
+rig_account logfile "$tmp/log" | conf_file "$tmp/submit.conf"
 id=L$$x$RANDOM
 
 # The C driver: 200 threads, 400 messages.
@@ -19,7 +22,8 @@ on_exit "kill $pid 2>/dev/null"
 wait $pid
 rc=$?
 tail -1 "$tmp/load.out" | grep -q "^sent 400 of 400" ||
-    fail "loadclient (exit $rc): $(grep -v '^submitify' "$tmp/load.out" | tail -5)"
+    fail "loadclient (exit $rc): $(grep -v '^submitify' "$tmp/load.out" | tail -5)
+$(grep -o ' warm=.* error=.*' "$tmp/log" | sort | uniq -c | sort -rn | head -5)"
 # Each Message-ID once, none missing.
 for i in $(seq 1 50); do
     n=$(grep -rhl "^Message-ID: <$id\." "$RIG_MAILDIR_BOB"/new "$RIG_MAILDIR_BOB"/cur 2>/dev/null | wc -l)
@@ -36,7 +40,8 @@ note "loadclient: 400 messages, 200 at a time, each delivered exactly once"
 tag=ss$$x$RANDOM
 timeout 280 "$SUBMITIFY" -c "$tmp/submit.conf" -- smtp-source -s 200 -m 200 \
     -f alice@example.test -t "bob@example.test" -S "$tag" -c 192.0.2.41:25 \
-    > "$tmp/ss.out" 2>&1 || fail "smtp-source failed: $(tail -5 "$tmp/ss.out")"
+    > "$tmp/ss.out" 2>&1 || fail "smtp-source failed: $(tail -5 "$tmp/ss.out")
+$(grep -o ' warm=.* error=.*' "$tmp/log" | sort | uniq -c | sort -rn | head -5)"
 for i in $(seq 1 50); do
     n=$(grep -rl "^Subject: $tag" "$RIG_MAILDIR_BOB"/new "$RIG_MAILDIR_BOB"/cur 2>/dev/null | wc -l)
     [ "$n" -ge 200 ] && break
@@ -50,3 +55,12 @@ sleep 1
 left=$(pgrep -f "submitify-helper .*--dest 192.0.2.4[01]:25" | wc -l)
 [ "$left" = 0 ] || fail "$left helpers still running"
 note "no helper left"
+# Every session logged; with SUBMITIFY_WARM=0 every one cold.
+warm=$(grep -c ' warm=yes ' "$tmp/log")
+cold=$(grep -c ' warm=no ' "$tmp/log")
+[ $((warm + cold)) = 600 ] || fail "$((warm + cold)) sessions logged, 600 sent"
+[ "${SUBMITIFY_WARM:-}" != 0 ] || [ "$warm" = 0 ] || fail "SUBMITIFY_WARM=0, yet $warm sessions were warm"
+note "log: $warm sessions warm, $cold cold"
+# A warm helper's sessions are its children, with its command line: none
+# may be left either.
+warm_check_done $((warm > 0 ? warm : 1))

@@ -185,3 +185,99 @@ expect_421() {
     assert_contains "$1" "$2"
     assert_not_contains "$1" "<- 220"
 }
+
+# The scenario's warm helper (its socket under $XDG_RUNTIME_DIR):
+#   warm_pid          its pid, from `submitify --warm-status` and the same
+#                     one found by its command line; nothing when none runs;
+#                     status 1 (and why, on stderr) when the two disagree
+#   warm_stat FIELD   served, running or kept, from its status line
+#   warm_settle SECS  wait until it runs no session and has no child left
+#   warm_rss PID, warm_fds PID   its resident memory (kB), its descriptors
+#   warm_check_done MIN  every session is over: with SUBMITIFY_WARM=0 no
+#                     warm helper runs at all; else one does, it served at
+#                     least MIN sessions and settles (see warm_settle)
+warm_pid() {
+    local st pids p
+    st=$(timeout 20 "$SUBMITIFY" --warm-status 2>&1 |
+        sed -n 's/^warm helper pid \([0-9][0-9]*\) at .*/\1/p')
+    # Its session processes have its command line: only the one whose
+    # parent is none of them.
+    pids=$(pgrep -f -- "--warm-serve $XDG_RUNTIME_DIR/" | sort -n | tr '\n' ' ')
+    pids=$(for p in $pids; do
+        case " $pids " in
+        *" $(awk '$1 == "PPid:" { print $2 }' "/proc/$p/status" 2>/dev/null) "*) ;;
+        *) echo "$p" ;;
+        esac
+    done | tr '\n' ' ')
+    # shellcheck disable=SC2086 # one pid a word
+    if [ "$(echo $st)" != "$(echo $pids)" ]; then
+        echo "FAIL: $TEST_NAME: --warm-status names warm helper(s) '$(echo $st)', running: '$pids'" >&2
+        return 1
+    elif [ "$(echo $st | wc -w)" -gt 1 ]; then
+        echo "FAIL: $TEST_NAME: more than one warm helper: $(echo $st)" >&2
+        return 1
+    fi
+    echo $st
+}
+warm_stat() {
+    local line
+    line=$(timeout 20 "$SUBMITIFY" --warm-status 2>&1 | grep '^warm helper pid ')
+    case $1 in
+    served) echo "$line" | sed -n 's/.*: \([0-9]*\) sessions served,.*/\1/p' ;;
+    running) echo "$line" | sed -n 's/.* served, \([0-9]*\) running,.*/\1/p' ;;
+    kept) echo "$line" | sed -n 's/.* running, \([0-9]*\) TLS sessions.*/\1/p' ;;
+    esac
+}
+warm_settle() {
+    local pid i
+    pid=$(warm_pid) && [ -n "$pid" ] || return 1
+    for ((i = 0; i < $1 * 10; i++)); do
+        [ "$(warm_stat running)" = 0 ] && ! pgrep -P "$pid" > /dev/null &&
+            return 0
+        sleep 0.1
+    done
+    return 1
+}
+warm_rss() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
+warm_fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+warm_check_done() {
+    local pid served
+    pid=$(warm_pid) || exit 1
+    if [ "${SUBMITIFY_WARM:-}" = 0 ]; then
+        [ -z "$pid" ] || fail "SUBMITIFY_WARM=0, yet a warm helper runs: $("$SUBMITIFY" --warm-status)"
+        note "SUBMITIFY_WARM=0: every session cold, no warm helper"
+        return 0
+    fi
+    [ -n "$pid" ] || fail "no warm helper is running"
+    served=$(warm_stat served)
+    [ "${served:-0}" -ge "$1" ] ||
+        fail "the warm helper served ${served:-no} sessions, expected at least $1"
+    warm_settle 10 || fail "the warm helper still runs sessions: $("$SUBMITIFY" --warm-status; pgrep -a -P "$pid")"
+    note "warm helper $pid served $served sessions, none running, no child left"
+}
+
+# load_paused OUT COUNT SECONDS CMD...: run CMD (a loadclient with -P COUNT,
+# usually through submitify) in the background, its stdin a FIFO, its
+# output in OUT, and wait up to SECONDS until it has sent COUNT messages
+# and paused.  load_resume lets it go on and waits for it: its status.
+load_paused() {
+    local out=$1 count=$2 secs=$3 i
+    shift 3
+    mkfifo "$out.go"
+    "$@" < "$out.go" > "$out" 2>&1 &
+    LOAD_PID=$!
+    on_exit "kill $LOAD_PID 2>/dev/null"
+    exec {LOAD_GO}> "$out.go"
+    for ((i = 0; i < secs * 10; i++)); do
+        grep -q "^paused after $count\$" "$out" && return 0
+        kill -0 "$LOAD_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -q "^paused after $count\$" "$out" ||
+        fail "loadclient did not reach message $count: $(tail -5 "$out")"
+}
+load_resume() {
+    echo go >&"$LOAD_GO"
+    exec {LOAD_GO}>&-
+    wait "$LOAD_PID"
+}
