@@ -1,11 +1,16 @@
 /*
  * warm: naming and checking the place of a uid's warm helper.
  */
+#define _GNU_SOURCE
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -201,6 +206,57 @@ warm_sock_path(char *buf, size_t len, const char *dir,
 	h = mix(h, place, strlen(place));
 	n = snprintf(buf, len, "%s/warm-%016llx", dir, (unsigned long long)h);
 	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
+int
+warm_connect(const char *path, long *pid)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	int s;
+
+	/* A socket of our own: not one someone else left in the way. */
+	if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+	    st.st_uid != getuid() || strlen(path) >= sizeof(sun.sun_path))
+		return (-1);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	/* Non-blocking: a warm helper that does not keep up (a full queue)
+	 * sends the session cold, it does not hold the program. */
+	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) < 0)
+		return (-1);
+	/*
+	 * The system call itself: inside the host, connect() is the shim's
+	 * hook.  Then the peer must be of our uid, and run where we run: a
+	 * process of ours in another namespace or another sandbox could have
+	 * put its socket here.
+	 */
+	if (syscall(SYS_connect, s, (struct sockaddr *)&sun,
+	    sizeof(sun)) != 0 ||
+	    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
+	    len != sizeof(cr) || cr.uid != getuid() ||
+	    !warm_same_place((long)cr.pid)) {
+		(void)close(s);
+		return (-1);
+	}
+	*pid = (long)cr.pid;
+	return (s);
+}
+
+int
+warm_number(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return (-1);
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return (errno != 0 || *end != '\0' ? -1 : 0);
 }
 
 const char *

@@ -98,6 +98,18 @@ int warm_same_place(long pid);
 int warm_sock_path(char *buf, size_t len, const char *dir,
     const char *helper_path);
 
+/*
+ * Connect to the warm socket at path, without blocking: it must be a
+ * socket of this uid's, and the process that accepted must be of this uid
+ * (SO_PEERCRED) and run where this one does (warm_same_place).  The
+ * connected SOCK_SEQPACKET socket (close-on-exec, non-blocking) with the
+ * peer's pid in *pid, or -1.
+ */
+int warm_connect(const char *path, long *pid);
+
+/* A whole decimal number: 0 with it in *out, or -1. */
+int warm_number(const char *s, unsigned long long *out);
+
 /* The value of name in the environment envp, or NULL. */
 const char *warm_getenv(char *const *envp, const char *name);
 

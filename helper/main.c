@@ -33,6 +33,7 @@
 #include "log.h"
 #include "serve.h"
 #include "util.h"
+#include "warm.h"
 #include "warmd.h"
 #include "weaken.h"
 
@@ -61,19 +62,6 @@ usage(void)
 	    "(started by libsubmitify.so with its listener as fd %d; "
 	    "not meant to be run by hand)\n", HELPER_LISTEN_FD);
 	exit(64);
-}
-
-/* A whole decimal number into *out: 0, or -1 for anything else. */
-static int
-parse_num(const char *s, unsigned long long *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return (-1);
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return (errno != 0 || *end != '\0' ? -1 : 0);
 }
 
 /*
@@ -140,14 +128,14 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], HELPER_OPT_DEST) == 0)
 			j.dest = argv[++i];
 		else if (strcmp(argv[i], HELPER_OPT_COOKIE) == 0) {
-			if (parse_num(argv[++i], &num) != 0)
+			if (warm_number(argv[++i], &num) != 0)
 				usage();
 			j.cookie = (uint64_t)num;
 			have_cookie = 1;
 		} else if (strcmp(argv[i], HELPER_OPT_PROG) == 0)
 			j.prog = argv[++i];
 		else if (strcmp(argv[i], HELPER_OPT_PID) == 0) {
-			if (parse_num(argv[++i], &num) != 0 || num > LONG_MAX)
+			if (warm_number(argv[++i], &num) != 0 || num > LONG_MAX)
 				usage();
 			j.pid = (long)num;
 		} else if (strcmp(argv[i], HELPER_OPT_WARM) == 0)
@@ -160,7 +148,7 @@ main(int argc, char **argv)
 			usage();
 	}
 	if (serve != NULL) {
-		if (idle == NULL || parse_num(idle, &num) != 0 || num < 1 ||
+		if (idle == NULL || warm_number(idle, &num) != 0 || num < 1 ||
 		    num > 86400 || j.peer != NULL || j.secure)
 			usage();
 		return (warmd_main(serve, (int)num, argv));

@@ -436,19 +436,6 @@ req_read(int c, struct req *r)
 	return (off == r->len ? 0 : -1);
 }
 
-/* A decimal number, whole: 0 or -1. */
-static int
-num(const char *s, unsigned long long *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return (-1);
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return (errno != 0 || *end != '\0' ? -1 : 0);
-}
-
 /*
  * Say in the command line (ps, /proc/PID/cmdline) which connection this
  * session process serves, in the cold helper's words, so that a program's
@@ -549,7 +536,7 @@ session(int c, struct req *r, int lfd, int lockfd, int idle_s)
 	size_t i;
 	pid_t pid;
 
-	if (r->h.nstr < 5 || r->nfd < 2 || num(r->str[2], &v) != 0) {
+	if (r->h.nstr < 5 || r->nfd < 2 || warm_number(r->str[2], &v) != 0) {
 		reply(c, EINVAL, 0, idle_s);
 		return (idle_s);
 	}
@@ -563,7 +550,7 @@ session(int c, struct req *r, int lfd, int lockfd, int idle_s)
 	j.dest = r->str[1];
 	j.cookie = (uint64_t)v;
 	j.prog = r->str[3];
-	j.pid = num(r->str[4], &v) == 0 && v <= LONG_MAX ? (long)v : 0;
+	j.pid = warm_number(r->str[4], &v) == 0 && v <= LONG_MAX ? (long)v : 0;
 	j.lfd = r->fd[WARM_FD_LISTEN];
 	j.warm = 1;
 

@@ -6,9 +6,6 @@
 #define _GNU_SOURCE
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,48 +75,6 @@ build(char *buf, const struct handoff_req *req,
 	return (off);
 }
 
-/* Connect to path; 0 with the socket in *out, -1 otherwise. */
-static int
-dial(const char *path, int *out)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	struct ucred cr;
-	socklen_t len = sizeof(cr);
-	int s;
-
-	/* A socket of our own: not one someone else left in the way. */
-	if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode) ||
-	    st.st_uid != getuid())
-		return (-1);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return (-1);
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	/* Non-blocking: a warm helper that does not keep up (a full queue)
-	 * sends the session cold, it does not hold the program. */
-	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0)) < 0)
-		return (-1);
-	/*
-	 * The system call itself: inside the host, connect() is our hook.
-	 * Then the peer must be of our uid, and run where we run: a process
-	 * of ours in another namespace or another sandbox could have put its
-	 * socket here.
-	 */
-	if (syscall(SYS_connect, s, (struct sockaddr *)&sun,
-	    sizeof(sun)) != 0 ||
-	    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
-	    len != sizeof(cr) || cr.uid != getuid() ||
-	    !warm_same_place((long)cr.pid)) {
-		(void)close(s);
-		return (-1);
-	}
-	*out = s;
-	return (0);
-}
-
 /* Wait for the answer: 0 if the warm helper took the connection. */
 static int
 await(int s)
@@ -165,6 +120,7 @@ handoff_warm(const struct handoff_req *req, struct handoff_link *link,
 	struct cmsghdr *c;
 	const char *v;
 	char dir[WARM_PATH_MAX], *buf;
+	long peer;
 	int fds[WARM_MAXFD], nfd, s = -1, rc = -1, saved = errno;
 	size_t len;
 
@@ -189,7 +145,7 @@ handoff_warm(const struct handoff_req *req, struct handoff_link *link,
 			link->warm[0] = '\0';
 		return (-1);
 	}
-	if (dial(link->warm, &s) != 0)
+	if ((s = warm_connect(link->warm, &peer)) < 0)
 		goto out;
 	buf = mmap(NULL, WARM_MSG_MAX, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,22 +25,12 @@
 static int
 ask(const char *path, uint32_t kind, struct warm_reply *r)
 {
-	struct sockaddr_un sun;
 	struct warm_hdr h;
-	struct ucred cr;
 	struct pollfd p;
-	struct stat st;
-	socklen_t len = sizeof(cr);
+	long pid;
 	int s, rc = -1;
 
-	if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode) ||
-	    st.st_uid != getuid() || strlen(path) >= sizeof(sun.sun_path))
-		return (-1);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0)) < 0)
+	if ((s = warm_connect(path, &pid)) < 0)
 		return (-1);
 	memset(&h, 0, sizeof(h));
 	h.magic = WARM_MAGIC;
@@ -49,14 +38,11 @@ ask(const char *path, uint32_t kind, struct warm_reply *r)
 	h.kind = kind;
 	p.fd = s;
 	p.events = POLLIN;
-	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
-	    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 &&
-	    cr.uid == getuid() && warm_same_place((long)cr.pid) &&
-	    send(s, &h, sizeof(h), MSG_NOSIGNAL) == (ssize_t)sizeof(h) &&
+	if (send(s, &h, sizeof(h), MSG_NOSIGNAL) == (ssize_t)sizeof(h) &&
 	    poll(&p, 1, ASK_MS) == 1 &&
 	    recv(s, r, sizeof(*r), 0) == (ssize_t)sizeof(*r) &&
 	    r->magic == WARM_MAGIC && r->version == WARM_VERSION &&
-	    r->pid == cr.pid)
+	    r->pid == pid)
 		rc = 0;
 	(void)close(s);
 	return (rc);
