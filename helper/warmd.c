@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <netdb.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -457,6 +458,22 @@ set_title(const struct job *j)
 	    HELPER_OPT_PID, j->pid);
 }
 
+/*
+ * Load the resolver's configuration and modules once (nsswitch.conf, the
+ * files backend): each session process would read them again for its
+ * server's name.  The name itself is looked up by each session, afresh.
+ */
+static void
+warm_resolver(void)
+{
+	struct addrinfo hints, *res = NULL;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo("localhost", NULL, &hints, &res) == 0)
+		freeaddrinfo(res);
+}
+
 /* SIGALRM: only to interrupt a system call that blocks. */
 static void
 on_alarm(int sig)
@@ -771,11 +788,14 @@ warmd_main(const char *path, int idle_s, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;	/* no SA_RESTART */
 	(void)sigaction(SIGALRM, &sa, NULL);
+	/* Ready before the socket is there: its first request waits for
+	 * nothing. */
+	tlsc_warm_init();
+	warm_resolver();
 	if ((lfd = open_socket(path, &lockfd)) < 0)
 		return (lockfd >= 0 && errno == EWOULDBLOCK ? 0 : 1);
 	if (lstat(path, &sock) != 0 || stat("/proc/self/exe", &exe) != 0)
 		return (1);
-	tlsc_warm_init();
 	if ((p = calloc(MAX_KIDS + 1, sizeof(*p))) == NULL)
 		return (1);
 	while (!stop) {
