@@ -115,6 +115,7 @@ done
 
 T=$(mktemp -d /tmp/submitify-bench.XXXXXX) || die "mktemp failed" 2
 chmod 755 "$T"
+say "workspace $T"
 LOG=$T/bench.log
 : >"$LOG"
 pids=""
