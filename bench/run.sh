@@ -12,6 +12,10 @@
 # and prints one Markdown table (medians with min-max over repetitions)
 # and the machine it ran on.  Every load loop is bounded in count and in
 # time; every server started here is stopped by its pid, also on failure.
+# Rows 1-5 measure the cold helper (SUBMITIFY_WARM=0); row 6 the warm
+# helper next to it.  The warm helpers live in a directory of this run's
+# own (XDG_RUNTIME_DIR) and are stopped with `submitify --warm-stop`
+# between variants and on exit, also on failure.
 #
 # --smoke runs each row with tiny counts (well under 60 s); it checks that
 # every row still produces numbers, not the numbers themselves.  The exit
