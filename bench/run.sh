@@ -478,6 +478,17 @@ row() {
     case "$3$4$5" in *FAILED*) failed_rows=$((failed_rows + 1)) ;; esac
     echo "| $1 | $2 | $3 | $4 | $5 | $6 | $7 |" >>"$TABLE"
 }
+# pair_row NUM FILE A B SCALE FORMAT WHAT [TARGET OP LIMIT...]: the row of
+# variant A's wall per run (times SCALE, printed with FORMAT) against B's,
+# and their ratio paired by repetition, checked against LIMIT with OP.
+pair_row() {
+    local num=$1 f=$2 a=$3 b=$4 scale=$5 form=$6 what=$7 target=${8:-—} op=${9:-} r ok=""
+    shift 9 2>/dev/null || shift $#
+    r=$(stats "$f" ratio "$a" "$b")
+    [ -n "$op" ] && ok=$(met "$r" "$op" "$@")
+    row "$num" "$what" "$(fmt "$(stats "$f" per "$a" "" "$scale")" "$form")" \
+        "$(fmt "$(stats "$f" per "$b" "" "$scale")" "$form")" "$(fmt "$r" %.3f)" "$target" "$ok"
+}
 
 # Runs an interleave spec; keeps its output in $T/raw/NAME.
 run_spec() {
@@ -541,14 +552,12 @@ row 1 "\`submitify -c CONF --no-warm -- /bin/true\` (the wrapper) vs \`/bin/true
     "$(fmt "$(stats "$f" ratio wrapper none)" %.2f)" "—" ""
 # A program that never mails never asks for the warm helper: warm on or off
 # must not change its start.
-r=$(stats "$T/raw/true" ratio shimwarm shim)
-row 1 "start of \`/bin/true\` (never mails), µs: shim with warm on vs warm off (SUBMITIFY_WARM=0)" \
-    "$(fmt "$(stats "$T/raw/true" per shimwarm "" 1e6)" %.0f)" "$(fmt "$(stats "$T/raw/true" per shim "" 1e6)" %.0f)" \
-    "$(fmt "$r" %.3f)" "unchanged (0.98–1.02)" "$(met "$r" in 0.98 1.02)"
-r=$(stats "$f" ratio wrapwarm wrapper)
-row 1 "\`submitify -c CONF -- /bin/true\`, µs: warm on vs \`--no-warm\`" \
-    "$(fmt "$(stats "$f" per wrapwarm "" 1e6)" %.0f)" "$(fmt "$(stats "$f" per wrapper "" 1e6)" %.0f)" \
-    "$(fmt "$r" %.3f)" "unchanged (0.98–1.02)" "$(met "$r" in 0.98 1.02)"
+pair_row 1 "$T/raw/true" shimwarm shim 1e6 %.0f \
+    "start of \`/bin/true\` (never mails), µs: shim with warm on vs warm off (SUBMITIFY_WARM=0)" \
+    "unchanged (0.98–1.02)" in 0.98 1.02
+pair_row 1 "$f" wrapwarm wrapper 1e6 %.0f \
+    "\`submitify -c CONF -- /bin/true\`, µs: warm on vs \`--no-warm\`" \
+    "unchanged (0.98–1.02)" in 0.98 1.02
 
 # ---------------------------------------------------------------- 2: connect()
 
@@ -1056,25 +1065,17 @@ else
 fi
 warm_stop
 f=$T/raw/warm
-s=$(stats "$f" per warm "" 1e3)
-d=$(stats "$f" per direct "" 1e3)
-p=$(stats "$f" per pcst "" 1e3)
-c=$(stats "$f" per cold "" 1e3)
-r=$(stats "$f" ratio warm direct)
-row 6 "one session, ms, warm (warm helper running, TLS resumed): smtpclient through submitify vs tlsclient doing STARTTLS + AUTH itself" \
-    "$(fmt "$s" %.1f)" "$(fmt "$d" %.1f)" "$(fmt "$r" %.3f)" "≤ 0.70" "$(met "$r" le 0.70)"
-r=$(stats "$f" ratio warm pcst)
-row 6 "one session, ms, warm: submitify vs smtpclient under proxychains-ng → stunnel (resident)" \
-    "$(fmt "$s" %.1f)" "$(fmt "$p" %.1f)" "$(fmt "$r" %.3f)" "≤ 1.00" "$(met "$r" le 1.00)"
-r=$(stats "$f" ratio cold direct)
-row 6 "one session, ms, cold (SUBMITIFY_WARM=0, a helper per connection) vs tlsclient; run 14: 15.5 vs 14.2 ms, 1.093" \
-    "$(fmt "$c" %.1f)" "$(fmt "$d" %.1f)" "$(fmt "$r" %.3f)" "≤ 1.10" "$(met "$r" le 1.10)"
-r=$(stats "$f" ratio cold pcst)
-row 6 "one session, ms, cold vs proxychains-ng → stunnel" \
-    "$(fmt "$c" %.1f)" "$(fmt "$p" %.1f)" "$(fmt "$r" %.3f)" "—" ""
-r=$(stats "$f" ratio warm cold)
-row 6 "one session, ms, warm vs cold" \
-    "$(fmt "$s" %.1f)" "$(fmt "$c" %.1f)" "$(fmt "$r" %.3f)" "—" ""
+pair_row 6 "$f" warm direct 1e3 %.1f \
+    "one session, ms, warm (warm helper running, TLS resumed): smtpclient through submitify vs tlsclient doing STARTTLS + AUTH itself" \
+    "≤ 0.70" le 0.70
+pair_row 6 "$f" warm pcst 1e3 %.1f \
+    "one session, ms, warm: submitify vs smtpclient under proxychains-ng → stunnel (resident)" \
+    "≤ 1.00" le 1.00
+pair_row 6 "$f" cold direct 1e3 %.1f \
+    "one session, ms, cold (SUBMITIFY_WARM=0, a helper per connection) vs tlsclient; run 14: 15.5 vs 14.2 ms, 1.093" \
+    "≤ 1.10" le 1.10
+pair_row 6 "$f" cold pcst 1e3 %.1f "one session, ms, cold vs proxychains-ng → stunnel"
+pair_row 6 "$f" warm cold 1e3 %.1f "one session, ms, warm vs cold"
 # CPU per session: the program's own (wait4) plus the warm helper's share
 # (its /proc stat with its reaped session processes, over the warm runs).
 pc=$(stats "$f" x warm "" 1e3)
@@ -1126,16 +1127,11 @@ warm_stop
 cp "$T/sessions.log" "$T/raw/first-sessions.log"
 echo "first-session rows, from the session log: $(count_log yes no) warm sessions not resumed, $(count_log yes yes) resumed, $(count_log no no) cold, over $R6_FIRST repetitions of 5 (a cold one to start the warm helper, first, cold, starter, next)" >>"$T/notes"
 f=$T/raw/first
-s=$(stats "$f" per first "" 1e3)
-r=$(stats "$f" ratio first cold)
-row 6 "one session, ms, the warm helper's first (settled, nothing to resume) vs cold" \
-    "$(fmt "$s" %.1f)" "$(fmt "$(stats "$f" per cold "" 1e3)" %.1f)" "$(fmt "$r" %.3f)" "—" ""
-r=$(stats "$f" ratio first direct)
-row 6 "the same, ms: the warm helper's first vs tlsclient" \
-    "$(fmt "$s" %.1f)" "$(fmt "$(stats "$f" per direct "" 1e3)" %.1f)" "$(fmt "$r" %.3f)" "—" ""
-r=$(stats "$f" ratio next starter)
-row 6 "one session, ms: the next right after the cold session that starts the warm helper vs that cold session" \
-    "$(fmt "$(stats "$f" per next "" 1e3)" %.1f)" "$(fmt "$(stats "$f" per starter "" 1e3)" %.1f)" "$(fmt "$r" %.3f)" "—" ""
+pair_row 6 "$f" first cold 1e3 %.1f \
+    "one session, ms, the warm helper's first (settled, nothing to resume) vs cold"
+pair_row 6 "$f" first direct 1e3 %.1f "the same, ms: the warm helper's first vs tlsclient"
+pair_row 6 "$f" next starter 1e3 %.1f \
+    "one session, ms: the next right after the cold session that starts the warm helper vs that cold session"
 
 # A burst: one process sending BURST messages one after another, each its
 # own session (tlsclient -n): through submitify with warm on (no warm
@@ -1162,18 +1158,12 @@ for ((r = 1; r <= R6_BURST_REPS; r++)); do
 done
 warm_stop
 f=$T/raw/burst
-s=$(stats "$f" per warm "" "$(awk -v n="$BURST" 'BEGIN { print 1e3 / n }')")
-d=$(stats "$f" per direct "" "$(awk -v n="$BURST" 'BEGIN { print 1e3 / n }')")
-c=$(stats "$f" per cold "" "$(awk -v n="$BURST" 'BEGIN { print 1e3 / n }')")
-r=$(stats "$f" ratio warm direct)
-row 6 "$BURST sessions in a row from one process, ms per session: tlsclient -m plain -n $BURST through submitify warm (the first cold) vs tlsclient -n $BURST doing STARTTLS + AUTH itself" \
-    "$(fmt "$s" %.1f)" "$(fmt "$d" %.1f)" "$(fmt "$r" %.3f)" "≤ 1.00" "$(met "$r" le 1.00)"
-r=$(stats "$f" ratio cold direct)
-row 6 "the same, ms per session: submitify cold (SUBMITIFY_WARM=0) vs tlsclient" \
-    "$(fmt "$c" %.1f)" "$(fmt "$d" %.1f)" "$(fmt "$r" %.3f)" "—" ""
-r=$(stats "$f" ratio warm cold)
-row 6 "the same, ms per session: submitify warm vs cold" \
-    "$(fmt "$s" %.1f)" "$(fmt "$c" %.1f)" "$(fmt "$r" %.3f)" "—" ""
+k=$(awk -v n="$BURST" 'BEGIN { print 1e3 / n }')
+pair_row 6 "$f" warm direct "$k" %.1f \
+    "$BURST sessions in a row from one process, ms per session: tlsclient -m plain -n $BURST through submitify warm (the first cold) vs tlsclient -n $BURST doing STARTTLS + AUTH itself" \
+    "≤ 1.00" le 1.00
+pair_row 6 "$f" cold direct "$k" %.1f "the same, ms per session: submitify cold (SUBMITIFY_WARM=0) vs tlsclient"
+pair_row 6 "$f" warm cold "$k" %.1f "the same, ms per session: submitify warm vs cold"
 
 # The warm helper's own memory over many sessions: resident after WMEM_A
 # and after WMEM_B sessions, one after another (loadclient -c 1).
