@@ -12,6 +12,10 @@
 # and prints one Markdown table (medians with min-max over repetitions)
 # and the machine it ran on.  Every load loop is bounded in count and in
 # time; every server started here is stopped by its pid, also on failure.
+# Rows 1-5 measure the cold helper (SUBMITIFY_WARM=0); row 6 the warm
+# helper next to it.  The warm helpers live in a directory of this run's
+# own (XDG_RUNTIME_DIR) and are stopped with `submitify --warm-stop`
+# between variants and on exit, also on failure.
 #
 # --smoke runs each row with tiny counts (well under 60 s); it checks that
 # every row still produces numbers, not the numbers themselves.  The exit
@@ -63,6 +67,7 @@ if [ $smoke = 1 ]; then
     R4_REPS=1 R4_SIZE=2000000 HWM_SMALL=100000
     R5_REPS=1 R5_C=10 R5_N=20
     MEM_N=10
+    R6_REPS=2 R6_SESS=3 R6_FIRST=2 BURST=5 R6_BURST_REPS=1 WMEM_A=5 WMEM_B=20
 else
     R1_REPS=9 TRUE_RUNS=500 PY_RUNS=40 WRAP_RUNS=100
     R2_REPS=9 R2_CALLS=100000 R2_BLOCKS=10
@@ -70,6 +75,7 @@ else
     R4_REPS=7 R4_SIZE=100000000 HWM_SMALL=1000000
     R5_REPS=3 R5_C=200 R5_N=2000
     MEM_N=200
+    R6_REPS=7 R6_SESS=20 R6_FIRST=9 BURST=30 R6_BURST_REPS=5 WMEM_A=100 WMEM_B=10000
 fi
 
 say() { printf 'bench: %s\n' "$*" >&2; }
@@ -113,10 +119,22 @@ done
 
 T=$(mktemp -d /tmp/submitify-bench.XXXXXX) || die "mktemp failed" 2
 chmod 755 "$T"
+say "workspace $T"
 LOG=$T/bench.log
 : >"$LOG"
 pids=""
 holdfd_open=0
+# The warm helpers live in a directory of this run's own: the variants'
+# XDG_RUNTIME_DIR.  Nothing of the caller's (or of another run's) is used.
+RUN=$T/run
+mkdir -m 700 "$RUN" || die "cannot make $RUN" 2
+export XDG_RUNTIME_DIR=$RUN
+# warm_stop: stop this run's warm helpers (the wrapper waits until each is
+# gone, up to 3 s).  Before the wrapper is copied there is none to stop.
+warm_stop() {
+    [ -x "$T/wrapper/submitify" ] || return 0
+    timeout 20 "$T/wrapper/submitify" --warm-stop >>"$LOG" 2>&1
+}
 cleanup() {
     local p
     [ $holdfd_open = 1 ] && exec 8>&-
@@ -126,6 +144,7 @@ cleanup() {
     for p in $pids; do
         wait "$p" 2>/dev/null
     done
+    warm_stop
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -302,26 +321,81 @@ spec_line() {
     local IFS=$TAB
     echo "$*"
 }
+# "submitify" in rows 1-5 is the cold helper, one per connection, as
+# before the warm helper (SUBMITIFY_WARM=0); row 6 compares the two.
 E_SUB=("LD_PRELOAD=$SHIM" "SUBMITIFY_CONF=$T/submit.conf" "-SUBMITIFY_HELPER"
-    "-SUBMITIFY_PORTS" "-SUBMITIFY_ACCOUNT" "-SUBMITIFY_DEBUG")
+    "-SUBMITIFY_PORTS" "-SUBMITIFY_ACCOUNT" "-SUBMITIFY_DEBUG" "SUBMITIFY_WARM=0")
 # The same for env(1).
 ENV_SUB=(-u SUBMITIFY_HELPER -u SUBMITIFY_PORTS -u SUBMITIFY_ACCOUNT -u SUBMITIFY_DEBUG
-    "LD_PRELOAD=$SHIM" "SUBMITIFY_CONF=$T/submit.conf")
+    "LD_PRELOAD=$SHIM" "SUBMITIFY_CONF=$T/submit.conf" "SUBMITIFY_WARM=0")
+# With the warm helper: the same, warm left on, in this run's directory.
+E_WARM=("LD_PRELOAD=$SHIM" "SUBMITIFY_CONF=$T/submit.conf" "-SUBMITIFY_HELPER"
+    "-SUBMITIFY_PORTS" "-SUBMITIFY_ACCOUNT" "-SUBMITIFY_DEBUG" "-SUBMITIFY_WARM"
+    "XDG_RUNTIME_DIR=$RUN")
+ENV_WARM=(-u SUBMITIFY_HELPER -u SUBMITIFY_PORTS -u SUBMITIFY_ACCOUNT -u SUBMITIFY_DEBUG
+    -u SUBMITIFY_WARM "LD_PRELOAD=$SHIM" "SUBMITIFY_CONF=$T/submit.conf"
+    "XDG_RUNTIME_DIR=$RUN")
 E_PC=("LD_PRELOAD=$PCLIB" "PROXYCHAINS_CONF_FILE=$T/proxychains.conf"
     "PROXYCHAINS_QUIET_MODE=1")
 DIRECT=("$B/tlsclient" -p "$PORT" -a "alice:$PW" -C "$CA")
-WRAP=("$T/wrapper/submitify" -c "$T/submit.conf")
+WRAP=("$T/wrapper/submitify" -c "$T/submit.conf" --no-warm)
 # The system store variants: the account without tls_trust_file.
 E_SYS=("LD_PRELOAD=$SHIM" "SUBMITIFY_CONF=$T/system.conf" "-SUBMITIFY_HELPER"
-    "-SUBMITIFY_PORTS" "-SUBMITIFY_ACCOUNT" "-SUBMITIFY_DEBUG" "-SSL_CERT_DIR")
+    "-SUBMITIFY_PORTS" "-SUBMITIFY_ACCOUNT" "-SUBMITIFY_DEBUG" "-SSL_CERT_DIR"
+    "SUBMITIFY_WARM=0")
 E_DIR=("${E_SYS[@]}" "-SSL_CERT_FILE")
 E_FILE=("${E_SYS[@]}" "SSL_CERT_FILE=$T/bundle.pem")
+
+# ---------------------------------------------------------------- warm helper
+
+# proc_cpu PID: clock ticks of PID and of its children it has reaped
+# (utime + stime + cutime + cstime).
+proc_cpu() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat" 2>/dev/null; }
+# warm_line: the first line of `submitify --warm-status` that names a
+# warm helper, or nothing.
+warm_line() {
+    timeout 10 "$T/wrapper/submitify" --warm-status 2>>"$LOG" | grep '^warm helper pid ' | head -n 1
+}
+# warm_prime [CONF]: a warm helper for CONF (default submit.conf) that has
+# served a session, so that the next one is warm and can resume its TLS
+# session.  The first session is cold and starts it; the second is the
+# warm helper's first.  Sets WPID; 0 when it is running.
+warm_prime() {
+    local conf=${1:-$T/submit.conf} i
+    WPID=""
+    warm_stop
+    timeout 60 env "${ENV_WARM[@]}" "SUBMITIFY_CONF=$conf" "$B/smtpclient" -q 127.0.0.1 \
+        <"$T/msg.txt" >>"$LOG" 2>&1 || return 1
+    for ((i = 0; i < 100; i++)); do
+        WPID=$(warm_line | sed -n 's/^warm helper pid \([0-9]*\) .*/\1/p')
+        [ -n "$WPID" ] && break
+        sleep 0.1
+    done
+    [ -n "$WPID" ] || {
+        say "no warm helper started"
+        return 1
+    }
+    timeout 60 env "${ENV_WARM[@]}" "SUBMITIFY_CONF=$conf" "$B/smtpclient" -q 127.0.0.1 \
+        <"$T/msg.txt" >>"$LOG" 2>&1 || return 1
+    warm_settle
+}
+# warm_settle: until the warm helper has reaped every session process (at
+# most 20 s), so that its cutime and cstime hold all of them.
+warm_settle() {
+    local i
+    for ((i = 0; i < 200; i++)); do
+        warm_line | grep -q ', 0 running,' && return 0
+        sleep 0.1
+    done
+    return 1
+}
 
 # ---------------------------------------------------------------- sanity
 
 # Every path of row 3, the ones the other rows use among them.
 {
     spec_line submitify "${E_SUB[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line warm "${E_WARM[@]}" -- "$B/smtpclient" -q 127.0.0.1
     spec_line direct -- "${DIRECT[@]}" localhost
     spec_line pcst "${E_PC[@]}" -- "$B/smtpclient" -q 127.0.0.1
     spec_line msmtp -- /usr/bin/msmtp -C "$T/msmtprc" -a b bob@example.test
@@ -386,14 +460,14 @@ fmt() {
     echo "$1" | awk -v f="$2" '{ printf f " (" f "–" f ")", $1, $2, $3 }'
 }
 
-# met "MED MIN MAX" OP TARGET: yes/no
+# met "MED MIN MAX" OP TARGET [UPPER]: yes/no (OP in: TARGET <= MED <= UPPER)
 met() {
     [ "$1" = FAIL ] && {
         echo "—"
         return
     }
-    echo "$1" | awk -v op="$2" -v t="$3" '{
-        ok = op == "le" ? $1 <= t : op == "lt" ? $1 < t : op == "ge" ? $1 >= t : $1 > t
+    echo "$1" | awk -v op="$2" -v t="$3" -v u="${4:-}" '{
+        ok = op == "le" ? $1 <= t : op == "lt" ? $1 < t : op == "ge" ? $1 >= t : op == "in" ? $1 >= t && $1 <= u : $1 > t
         print ok ? "yes" : "**no**" }'
 }
 
@@ -402,7 +476,19 @@ failed_rows=0
 row() {
     # row NUM WHAT SUBMITIFY BASELINE RATIO TARGET MET
     case "$3$4$5" in *FAILED*) failed_rows=$((failed_rows + 1)) ;; esac
-    echo "| $1 | $2 | $3 | $4 | $5 | $6 | $7 |" >>"$TABLE"
+    # Row 6 (the warm helper) is measured among rows 5's and printed last.
+    echo "| $1 | $2 | $3 | $4 | $5 | $6 | $7 |" >>"$TABLE$([ "$1" = 6 ] && echo .6)"
+}
+# pair_row NUM FILE A B SCALE FORMAT WHAT [TARGET OP LIMIT...]: the row of
+# variant A's wall per run (times SCALE, printed with FORMAT) against B's,
+# and their ratio paired by repetition, checked against LIMIT with OP.
+pair_row() {
+    local num=$1 f=$2 a=$3 b=$4 scale=$5 form=$6 what=$7 target=${8:-—} op=${9:-} r ok=""
+    shift 9 2>/dev/null || shift $#
+    r=$(stats "$f" ratio "$a" "$b")
+    [ -n "$op" ] && ok=$(met "$r" "$op" "$@")
+    row "$num" "$what" "$(fmt "$(stats "$f" per "$a" "" "$scale")" "$form")" \
+        "$(fmt "$(stats "$f" per "$b" "" "$scale")" "$form")" "$(fmt "$r" %.3f)" "$target" "$ok"
 }
 
 # Runs an interleave spec; keeps its output in $T/raw/NAME.
@@ -426,6 +512,7 @@ say "1: start-up of programs that send no mail"
     spec_line none -- /bin/true
     spec_line empty "LD_PRELOAD=$B/empty.so" -- /bin/true
     spec_line shim "${E_SUB[@]}" -- /bin/true
+    spec_line shimwarm "${E_WARM[@]}" -- /bin/true
 } >"$T/spec.true"
 run_spec true "$R1_REPS" "$TRUE_RUNS" 600
 {
@@ -436,7 +523,8 @@ run_spec true "$R1_REPS" "$TRUE_RUNS" 600
 run_spec python "$R1_REPS" "$PY_RUNS" 600
 {
     spec_line none -- /bin/true
-    spec_line wrapper -- "$T/wrapper/submitify" -c "$T/submit.conf" -- /bin/true
+    spec_line wrapper -- "$T/wrapper/submitify" -c "$T/submit.conf" --no-warm -- /bin/true
+    spec_line wrapwarm -- "$T/wrapper/submitify" -c "$T/submit.conf" -- /bin/true
 } >"$T/spec.wrapper"
 run_spec wrapper "$R1_REPS" "$WRAP_RUNS" 300
 
@@ -460,9 +548,17 @@ for prog in true python; do
     echo "start of $label: CPU time (user + system) shim / empty, all repetitions pooled: ${c1:-n/a}" >>"$T/notes"
 done
 f=$T/raw/wrapper
-row 1 "\`submitify -c CONF -- /bin/true\` (the wrapper) vs \`/bin/true\`" \
+row 1 "\`submitify -c CONF --no-warm -- /bin/true\` (the wrapper) vs \`/bin/true\`" \
     "$(fmt "$(stats "$f" per wrapper "" 1e6)" %.0f)" "$(fmt "$(stats "$f" per none "" 1e6)" %.0f)" \
     "$(fmt "$(stats "$f" ratio wrapper none)" %.2f)" "—" ""
+# A program that never mails never asks for the warm helper: warm on or off
+# must not change its start.
+pair_row 1 "$T/raw/true" shimwarm shim 1e6 %.0f \
+    "start of \`/bin/true\` (never mails), µs: shim with warm on vs warm off (SUBMITIFY_WARM=0)" \
+    "unchanged (0.98–1.02)" in 0.98 1.02
+pair_row 1 "$f" wrapwarm wrapper 1e6 %.0f \
+    "\`submitify -c CONF -- /bin/true\`, µs: warm on vs \`--no-warm\`" \
+    "unchanged (0.98–1.02)" in 0.98 1.02
 
 # ---------------------------------------------------------------- 2: connect()
 
@@ -656,6 +752,9 @@ say "5: $R5_C concurrent sessions, $R5_N messages"
     spec_line submitify "${E_SUB[@]}" -- "$B/loadclient" -c "$R5_C" -n "$R5_N" -w 300 127.0.0.1
 } >"$T/spec.load.submitify"
 {
+    spec_line warm "${E_WARM[@]}" -- "$B/loadclient" -c "$R5_C" -n "$R5_N" -w 300 127.0.0.1
+} >"$T/spec.load.warm"
+{
     spec_line pcst "${E_PC[@]}" -- "$B/loadclient" -c "$R5_C" -n "$R5_N" -w 300 127.0.0.1
 } >"$T/spec.load.pcst"
 {
@@ -664,10 +763,19 @@ say "5: $R5_C concurrent sessions, $R5_N messages"
 srv_cpu() { awk '{ print $14 + $15 }' "/proc/$SRV/stat" 2>/dev/null || echo 0; }
 HZ=$(getconf CLK_TCK)
 : >"$T/raw/load"
-vs=(submitify pcst direct)
+: >"$T/raw/load-cpu"
+vs=(submitify warm pcst direct)
 for ((r = 1; r <= R5_REPS; r++)); do
-    for k in 0 1 2; do
-        v=${vs[$(((k + r - 1) % 3))]}
+    for k in 0 1 2 3; do
+        v=${vs[$(((k + r - 1) % 4))]}
+        # The warm variant runs with its warm helper already up (the
+        # steady state); every other variant with none.
+        warm_stop
+        s0=""
+        case $v in
+        warm) warm_prime && s0=$(proc_cpu "$WPID") ;;
+        pcst) s0=$(proc_cpu "$STUNNEL") ;;
+        esac
         c0=$(srv_cpu)
         rm -f "$T/load.stdout"
         bg timeout 400 "$B/interleave" -r 1 -n 1 -w 330 -o "$T/load.stdout" "$T/spec.load.$v" \
@@ -682,6 +790,16 @@ for ((r = 1; r <= R5_REPS; r++)); do
         if [ -n "${sent:-}" ] && [ "$sent" -gt 0 ] && grep -q . "$T/load.one"; then
             awk -v r="$r" -v c=$((c1 - c0)) -v hz="$HZ" -v n="$sent" -v l="$lost" \
                 'NF == 6 { print $1, r, n, 0, $5, c / hz, l }' "$T/load.one" >>"$T/raw/load"
+            # NAME REP MESSAGES-SENT CLIENT-CPU-SECONDS SERVICE-CPU-SECONDS:
+            # the service is the warm helper with its reaped session
+            # processes, or stunnel.
+            s1=""
+            if [ -n "$s0" ]; then
+                [ $v = warm ] && warm_settle
+                s1=$(proc_cpu "$([ $v = warm ] && echo "$WPID" || echo "$STUNNEL")")
+            fi
+            [ -n "$s1" ] && awk -v r="$r" -v c=$((s1 - s0)) -v hz="$HZ" -v n="$sent" \
+                'NF == 6 { print $1, r, n, $6, c / hz }' "$T/load.one" >>"$T/raw/load-cpu"
         else
             echo "$v $r 1 1 1 1 $R5_N" >>"$T/raw/load"
         fi
@@ -702,10 +820,42 @@ r=$(stats "$f" inverse submitify direct)
 row 5 "the same, messages/s: submitify vs direct TLS clients (tlsclient -c $R5_C -P: the server's capacity)" \
     "$(fmt "$s" %.0f)$(lost submitify)" "$(fmt "$(stats "$f" rate direct "" 1)" %.0f)$(lost direct)" \
     "$(fmt "$r" %.2f)" "—" ""
+w=$(stats "$f" rate warm "" 1)
+r=$(stats "$f" inverse warm pcst)
+row 6 "$R5_C concurrent sessions, $R5_N messages, messages/s: submitify warm (helper running) vs proxychains-ng → stunnel" \
+    "$(fmt "$w" %.0f)$(lost warm)" "$(fmt "$(stats "$f" rate pcst "" 1)" %.0f)$(lost pcst)" \
+    "$(fmt "$r" %.2f)" "≥ 1.00" "$(met "$r" ge 1.00)"
+r=$(stats "$f" inverse warm submitify)
+row 6 "the same, messages/s: submitify warm vs cold (SUBMITIFY_WARM=0)" \
+    "$(fmt "$w" %.0f)$(lost warm)" "$(fmt "$s" %.0f)$(lost submitify)" "$(fmt "$r" %.2f)" "—" ""
+r=$(stats "$f" inverse warm direct)
+row 6 "the same, messages/s: submitify warm vs direct TLS clients (tlsclient -c $R5_C -P)" \
+    "$(fmt "$w" %.0f)$(lost warm)" "$(fmt "$(stats "$f" rate direct "" 1)" %.0f)$(lost direct)" \
+    "$(fmt "$r" %.2f)" "—" ""
+# CPU per message, ms: loadclient's own (wait4) plus the warm helper's
+# (its /proc stat: utime + stime + cutime + cstime, the reaped session
+# processes included), against loadclient under proxychains-ng plus
+# stunnel's (utime + stime, its threads included).
+cpu_row() {
+    awk -v v="$1" '$1 == v && $3 > 0 { c = 1000 * $4 / $3; s = 1000 * $5 / $3
+        printf "%.3f %.3f %.3f\n", c + s, c, s }' "$T/raw/load-cpu" | sort -n |
+        awk '{ a[NR] = $0 } END { if (NR) print a[int((NR + 1) / 2)]; else print "FAIL" }'
+}
+cw=$(cpu_row warm)
+cs=$(cpu_row pcst)
+if [ "$cw" != FAIL ] && [ "$cs" != FAIL ]; then
+    r=$(awk -v a="${cw%% *}" -v b="${cs%% *}" 'BEGIN { printf "%.2f", a / b }')
+    row 6 "CPU per message under load, ms (user + system, median over repetitions): loadclient + the warm helper and its session processes vs loadclient + stunnel" \
+        "$(echo "$cw" | awk '{ printf "%.2f (%.2f + %.2f)", $1, $2, $3 }')" \
+        "$(echo "$cs" | awk '{ printf "%.2f (%.2f + %.2f)", $1, $2, $3 }')" \
+        "$r" "≤ 1.00" "$(met "$r" le 1.00)"
+else
+    row 6 "CPU per message under load, ms: warm helper vs stunnel" FAILED FAILED FAILED "≤ 1.00" "—"
+fi
 # The server's CPU per message, for the notes: it depends on how busy the
 # server is (an idle server wakes up once per event, a busy one serves many
 # events per wake-up), so it is not a property of the client alone.
-for v in submitify pcst direct; do
+for v in submitify warm pcst direct; do
     awk -v v="$v" '$1 == v && $4 == 0 && $6 > 0 { printf "%.2f\n", 1000 * $6 / $3 }' "$f" |
         sort -n | awk -v v="$v" '{ a[NR] = $1 } END { if (NR) printf "load: smtpd.py CPU ms per message, %s: %s (median of %d)\n", v, a[int((NR + 1) / 2)], NR }'
 done >>"$T/notes"
@@ -803,6 +953,247 @@ per() { [ "$1" = FAIL ] && echo FAILED || echo "$1" | awk -v n="$MEM_N" '{ print
 row 5 "memory per concurrent session ($MEM_N open): sum over the helpers / $MEM_N vs stunnel's growth / $MEM_N" \
     "$(per "$mem_sub")" "$(per "$mem_st")" "—" "—" ""
 
+# The same with the warm helper: its session processes are its children
+# (their command line is its own), and the pages they share with it are
+# counted once, in the PSS of all of them and of the warm helper.
+kids_mem() {
+    # kids_mem PID: "count rss_kb pss_kb" over PID's children, plus PID's
+    # own "rss_kb pss_kb"
+    python3 - "$1" <<'EOF2'
+import os, sys
+want = sys.argv[1]
+def mem(p):
+    with open(f"/proc/{p}/status") as f:
+        st = dict(l.split(":", 1) for l in f)
+    with open(f"/proc/{p}/smaps_rollup") as f:
+        pss = [int(l.split()[1]) for l in f if l.startswith("Pss:")][0]
+    return int(st["VmRSS"].split()[0]), pss
+n = rss = pss = 0
+for p in os.listdir("/proc"):
+    if not p.isdigit():
+        continue
+    try:
+        with open(f"/proc/{p}/stat") as f:
+            ppid = f.read().rsplit(")", 1)[1].split()[1]
+        if ppid != want:
+            continue
+        r, q = mem(p)
+        n += 1
+        rss += r
+        pss += q
+    except (OSError, KeyError, ValueError, IndexError):
+        pass
+try:
+    r, q = mem(want)
+except (OSError, KeyError, ValueError, IndexError):
+    r = q = 0
+print(n, rss, pss, r, q)
+EOF2
+}
+say "6: memory with $MEM_N warm sessions open"
+mem_warm=FAIL
+if warm_prime && hold warm "${ENV_WARM[@]}"; then
+    sleep 0.5
+    read -r kn kr kp wr wp <<<"$(kids_mem "$WPID")"
+    if unhold && [ "${kn:-0}" = "$MEM_N" ]; then
+        mem_warm="$kr $kp $wr $wp"
+    else
+        say "memory: $kn warm session processes of $MEM_N found, or holdclient failed"
+    fi
+else
+    say "memory: holdclient through the warm helper did not open $MEM_N sessions"
+    unhold
+fi
+warm_stop
+if [ "$mem_warm" != FAIL ] && [ "$mem_sub" != FAIL ]; then
+    row 6 "memory per concurrent session ($MEM_N open), warm: the session processes / $MEM_N (PSS with the warm helper's own added) vs the cold helpers / $MEM_N" \
+        "$(echo "$mem_warm" | awk -v n="$MEM_N" '{ printf "RSS %.0f kB, PSS %.0f kB (%.0f with the warm helper)", $1 / n, $2 / n, ($2 + $4) / n }')" \
+        "$(per "$mem_sub")" \
+        "$(echo "$mem_warm $mem_sub" | awk -v n="$MEM_N" '{ printf "%.2f", ($2 + $4) / $6 }')" "—" ""
+else
+    row 6 "memory per concurrent session ($MEM_N open), warm vs cold" FAILED "$(per "$mem_sub")" FAILED "—" ""
+fi
+
+# ---------------------------------------------------------------- 6: the warm helper
+
+# Row 6's single sessions log their summaries (warm=yes|no resumed=yes|no)
+# to a file, so that the run can show how many it resumed; the cold
+# variant uses the same account, so both pay for the log line.
+cp "$T/submit.conf" "$T/warm.conf"
+printf 'logfile %s\n' "$T/sessions.log" >>"$T/warm.conf"
+# (Replaced in place: interleave keeps the first of two settings of one
+# variable, env(1) the last.)
+E_WARM6=("${E_WARM[@]/#SUBMITIFY_CONF=*/SUBMITIFY_CONF=$T/warm.conf}")
+E_COLD6=("${E_SUB[@]/#SUBMITIFY_CONF=*/SUBMITIFY_CONF=$T/warm.conf}")
+
+# one_run NAME REP OUT LIMIT [-i FILE]: one repetition of spec.NAME,
+# appended to OUT under repetition number REP.
+one_run() {
+    local name=$1 rep=$2 out=$3 limit=$4
+    shift 4
+    bg timeout $((limit + 60)) "$B/interleave" -r 1 -n 1 -w "$limit" "$@" \
+        "$T/spec.$name" >"$T/one.out" 2>>"$LOG" ||
+        say "$name: a run failed (see the table)"
+    awk -v r="$rep" 'NF == 6 { $2 = r; print }' "$T/one.out" >>"$out"
+}
+# count_log WARM RESUMED: summaries in the session log with those values
+count_log() { grep -c "warm=$1 resumed=$2" "$T/sessions.log" 2>/dev/null; }
+
+say "6: one session with the warm helper running"
+{
+    spec_line warm "${E_WARM6[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line cold "${E_COLD6[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line direct -- "${DIRECT[@]}" localhost
+    spec_line pcst "${E_PC[@]}" -- "$B/smtpclient" -q 127.0.0.1
+} >"$T/spec.warm"
+whcpu=""
+if warm_prime "$T/warm.conf"; then
+    : >"$T/sessions.log"
+    w0=$(proc_cpu "$WPID")
+    st0=$(proc_cpu "$STUNNEL")
+    run_spec warm "$R6_REPS" "$R6_SESS" 600 -i "$T/msg.txt"
+    st1=$(proc_cpu "$STUNNEL")
+    warm_settle
+    w1=$(proc_cpu "$WPID")
+    # The same warm helper all along (none exited and was replaced).
+    warm_line | grep -q "^warm helper pid $WPID " && [ -n "$w1" ] &&
+        whcpu=$(awk -v d=$((w1 - w0)) -v hz="$HZ" -v n=$((R6_REPS * R6_SESS)) \
+            'BEGIN { printf "%.3f", 1000 * d / hz / n }')
+    echo "warm session row: $(count_log yes yes) of $((R6_REPS * R6_SESS)) warm sessions resumed TLS, $(count_log yes no) did not; $(count_log no no) cold sessions" >>"$T/notes"
+    cp "$T/sessions.log" "$T/raw/warm-sessions.log"
+else
+    echo "warm NA 1 1 1 1" >"$T/raw/warm"
+fi
+warm_stop
+f=$T/raw/warm
+pair_row 6 "$f" warm direct 1e3 %.1f \
+    "one session, ms, warm (warm helper running, TLS resumed): smtpclient through submitify vs tlsclient doing STARTTLS + AUTH itself" \
+    "≤ 0.70" le 0.70
+pair_row 6 "$f" warm pcst 1e3 %.1f \
+    "one session, ms, warm: submitify vs smtpclient under proxychains-ng → stunnel (resident)" \
+    "≤ 1.00" le 1.00
+pair_row 6 "$f" cold direct 1e3 %.1f \
+    "one session, ms, cold (SUBMITIFY_WARM=0, a helper per connection) vs tlsclient; run 14: 15.5 vs 14.2 ms, 1.093" \
+    "≤ 1.10" le 1.10
+pair_row 6 "$f" cold pcst 1e3 %.1f "one session, ms, cold vs proxychains-ng → stunnel"
+pair_row 6 "$f" warm cold 1e3 %.1f "one session, ms, warm vs cold"
+# CPU per session: the program's own (wait4) plus the warm helper's share
+# (its /proc stat with its reaped session processes, over the warm runs).
+pc=$(stats "$f" x warm "" 1e3)
+sc=$(stats "$f" x pcst "" 1e3)
+dc=$(stats "$f" x direct "" 1e3)
+if [ "$pc" != FAIL ] && [ -n "$whcpu" ] && [ "$sc" != FAIL ] && [ -n "${st1:-}" ]; then
+    sh=$(awk -v d=$((st1 - st0)) -v hz="$HZ" -v n=$((R6_REPS * R6_SESS)) 'BEGIN { printf "%.3f", 1000 * d / hz / n }')
+    row 6 "CPU per session, ms (user + system), warm: smtpclient + the warm helper's share vs smtpclient + stunnel's share" \
+        "$(awk -v p="${pc%% *}" -v h="$whcpu" 'BEGIN { printf "%.1f (%.1f + %.1f)", p + h, p, h }')" \
+        "$(awk -v p="${sc%% *}" -v h="$sh" 'BEGIN { printf "%.1f (%.1f + %.1f)", p + h, p, h }')" \
+        "$(awk -v p="${pc%% *}" -v h="$whcpu" -v q="${sc%% *}" -v k="$sh" 'BEGIN { printf "%.2f", (p + h) / (q + k) }')" "—" ""
+    row 6 "CPU per session, ms, warm: smtpclient + the warm helper's share vs tlsclient" \
+        "$(awk -v p="${pc%% *}" -v h="$whcpu" 'BEGIN { printf "%.1f", p + h }')" \
+        "$(awk -v d="${dc%% *}" 'BEGIN { printf "%.1f", d }')" \
+        "$(awk -v p="${pc%% *}" -v h="$whcpu" -v d="${dc%% *}" 'BEGIN { printf "%.2f", (p + h) / d }')" "—" ""
+else
+    row 6 "CPU per session, ms (user + system), warm" FAILED FAILED FAILED "—" ""
+fi
+
+# The warm helper's first session, which has no TLS session to resume:
+# once with the warm helper settled after the cold session that started it,
+# once right after that cold session (the second message of a burst).
+say "6: the warm helper's first session"
+{
+    spec_line first "${E_WARM6[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line cold "${E_COLD6[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line direct -- "${DIRECT[@]}" localhost
+} >"$T/spec.first"
+{
+    spec_line starter "${E_WARM6[@]}" -- "$B/smtpclient" -q 127.0.0.1
+    spec_line next "${E_WARM6[@]}" -- "$B/smtpclient" -q 127.0.0.1
+} >"$T/spec.next"
+: >"$T/raw/first"
+: >"$T/sessions.log"
+for ((r = 1; r <= R6_FIRST; r++)); do
+    warm_stop
+    timeout 60 env "${ENV_WARM[@]}" "SUBMITIFY_CONF=$T/warm.conf" "$B/smtpclient" -q 127.0.0.1 \
+        <"$T/msg.txt" >>"$LOG" 2>&1
+    for ((i = 0; i < 100; i++)); do
+        warm_line | grep -q . && break
+        sleep 0.1
+    done
+    sleep 0.5
+    one_run first "$r" "$T/raw/first" 120 -i "$T/msg.txt"
+    warm_stop
+    one_run next "$r" "$T/raw/first" 120 -i "$T/msg.txt"
+done
+warm_stop
+cp "$T/sessions.log" "$T/raw/first-sessions.log"
+echo "first-session rows, from the session log: $(count_log yes no) warm sessions not resumed, $(count_log yes yes) resumed, $(count_log no no) cold, over $R6_FIRST repetitions of 5 (a cold one to start the warm helper, first, cold, starter, next)" >>"$T/notes"
+f=$T/raw/first
+pair_row 6 "$f" first cold 1e3 %.1f \
+    "one session, ms, the warm helper's first (settled, nothing to resume) vs cold"
+pair_row 6 "$f" first direct 1e3 %.1f "the same, ms: the warm helper's first vs tlsclient"
+pair_row 6 "$f" next starter 1e3 %.1f \
+    "one session, ms: the next right after the cold session that starts the warm helper vs that cold session"
+
+# A burst: one process sending BURST messages one after another, each its
+# own session (tlsclient -n): through submitify with warm on (no warm
+# helper at the start, so the first session is cold and starts it), with
+# warm off, and tlsclient doing STARTTLS + AUTH itself.
+say "6: a burst of $BURST sessions from one process"
+{
+    spec_line warm "${E_WARM[@]}" -- "$B/tlsclient" -m plain -n "$BURST" -w 300 127.0.0.1
+} >"$T/spec.burst.warm"
+{
+    spec_line cold "${E_SUB[@]}" -- "$B/tlsclient" -m plain -n "$BURST" -w 300 127.0.0.1
+} >"$T/spec.burst.cold"
+{
+    spec_line direct -- "${DIRECT[@]}" -n "$BURST" -w 300 localhost
+} >"$T/spec.burst.direct"
+: >"$T/raw/burst"
+vs=(warm cold direct)
+for ((r = 1; r <= R6_BURST_REPS; r++)); do
+    for k in 0 1 2; do
+        v=${vs[$(((k + r - 1) % 3))]}
+        warm_stop
+        one_run "burst.$v" "$r" "$T/raw/burst" 330
+    done
+done
+warm_stop
+f=$T/raw/burst
+k=$(awk -v n="$BURST" 'BEGIN { print 1e3 / n }')
+pair_row 6 "$f" warm direct "$k" %.1f \
+    "$BURST sessions in a row from one process, ms per session: tlsclient -m plain -n $BURST through submitify warm (the first cold) vs tlsclient -n $BURST doing STARTTLS + AUTH itself" \
+    "≤ 1.00" le 1.00
+pair_row 6 "$f" cold direct "$k" %.1f "the same, ms per session: submitify cold (SUBMITIFY_WARM=0) vs tlsclient"
+pair_row 6 "$f" warm cold "$k" %.1f "the same, ms per session: submitify warm vs cold"
+
+# The warm helper's own memory over many sessions: resident after WMEM_A
+# and after WMEM_B sessions, one after another (loadclient -c 1).
+say "6: the warm helper's RSS over $WMEM_B sessions"
+vm_rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+ra=""
+rb=""
+if warm_prime; then
+    # warm_prime made 2 sessions, one of them warm.
+    timeout 360 env "${ENV_WARM[@]}" "$B/loadclient" -c 1 -n $((WMEM_A - 1)) -w 300 \
+        127.0.0.1 >>"$LOG" 2>&1 && warm_settle && ra=$(vm_rss "$WPID")
+    [ -n "$ra" ] &&
+        timeout 1260 env "${ENV_WARM[@]}" "$B/loadclient" -c 1 -n $((WMEM_B - WMEM_A)) -w 1200 \
+            127.0.0.1 >>"$LOG" 2>&1 && warm_settle && rb=$(vm_rss "$WPID")
+    served=$(warm_line | sed -n 's/.*: \([0-9]*\) sessions served.*/\1/p')
+    [ "$(warm_line | sed -n 's/^warm helper pid \([0-9]*\) .*/\1/p')" = "$WPID" ] || rb=""
+    echo "warm helper RSS: $WMEM_A and $WMEM_B sessions into one warm helper (it reports ${served:-?} served)" >>"$T/notes"
+fi
+warm_stop
+if [ -n "$ra" ] && [ -n "$rb" ]; then
+    row 6 "warm helper RSS (VmRSS) after $WMEM_B sessions vs after $WMEM_A" \
+        "$(awk -v k="$rb" 'BEGIN { printf "%.2f MB", k / 1024 }')" \
+        "$(awk -v k="$ra" 'BEGIN { printf "%.2f MB", k / 1024 }')" \
+        "$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%+d kB", b - a }')" "flat (±512 kB)" \
+        "$(awk -v a="$ra" -v b="$rb" 'BEGIN { d = b - a; print (d <= 512 && d >= -512) ? "yes" : "**no**" }')"
+else
+    row 6 "warm helper RSS after $WMEM_B sessions vs after $WMEM_A" FAILED FAILED FAILED "flat (±512 kB)" "—"
+fi
+
 # ---------------------------------------------------------------- report
 
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -817,13 +1208,15 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
     echo
     echo "Repetitions: start-up $R1_REPS x ($TRUE_RUNS /bin/true, $PY_RUNS python3, $WRAP_RUNS wrapper) per variant;"
     echo "connect $R2_REPS x $R2_CALLS calls (in $R2_BLOCKS alternating blocks); sessions $R3_REPS x $R3_SESS; big message $R4_REPS x 1;"
-    echo "load $R5_REPS x ($R5_C threads, $R5_N messages). Variants interleaved run by run;"
+    echo "load $R5_REPS x ($R5_C threads, $R5_N messages). Warm helper (row 6): sessions $R6_REPS x $R6_SESS;"
+    echo "its first session $R6_FIRST x 1; bursts $R6_BURST_REPS x $BURST sessions; its RSS after $WMEM_A and $WMEM_B sessions."
+    echo "Variants interleaved run by run;"
     echo "ratios are paired by repetition (submitify / baseline; for messages/s baseline / submitify"
     echo "turned round so that > 1 means submitify is faster)."
     echo
     echo "| # | measurement | submitify | baseline | ratio | target | met |"
     echo "| --- | --- | --- | --- | --- | --- | --- |"
-    cat "$TABLE"
+    cat "$TABLE" "$TABLE.6" 2>/dev/null
     echo
     [ -f "$T/notes" ] && sed 's/^/- /' "$T/notes"
 } >"$T/report.md"
