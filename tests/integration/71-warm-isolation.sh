@@ -11,7 +11,12 @@
 # 3. no TLS session crosses from root's warm helper to U's;
 # 4. another mount or network namespace of the same uid gets no answer
 #    from the host's warm helper, and uses one of its own;
-# 5. a setuid host run by U never hands its connection to U's warm helper.
+# 5. a setuid host run by U never hands its connection to U's warm helper;
+# 6. a sandbox of U's in another mount namespace that takes the warm
+#    helper's lock and path is handed nothing by U's programs;
+# 7. a Landlock-confined program of U's is not served by U's unconfined
+#    warm helper (its passwordeval stays confined) but by one of its own
+#    (noted, not checked, when the kernel has no Landlock).
 # time limit: 120
 . "$(dirname "$0")/../lib/common.sh"
 rig_env
