@@ -118,6 +118,7 @@ UNITS = tests/unit/check_decide tests/unit/check_smtp tests/unit/check_auth \
         tests/unit/check_dial tests/unit/check_srv tests/unit/check_authmem \
         tests/unit/check_warm
 TESTBIN = tests/bin/smtpclient tests/bin/loadclient tests/bin/probe tests/bin/racer \
+          tests/bin/landlock \
           tests/bin/libprobe_ctor.so \
           tests/bin/libprobe_dlsym.so
 

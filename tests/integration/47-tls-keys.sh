@@ -7,7 +7,8 @@
 # 1.3 only against a TLS 1.2 server: refused, where NORMAL delivers; a part
 # that cannot be honoured: a file:line error naming the key.
 # tls_min_dh_prime_bits against a DHE-only TLS 1.2 server with a 2048-bit
-# prime: 3072 refused (before AUTH), 2048 delivered.
+# prime: 3072 refused (before AUTH), three times with the warm helper (no
+# session of the refused handshake resumed), 2048 delivered.
 # time limit: 240
 . "$(dirname "$0")/../lib/common.sh"
 rig_env
@@ -103,10 +104,25 @@ scripted_start "$tmp" dhe --mode starttls --cert "$tmp/rsa.pem" --key "$tmp/rsa.
     --tls-max 1.2 --dh-params "$tmp/dh.pem" --ciphers DHE-RSA-AES128-GCM-SHA256 \
     --users alice:alice-pw --spool "$tmp/dhspool"
 DH_PORT=$SCRIPTED_PORT
-localhost_account "$tmp" dh3072 "$DH_PORT" "${login[@]}" "tls_min_dh_prime_bits 3072"
-send_one "$tmp" dh3072 "$id" 1
-expect_421 "$tmp/dh3072.out" "421 4.7.0 submitify: localhost:$DH_PORT: TLS: the server's Diffie-Hellman prime has 2048 bits, fewer than tls_min_dh_prime_bits 3072"
-[ "$(scripted_auths "$tmp/dhe.record" 1)" = "" ] || fail "dh3072: AUTH was sent"
+# Refused every time, warm too: a TLS 1.2 session of the refused
+# handshake is never kept, so no later session resumes it (an abbreviated
+# handshake has no key exchange to check).
+localhost_account "$tmp" dh3072 "$DH_PORT" "${login[@]}" "tls_min_dh_prime_bits 3072" \
+    "logfile $tmp/dh3072.log"
+for i in 1 2 3; do
+    send_one "$tmp" dh3072 "$id" 1
+    expect_421 "$tmp/dh3072.out" "421 4.7.0 submitify: localhost:$DH_PORT: TLS: the server's Diffie-Hellman prime has 2048 bits, fewer than tls_min_dh_prime_bits 3072"
+    [ "$(scripted_auths "$tmp/dhe.record" "$i")" = "" ] || fail "dh3072 #$i: AUTH was sent"
+done
+grep -rqs "dh3072-$id@test" "$tmp/dhspool" && fail "dh3072: delivered"
+for _ in $(seq 50); do
+    [ "$(grep -sc ' warm=' "$tmp/dh3072.log")" -ge 3 ] && break
+    sleep 0.1
+done
+[ "$(grep -sc ' warm=' "$tmp/dh3072.log")" = 3 ] || fail "dh3072: not 3 log lines: $(cat "$tmp/dh3072.log")"
+grep -q ' resumed=yes' "$tmp/dh3072.log" && fail "dh3072: a refused session was resumed: $(cat "$tmp/dh3072.log")"
+[ "${SUBMITIFY_WARM:-}" = 0 ] || sed -n 2,3p "$tmp/dh3072.log" | grep -c ' warm=yes ' | grep -qx 2 ||
+    fail "dh3072: the second and third sessions were not warm: $(cat "$tmp/dh3072.log")"
 localhost_account "$tmp" dh2048 "$DH_PORT" "${login[@]}" "tls_min_dh_prime_bits 2048"
 send_one "$tmp" dh2048 "$id" 0
 grep -rqs "dh2048-$id@test" "$tmp/dhspool" || fail "dh2048: not delivered"

@@ -11,7 +11,12 @@
 # 3. no TLS session crosses from root's warm helper to U's;
 # 4. another mount or network namespace of the same uid gets no answer
 #    from the host's warm helper, and uses one of its own;
-# 5. a setuid host run by U never hands its connection to U's warm helper.
+# 5. a setuid host run by U never hands its connection to U's warm helper;
+# 6. a sandbox of U's in another mount namespace that takes the warm
+#    helper's lock and path is handed nothing by U's programs;
+# 7. a Landlock-confined program of U's is not served by U's unconfined
+#    warm helper (its passwordeval stays confined) but by one of its own
+#    (noted, not checked, when the kernel has no Landlock).
 # time limit: 120
 . "$(dirname "$0")/../lib/common.sh"
 rig_env
@@ -315,3 +320,159 @@ python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["totals"]["se
     grep -q ": 1 sessions served" "$tmp/st2" ||
     fail "setuid: U's warm helper was used: $(cat "$tmp/st1" "$tmp/st2")"
 note "setuid host: cold, the system account, U's warm helper untouched"
+
+# 6. A sandbox of U's (another mount namespace) that shares U's runtime
+# directory takes the warm helper's place: it holds the lock (no warm
+# helper of U's can start) and binds its own socket at the host's exact
+# path, answering every request "taken" with an SMTP server of its own.
+# U's programs in the host do not talk to it: cold, and delivered.
+urun6=$tmp/urun6
+mkdir -m 700 "$urun6" "$tmp/fake"
+chown "$U:$U" "$urun6" "$tmp/fake"
+usend "$urun6" warm=no
+usend "$urun6" warm=yes
+usock=$(as_u "$urun6" "$SUBMITIFY" --warm-status | sed -n 's/^warm helper pid [0-9]* at \(.*\): .*/\1/p')
+[ -n "$usock" ] || fail "impostor: U's warm helper is not running"
+as_u "$urun6" "$SUBMITIFY" --warm-stop > /dev/null
+cat > "$tmp/fake/fake.py" <<'PY'
+import fcntl, os, socket, struct, sys
+path, out = sys.argv[1:3]
+lock = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+try:
+    os.unlink(path)
+except FileNotFoundError:
+    pass
+ls = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+ls.bind(path)
+ls.listen(16)
+open(out + "/ready", "w").write(os.readlink("/proc/self/ns/mnt"))
+
+
+def smtp(lfd):
+    # The program's connection, answered by the impostor: 250 to all.
+    l = socket.socket(fileno=lfd)
+    l.settimeout(5)
+    p, _ = l.accept()
+    p.settimeout(5)
+    f = p.makefile("rwb", buffering=0)
+    f.write(b"220 impostor ESMTP\r\n")
+    data = False
+    for line in f:
+        if data:
+            if line == b".\r\n":
+                data = False
+                f.write(b"250 2.0.0 kept by the impostor\r\n")
+        elif line[:4].upper() == b"DATA":
+            data = True
+            f.write(b"354 go on\r\n")
+        elif line[:4].upper() == b"QUIT":
+            f.write(b"221 bye\r\n")
+            break
+        else:
+            f.write(b"250 ok\r\n")
+    p.close()
+
+
+while True:
+    c, _ = ls.accept()
+    c.settimeout(2)
+    try:
+        msg, fds, _, _ = socket.recv_fds(c, 65536, 4)
+    except OSError:
+        msg, fds = b"", []
+    if msg:
+        with open(out + "/rec", "a") as f:
+            f.write("request of %d bytes, %d descriptors\n" % (len(msg), len(fds)))
+        c.send(struct.pack("<IIiiiIIII", 0x53575231, 1, 0, os.getpid(),
+                           os.getpid(), 1, 1, 0, 60))
+        if fds:
+            try:
+                smtp(fds[0])
+            except OSError:
+                pass
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    c.close()
+PY
+chmod 644 "$tmp/fake/fake.py"
+timeout 60 unshare -m --propagation private setpriv --reuid="$U" --regid="$U" --clear-groups \
+    env -i PATH=/usr/bin:/bin python3 "$tmp/fake/fake.py" "$usock" "$tmp/fake" \
+    > "$tmp/fake.out" 2>&1 &
+fake=$!
+on_exit "kill $fake 2>/dev/null"
+wait_for_file "$tmp/fake/ready" 10 || fail "impostor: did not start: $(cat "$tmp/fake.out")"
+[ "$(cat "$tmp/fake/ready")" != "$(readlink /proc/self/ns/mnt)" ] ||
+    fail "impostor: not in a mount namespace of its own"
+[ "$(stat -c %u "$usock")" = "$U" ] || fail "impostor: its socket is not U's"
+(usend "$urun6" warm=no && usend "$urun6" warm=no) > "$tmp/imp.out" 2>&1
+rc=$?
+n=$((n + 2))
+[ ! -s "$tmp/fake/rec" ] || fail "impostor: a program handed it its session: $(cat "$tmp/fake/rec")"
+[ $rc = 0 ] || fail "impostor: $(cat "$tmp/imp.out")"
+kill "$fake"
+wait "$fake" 2>/dev/null
+note "a sandbox of U's posing as its warm helper: U's programs cold and delivered, nothing handed to it"
+
+# 7. A program of U's confined by Landlock (with no_new_privs, as an
+# unprivileged process must) while U's unconfined warm helper runs: it is
+# not served by that warm helper (its session, and passwordeval, would run
+# outside the sandbox), but by a cold helper and then by a warm helper of
+# its own, confined like itself.
+if ! "$TESTBIN/landlock" -a > /dev/null 2>&1; then
+    note "Landlock: not checked, the kernel has no Landlock ($("$TESTBIN/landlock" -a 2>&1))"
+    exit 0
+fi
+urun7=$tmp/urun7
+box=$tmp/box
+out7=$tmp/outside
+mkdir -m 700 "$urun7" "$box" "$out7"
+chown "$U:$U" "$urun7" "$box" "$out7"
+as_u - sh -c "echo 'outside secret $id' > '$out7/secret.txt'"
+on_exit "as_u '$urun7' timeout 20 '$SUBMITIFY' --warm-stop > /dev/null 2>&1"
+usend "$urun7" warm=no
+usend "$urun7" warm=yes
+uwp=$(status_pid "$urun7")
+[ -n "$uwp" ] || fail "Landlock: U's warm helper is not running"
+userved=$(as_u "$urun7" "$SUBMITIFY" --warm-status | sed -n 's/.*: \([0-9]*\) sessions served.*/\1/p')
+{
+    printf 'account u\nhost localhost\nport %s\ntls_trust_file %s\nuser alice\n' "$RIG_SUB_PORT" "$RIG_CA"
+    printf 'passwordeval "cat %s > %s; touch %s; printf %%s %s"\n' \
+        "$out7/secret.txt" "$box/leak.txt" "$out7/PWNED" "$RIG_ALICE_PASS"
+    printf 'logfile %s\n' "$box/box.log"
+} | conf_file "$box/evil.conf"
+cat > "$box/box.sh" <<SH
+for i in 1 2; do
+    SUBMITIFY_CONF=$box/evil.conf LD_PRELOAD=$SHIM_PRELOAD SUBMITIFY_HELPER=$HELPER \
+        timeout 30 $TESTBIN/smtpclient -q -i $id-box\$i@test 192.0.2.71 || exit 1
+done
+$SUBMITIFY --warm-status
+timeout 20 $SUBMITIFY --warm-stop > /dev/null
+SH
+chown "$U:$U" "$box/evil.conf" "$box/box.sh"
+ro=/usr:/lib:/lib64:/bin:/etc:/proc:/dev:$ROOT:$(dirname "$RIG_CA")
+rw=$box:$urun7:$uhome/state:/dev/null
+as_u "$urun7" timeout 90 "$TESTBIN/landlock" "$ro" "$rw" sh "$box/box.sh" > "$tmp/box.out" 2>&1 ||
+    fail "Landlock: the confined program failed: $(cat "$tmp/box.out")"
+for p in $(pgrep -f -- "--warm-serve $urun7/"); do
+    [ "$p" = "$uwp" ] || { kill "$p"; fail "Landlock: its warm helper $p outlived --warm-stop"; }
+done
+[ ! -e "$out7/PWNED" ] || fail "Landlock: passwordeval ran outside the sandbox"
+grep -qs "outside secret" "$box/leak.txt" && fail "Landlock: the secret outside the sandbox was read"
+for i in 1 2; do
+    "$RIG" wait-mail "$SUBMITIFY_RIG" bob "$id-box$i@test" 20 > /dev/null ||
+        fail "Landlock: message $i not delivered"
+done
+sed -n 1p "$box/box.log" | grep -q ' warm=no ' ||
+    fail "Landlock: the first confined session was not cold: $(cat "$box/box.log")"
+sed -n 2p "$box/box.log" | grep -q ' warm=yes ' ||
+    fail "Landlock: no warm helper of the sandbox's own: $(cat "$box/box.log" "$tmp/box.out")"
+bwp=$(sed -n 's/^warm helper pid \([0-9]*\) at .*/\1/p' "$tmp/box.out")
+[ -n "$bwp" ] && [ "$bwp" != "$uwp" ] ||
+    fail "Landlock: the sandbox's warm helper is '$bwp' (U's unconfined one: $uwp): $(cat "$tmp/box.out")"
+[ "$(as_u "$urun7" "$SUBMITIFY" --warm-status | sed -n 's/.*: \([0-9]*\) sessions served.*/\1/p')" = "$userved" ] ||
+    fail "Landlock: U's unconfined warm helper served the confined program"
+note "Landlock: the confined program cold, then its own warm helper $bwp (U's unconfined: $uwp, not used); passwordeval stayed confined"

@@ -365,3 +365,81 @@ copy_send
 logged warm=no
 delivered
 note "a changed executable: its warm helper exits, the next session is cold"
+
+# 11. Stalls.  A program whose configuration is a FIFO (nobody writes to
+# it) gets its 421 at once, and the warm helper goes on serving: the next
+# program is warm, delivered within seconds.  A warm helper that does not
+# accept (stopped) with a full queue sends the next program cold at once,
+# not into a connect() that never returns.
+stop_all
+send good 0
+send good 0
+logged warm=yes
+wp=$(wpid)
+mkfifo -m 600 "$tmp/fifo"
+# Should a reader block on it, a writer lets it go.
+on_exit "timeout 2 sh -c ': > \"$tmp/fifo\"' 2>/dev/null"
+t0=$(date +%s%N)
+LD_PRELOAD=$SHIM_PRELOAD SUBMITIFY_CONF=$tmp/fifo SUBMITIFY_HELPER=$HELPER \
+    timeout 10 "$TESTBIN/smtpclient" -i "$id-fifo@test" 192.0.2.79 > "$tmp/fifo.out" 2> "$tmp/fifo.err"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $rc = 1 ] || fail "FIFO: exit $rc after $ms ms: $(cat "$tmp/fifo.out" "$tmp/fifo.err")"
+expect_421 "$tmp/fifo.out" "submitify: $tmp/fifo: not a regular file"
+t0=$(date +%s%N)
+send good 0
+ms2=$((($(date +%s%N) - t0) / 1000000))
+logged warm=yes
+delivered
+[ $ms2 -lt 5000 ] || fail "FIFO: the next program took $ms2 ms"
+[ "$(wpid)" = "$wp" ] || fail "FIFO: warm helper $wp replaced by '$(wpid)'"
+note "a FIFO as the configuration: 421 in $ms ms; the next program warm, $ms2 ms"
+cat > "$tmp/fill.py" <<'PY'
+import os, resource, socket, sys, time
+path, out = sys.argv[1], sys.argv[2]
+resource.setrlimit(resource.RLIMIT_NOFILE, (6000, 6000))
+held, refused = [], 0
+for _ in range(5000):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.setblocking(False)
+    if s.connect_ex(path) == 0:
+        held.append(s)
+        continue
+    s.close()
+    refused += 1
+    if refused >= 5:
+        break
+with open(out + ".tmp", "w") as f:
+    f.write("%d %d\n" % (len(held), refused))
+os.rename(out + ".tmp", out)
+time.sleep(30)
+PY
+sock=$("$SUBMITIFY" --warm-status | sed -n 's/^warm helper pid [0-9]* at \(.*\): .*/\1/p')
+kill -STOP "$wp"
+on_exit "kill -CONT $wp 2>/dev/null"
+python3 "$tmp/fill.py" "$sock" "$tmp/fill.res" &
+fill=$!
+on_exit "kill $fill 2>/dev/null"
+wait_for_file "$tmp/fill.res" 20 || fail "full queue: the filler did not finish"
+read -r held refused < "$tmp/fill.res"
+[ "$refused" -ge 5 ] || fail "full queue: the queue never filled ($held connections)"
+before=$(summaries good | wc -l)
+t0=$(date +%s%N)
+timeout 20 "$SUBMITIFY" -c "$tmp/good.conf" -- "$TESTBIN/smtpclient" -q \
+    -i "$id-full@test" 192.0.2.79 > "$tmp/out" 2>&1
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill "$fill" 2>/dev/null
+wait "$fill" 2>/dev/null
+kill -CONT "$wp"
+[ $rc = 0 ] || fail "full queue: exit $rc after $ms ms: $(cat "$tmp/out")"
+[ $ms -lt 8000 ] || fail "full queue: the program took $ms ms"
+n=$((n + 1))
+MID=$id-full@test
+LOG=$(logline good $((before + 1)))
+logged warm=no
+delivered
+send good 0
+logged warm=yes
+[ "$(wpid)" = "$wp" ] || fail "full queue: warm helper $wp replaced by '$(wpid)'"
+note "a stopped warm helper, $held connections queued: cold in $ms ms; then warm again"
