@@ -32,7 +32,7 @@ set -u
 export LC_ALL=C
 # Whatever the caller preloads or configures must not leak into a variant.
 unset LD_PRELOAD SUBMITIFY_CONF SUBMITIFY_HELPER SUBMITIFY_PORTS SUBMITIFY_ACCOUNT \
-    SUBMITIFY_DEBUG PROXYCHAINS_CONF_FILE PROXYCHAINS_QUIET_MODE
+    SUBMITIFY_DEBUG SUBMITIFY_WARM PROXYCHAINS_CONF_FILE PROXYCHAINS_QUIET_MODE
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
