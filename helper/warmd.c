@@ -674,20 +674,31 @@ own_dir(const char *path)
 	return (warm_dir_ok(dir, getuid()));
 }
 
-/* Bind the socket, with the lock that makes this the only one there. */
+/* The lock that makes this the only warm helper at path: its fd, or -1. */
 static int
-open_socket(const char *path, int *lockfd)
+take_lock(const char *path)
 {
-	struct sockaddr_un sun;
 	char lock[WARM_PATH_MAX + 8];
-	int s;
+	int fd;
 
 	if (own_dir(path) != 0)
 		return (-1);
 	(void)snprintf(lock, sizeof(lock), "%s.lock", path);
-	*lockfd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (*lockfd < 0 || flock(*lockfd, LOCK_EX | LOCK_NB) != 0)
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		(void)close(fd);
 		return (-1);
+	}
+	return (fd);
+}
+
+/* Bind and listen at path, under the lock. */
+static int
+open_socket(const char *path)
+{
+	struct sockaddr_un sun;
+	int s;
+
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -788,12 +799,16 @@ warmd_main(const char *path, int idle_s, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;	/* no SA_RESTART */
 	(void)sigaction(SIGALRM, &sa, NULL);
+	/* Another one there already (a burst of cold helpers each start
+	 * one): leave at once, before any set-up. */
+	if ((lockfd = take_lock(path)) < 0)
+		return (0);
 	/* Ready before the socket is there: its first request waits for
 	 * nothing. */
 	tlsc_warm_init();
 	warm_resolver();
-	if ((lfd = open_socket(path, &lockfd)) < 0)
-		return (lockfd >= 0 && errno == EWOULDBLOCK ? 0 : 1);
+	if ((lfd = open_socket(path)) < 0)
+		return (1);
 	if (lstat(path, &sock) != 0 || stat("/proc/self/exe", &exe) != 0)
 		return (1);
 	if ((p = calloc(MAX_KIDS + 1, sizeof(*p))) == NULL)
