@@ -633,23 +633,32 @@ out:
 	return (idle);
 }
 
+/* The file this program was run from, by its name (under a tool such as
+ * valgrind, /proc/self/exe itself would be the tool's). */
+static int
+self_stat(struct stat *st)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return (-1);
+	self[n] = '\0';
+	return (stat(self, st));
+}
+
 /* Our socket, still at path?  Our program, still the installed one? */
 static int
 still_ours(const char *path, const struct stat *sock, const struct stat *exe)
 {
 	struct stat st;
-	char self[PATH_MAX];
-	ssize_t n;
 
 	if (lstat(path, &st) != 0 || st.st_dev != sock->st_dev ||
 	    st.st_ino != sock->st_ino)
 		return (0);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return (0);
-	self[n] = '\0';
 	/* Replaced or removed (an upgrade, a rebuild): this build is over. */
-	if (stat(self, &st) != 0 || st.st_dev != exe->st_dev ||
+	if (self_stat(&st) != 0 || st.st_dev != exe->st_dev ||
 	    st.st_ino != exe->st_ino ||
 	    st.st_mtim.tv_sec != exe->st_mtim.tv_sec ||
 	    st.st_mtim.tv_nsec != exe->st_mtim.tv_nsec)
@@ -809,7 +818,7 @@ warmd_main(const char *path, int idle_s, char **argv)
 	warm_resolver();
 	if ((lfd = open_socket(path)) < 0)
 		return (1);
-	if (lstat(path, &sock) != 0 || stat("/proc/self/exe", &exe) != 0)
+	if (lstat(path, &sock) != 0 || self_stat(&exe) != 0)
 		return (1);
 	if ((p = calloc(MAX_KIDS + 1, sizeof(*p))) == NULL)
 		return (1);

@@ -78,11 +78,12 @@ valgrind --quiet --suppressions="$ROOT/tests/valgrind.supp" --leak-check=full \
     "$HELPER" --warm-serve "$sock" --idle 60 &
 vgw=$!
 on_exit "kill $vgw 2>/dev/null"
-for _ in $(seq 1 100); do
+# OpenSSL's set-up comes before the socket, and memcheck makes it slow.
+for _ in $(seq 1 600); do
     [ -S "$sock" ] && break
     sleep 0.1
 done
-[ -S "$sock" ] || fail "the warm helper under memcheck did not open $sock"
+[ -S "$sock" ] || fail "the warm helper under memcheck did not open $sock: $(ls -la "$(dirname "$sock")"; kill -0 $vgw && echo running; cat "$tmp"/vgw/vg.*.log)"
 WARM=1 run sub "vgw-small-$id@test" 0 || fail "warm: 587 small"
 WARM=1 run subs "vgw-465-$id@test" 0 || fail "warm: 465 small"
 WARM=1 run sub "vgw-big-$id@test" 10485760 || fail "warm: 587 10 MB"
@@ -98,10 +99,9 @@ timeout 60 "$SUBMITIFY" --warm-stop > /dev/null
 wait $vgw
 rc=$?
 [ $rc = 0 ] || fail "the warm helper under memcheck exited $rc: $(cat "$tmp"/vgw/vg.*.log)"
-# Its forks report into its own log (valgrind's log file is kept across
-# fork), each with its own pid, at their exit too.
+# One log for the warm helper and one for each session process it forked.
 logs=$(ls "$tmp"/vgw/vg.*.log 2>/dev/null | wc -l)
-[ "$logs" = 1 ] || fail "$logs valgrind logs of the warm helper, expected 1"
+[ "$logs" = $((served + 1)) ] || fail "$logs valgrind logs of the warm helper and its sessions, expected $((served + 1))"
 for f in "$tmp"/vgw/vg.*.log; do
     if [ -s "$f" ]; then
         cat "$f"
