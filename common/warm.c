@@ -117,7 +117,7 @@ proc_read(long pid, const char *what, char *buf, size_t len)
  * say it, the LSM label and the cgroup.  0, or -1.
  */
 static int
-place_of(long pid, char *out, size_t len)
+confinement(long pid, char *out, size_t len)
 {
 	static const char *const keys[] = { "NoNewPrivs:", "Seccomp:",
 	    "Seccomp_filters:" };
@@ -152,42 +152,58 @@ place_of(long pid, char *out, size_t len)
 	return (0);
 }
 
-int
-warm_same_place(long pid)
+/* Where pid (0: self) runs: its namespaces and its confinement. */
+static int
+place_of(long pid, struct warm_place *w)
 {
 	static const char *const ns[] = { "net", "mnt" };
-	char a[1024], b[1024], p[64];
-	struct stat sa, sb;
+	char p[64];
+	struct stat st;
 	size_t i;
+
+	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		if (pid == 0)
+			(void)snprintf(p, sizeof(p), "/proc/self/ns/%s", ns[i]);
+		else
+			(void)snprintf(p, sizeof(p), "/proc/%ld/ns/%s", pid,
+			    ns[i]);
+		if (stat(p, &st) != 0)
+			return (-1);
+		w->ns[i][0] = (uint64_t)st.st_dev;
+		w->ns[i][1] = (uint64_t)st.st_ino;
+	}
+	return (confinement(pid, w->conf, sizeof(w->conf)));
+}
+
+int
+warm_here(struct warm_place *here)
+{
+
+	memset(here, 0, sizeof(*here));
+	return (place_of(0, here));
+}
+
+int
+warm_same_place(long pid, const struct warm_place *here)
+{
+	struct warm_place there;
 
 	if (pid <= 0)
 		return (0);
-	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-		(void)snprintf(p, sizeof(p), "/proc/%ld/ns/%s", pid, ns[i]);
-		if (stat(p, &sa) != 0)
-			return (0);
-		(void)snprintf(p, sizeof(p), "/proc/self/ns/%s", ns[i]);
-		if (stat(p, &sb) != 0 || sa.st_dev != sb.st_dev ||
-		    sa.st_ino != sb.st_ino)
-			return (0);
-	}
-	if (place_of(pid, a, sizeof(a)) != 0 || place_of(0, b, sizeof(b)) != 0)
+	memset(&there, 0, sizeof(there));
+	if (place_of(pid, &there) != 0)
 		return (0);
-	return (strcmp(a, b) == 0);
+	return (memcmp(there.ns, here->ns, sizeof(there.ns)) == 0 &&
+	    strcmp(there.conf, here->conf) == 0);
 }
 
 int
 warm_sock_path(char *buf, size_t len, const char *dir,
-    const char *helper_path)
+    const char *helper_path, const struct warm_place *here)
 {
-	char place[1024];
-
-	static const char *const ns[] = { "/proc/self/ns/net",
-	    "/proc/self/ns/mnt" };
 	struct stat st;
 	uint64_t h = 0xcbf29ce484222325ULL;
 	uint32_t v = WARM_VERSION;
-	size_t i;
 	int n;
 
 	h = mix(h, &v, sizeof(v));
@@ -195,21 +211,14 @@ warm_sock_path(char *buf, size_t len, const char *dir,
 	if (stat(helper_path, &st) != 0)
 		return (-1);
 	h = mix_stat(h, &st);
-	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-		if (stat(ns[i], &st) != 0)
-			return (-1);
-		h = mix(h, &st.st_dev, sizeof(st.st_dev));
-		h = mix(h, &st.st_ino, sizeof(st.st_ino));
-	}
-	if (place_of(0, place, sizeof(place)) != 0)
-		return (-1);
-	h = mix(h, place, strlen(place));
+	h = mix(h, here->ns, sizeof(here->ns));
+	h = mix(h, here->conf, strlen(here->conf));
 	n = snprintf(buf, len, "%s/warm-%016llx", dir, (unsigned long long)h);
 	return (n < 0 || (size_t)n >= len ? -1 : 0);
 }
 
 int
-warm_connect(const char *path, long *pid)
+warm_connect(const char *path, const struct warm_place *here, long *pid)
 {
 	struct sockaddr_un sun;
 	struct stat st;
@@ -239,7 +248,7 @@ warm_connect(const char *path, long *pid)
 	    sizeof(sun)) != 0 ||
 	    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
 	    len != sizeof(cr) || cr.uid != getuid() ||
-	    !warm_same_place((long)cr.pid)) {
+	    !warm_same_place((long)cr.pid, here)) {
 		(void)close(s);
 		return (-1);
 	}

@@ -82,30 +82,42 @@ int warm_dir(char *buf, size_t len, const char *xdg, uid_t uid);
 int warm_dir_ok(const char *dir, uid_t uid);
 
 /*
- * Does process pid run where this one does: the same network and mount
- * namespaces, and the same confinement (no_new_privs, seccomp mode and
- * filter count, LSM label, cgroup)?  1 if so; 0 if not, or if pid cannot
- * be looked at (a process we may not inspect, such as one in another
- * Landlock domain, is not trusted).
+ * Where a process runs: its network and mount namespaces (device and
+ * inode), and its confinement (no_new_privs, seccomp mode and filter
+ * count, LSM label, cgroup) as text.
  */
-int warm_same_place(long pid);
+struct warm_place {
+	uint64_t ns[2][2];
+	char conf[1024];
+};
+
+/* Where this process runs.  0, or -1. */
+int warm_here(struct warm_place *here);
 
 /*
- * The socket's path in dir for the helper at helper_path, from the
- * caller's point of view (its namespaces).  0, or -1 (the helper or a
- * namespace cannot be looked at, or the path does not fit).
+ * Does process pid run in the same place as here?  1 if so; 0 if not, or
+ * if pid cannot be looked at (a process we may not inspect, such as one
+ * in another Landlock domain, is not trusted).
+ */
+int warm_same_place(long pid, const struct warm_place *here);
+
+/*
+ * The socket's path in dir for the helper at helper_path, for a caller
+ * that runs at here.  0, or -1 (the helper cannot be looked at, or the
+ * path does not fit).
  */
 int warm_sock_path(char *buf, size_t len, const char *dir,
-    const char *helper_path);
+    const char *helper_path, const struct warm_place *here);
 
 /*
  * Connect to the warm socket at path, without blocking: it must be a
  * socket of this uid's, and the process that accepted must be of this uid
- * (SO_PEERCRED) and run where this one does (warm_same_place).  The
+ * (SO_PEERCRED) and run at here (warm_same_place).  The
  * connected SOCK_SEQPACKET socket (close-on-exec, non-blocking) with the
  * peer's pid in *pid, or -1.
  */
-int warm_connect(const char *path, long *pid);
+int warm_connect(const char *path, const struct warm_place *here,
+    long *pid);
 
 /* A whole decimal number: 0 with it in *out, or -1. */
 int warm_number(const char *s, unsigned long long *out);

@@ -20,7 +20,6 @@ struct job {
 	int secure;			/* a setuid or setgid host's helper */
 	int idfail;			/* errno of a failed change of ids */
 	int warm;			/* run by a warm helper */
-	int resume;			/* a TLS session was offered to resume */
 	long long t0;			/* when the job started, ms */
 
 	/* The configuration, as job_choose() found it. */

@@ -49,10 +49,9 @@ extern char **environ;
 #define CHECK_MS	2000		/* how often the socket is looked at */
 #define CHOOSE_S	2		/* to read the configuration */
 
+/* A session process that may still report a TLS session for key. */
 struct kid {
-	pid_t pid;
-	int rfd;			/* its report pipe, or -1 */
-	int haskey;
+	int rfd;			/* its report pipe */
 	unsigned char key[32];
 	unsigned char *buf;		/* a report as it arrives */
 	size_t have;
@@ -73,6 +72,7 @@ struct ticket {
 static char *title;
 static size_t title_room;
 
+static struct warm_place here;	/* where this warm helper runs */
 static struct kid kids[MAX_KIDS];
 static size_t nkids;
 static struct ticket cache[MAX_CACHE];
@@ -287,8 +287,7 @@ static void
 kid_drop(size_t i)
 {
 
-	if (kids[i].rfd >= 0)
-		(void)close(kids[i].rfd);
+	(void)close(kids[i].rfd);
 	free(kids[i].buf);
 	kids[i] = kids[--nkids];
 }
@@ -317,8 +316,7 @@ kid_read(size_t i)
 			return (-1);
 		if (k->have < 4 + (size_t)len)
 			break;
-		if (k->haskey)
-			cache_put(k->key, k->buf + 4, len);
+		cache_put(k->key, k->buf + 4, len);
 		memmove(k->buf, k->buf + 4 + len, k->have - 4 - len);
 		k->have -= 4 + len;
 	}
@@ -530,7 +528,6 @@ child(struct job *j, struct req *r, int wfd, const struct ticket *t,
 	log_init(j->prog, j->pid);
 	tlsc_warm_set(t != NULL ? t->der : NULL, t != NULL ? t->len : 0, wfd,
 	    t != NULL ? t->client : NULL);
-	j->resume = t != NULL && t->der != NULL;
 	_exit(job_run(j));
 }
 
@@ -604,8 +601,7 @@ session(int c, struct req *r, int lfd, int lockfd, int idle_s)
 		(void)close(lockfd);
 		(void)close(c);
 		for (i = 0; i < nkids; i++)
-			if (kids[i].rfd >= 0)
-				(void)close(kids[i].rfd);
+			(void)close(kids[i].rfd);
 		if (p[0] >= 0)
 			(void)close(p[0]);
 		child(&j, r, p[1], t, r->str + 5);
@@ -616,9 +612,7 @@ session(int c, struct req *r, int lfd, int lockfd, int idle_s)
 	if (haskey) {
 		(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
 		memset(&kids[nkids], 0, sizeof(kids[nkids]));
-		kids[nkids].pid = pid;
 		kids[nkids].rfd = p[0];
-		kids[nkids].haskey = 1;
 		memcpy(kids[nkids].key, key, 32);
 		nkids++;
 		p[0] = -1;
@@ -750,7 +744,7 @@ serve_one(int lfd, int lockfd, int idle_s, int *stop)
 	/* Only our uid, from our namespaces and confinement: anyone else is
 	 * closed on. */
 	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
-	    len != sizeof(cr) || cr.uid != getuid() || !warm_same_place(cr.pid)) {
+	    len != sizeof(cr) || cr.uid != getuid() || !warm_same_place(cr.pid, &here)) {
 		(void)close(c);
 		return (idle_s);
 	}
@@ -812,6 +806,8 @@ warmd_main(const char *path, int idle_s, char **argv)
 	 * one): leave at once, before any set-up. */
 	if ((lockfd = take_lock(path)) < 0)
 		return (0);
+	if (warm_here(&here) != 0)
+		return (1);
 	/* Ready before the socket is there: its first request waits for
 	 * nothing. */
 	tlsc_warm_init();

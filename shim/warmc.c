@@ -119,6 +119,7 @@ handoff_warm(const struct handoff_req *req, struct handoff_link *link,
 	struct iovec iov;
 	struct cmsghdr *c;
 	const char *v;
+	struct warm_place here;
 	char dir[WARM_PATH_MAX], *buf;
 	long peer;
 	int fds[WARM_MAXFD], nfd, s = -1, rc = -1, saved = errno;
@@ -128,10 +129,11 @@ handoff_warm(const struct handoff_req *req, struct handoff_link *link,
 	if (req->secure || ((v = warm_getenv(req->environ,
 	    "SUBMITIFY_WARM")) != NULL && strcmp(v, "0") == 0))
 		return (-1);
-	if (warm_dir(dir, sizeof(dir), warm_getenv(req->environ,
-	    "XDG_RUNTIME_DIR"), getuid()) != 0 ||
-	    warm_sock_path(link->warm, sizeof(link->warm), dir,
-	    req->helper) != 0) {
+	/* Where we run, read once: for the socket's name and the peer's. */
+	if (warm_here(&here) != 0 || warm_dir(dir, sizeof(dir),
+	    warm_getenv(req->environ, "XDG_RUNTIME_DIR"), getuid()) != 0 ||
+	    warm_sock_path(link->warm, sizeof(link->warm), dir, req->helper,
+	    &here) != 0) {
 		link->warm[0] = '\0';
 		return (-1);
 	}
@@ -145,7 +147,7 @@ handoff_warm(const struct handoff_req *req, struct handoff_link *link,
 			link->warm[0] = '\0';
 		return (-1);
 	}
-	if ((s = warm_connect(link->warm, &peer)) < 0)
+	if ((s = warm_connect(link->warm, &here, &peer)) < 0)
 		goto out;
 	buf = mmap(NULL, WARM_MSG_MAX, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

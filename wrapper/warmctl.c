@@ -27,10 +27,11 @@ ask(const char *path, uint32_t kind, struct warm_reply *r)
 {
 	struct warm_hdr h;
 	struct pollfd p;
+	struct warm_place here;
 	long pid;
 	int s, rc = -1;
 
-	if ((s = warm_connect(path, &pid)) < 0)
+	if (warm_here(&here) != 0 || (s = warm_connect(path, &here, &pid)) < 0)
 		return (-1);
 	memset(&h, 0, sizeof(h));
 	h.magic = WARM_MAGIC;
@@ -115,6 +116,7 @@ warmctl_check(FILE *f, const char *helper_path)
 {
 	struct warm_reply r;
 	const char *v = getenv("SUBMITIFY_WARM");
+	struct warm_place here;
 	char dir[WARM_PATH_MAX], path[WARM_PATH_MAX];
 
 	fprintf(f, "session: cold, TLS not resumed (--check makes its own "
@@ -123,9 +125,9 @@ warmctl_check(FILE *f, const char *helper_path)
 		fprintf(f, "warm: off (SUBMITIFY_WARM=0)\n");
 		return;
 	}
-	if (warm_dir(dir, sizeof(dir), getenv("XDG_RUNTIME_DIR"),
-	    getuid()) != 0 || warm_sock_path(path, sizeof(path), dir,
-	    helper_path) != 0) {
+	if (warm_here(&here) != 0 || warm_dir(dir, sizeof(dir),
+	    getenv("XDG_RUNTIME_DIR"), getuid()) != 0 ||
+	    warm_sock_path(path, sizeof(path), dir, helper_path, &here) != 0) {
 		fprintf(f, "warm: unavailable (no place for its socket)\n");
 		return;
 	}

@@ -28,17 +28,9 @@ cp "$TESTBIN/smtpclient" "$tmp/suid-client"
 chown root:root "$tmp/suid-client"
 chmod 4755 "$tmp/suid-client"
 
-mkdir -p "$tmp/upper" "$tmp/work"
 cat > "$tmp/inside.sh" <<SH
 set -e
-mount --make-rprivate /
-mount -t overlay overlay -o lowerdir=/etc,upperdir=$tmp/upper,workdir=$tmp/work /etc
-printf '%s\n' ${SAN:+$SAN} $INST_SHIM > /etc/ld.so.preload
-mkdir -p /etc/submitify
-umask 077
-printf '%s\n' 'account default' 'host localhost' 'port $RIG_SUB_PORT' \
-    'tls_trust_file $RIG_CA' 'user alice' 'password $RIG_ALICE_PASS' \
-    > /etc/submitify/submit.conf
+$(secure_system_lines)
 setpriv --reuid=65534 --regid=65534 --clear-groups \
     env -i PATH=/usr/bin:/bin HOME=$tmp SUBMITIFY_CONF=$tmp/evil.conf $SANENV \
     SUBMITIFY_HELPER=$tmp/evil-helper SUBMITIFY_PORTS=2525 \

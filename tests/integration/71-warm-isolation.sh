@@ -61,15 +61,6 @@ as_u() {
 chown "$U:$U" "$uhome/u.conf"
 rig_account logfile "$tmp/root.log" | conf_file "$tmp/root.conf"
 
-# lastlog FILE COUNT: the summary line COUNT of the log FILE, once there.
-lastlog() {
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [ "$(grep -sc ' warm=' "$1")" -ge "$2" ] && break
-        sleep 0.05
-    done
-    grep -s ' warm=' "$1" | sed -n "$2p"
-}
 # as_root XDG COMMAND...: COMMAND as root with that XDG_RUNTIME_DIR.
 as_root() {
     local xdg=$1
@@ -88,7 +79,7 @@ send_as() {
     "as_$who" "$xdg" timeout 60 "$SUBMITIFY" -c "$dir/$who.conf" -- \
         "$TESTBIN/smtpclient" -q -i "$id-$n@test" 192.0.2.71 > "$tmp/out" 2>&1 ||
         fail "$who #$n: $(cat "$tmp/out")"
-    line=$(lastlog "$dir/$who.log" $((before + 1)))
+    line=$(summary_line "$dir/$who.log" $((before + 1)))
     for t in "$@"; do
         case $line in *"$t"*) ;; *) fail "$who #$n: no '$t' in: $line" ;; esac
     done
@@ -259,9 +250,9 @@ done
 timeout 20 "$SUBMITIFY" --warm-stop > /dev/null
 SH
 timeout 90 unshare -m bash "$tmp/ns.sh" > "$tmp/ns.out" 2>&1 || fail "mount namespace: $(cat "$tmp/ns.out")"
-lastlog "$tmp/root.log" $((nlog + 1)) | grep -q "warm=no" ||
+summary_line "$tmp/root.log" $((nlog + 1)) | grep -q "warm=no" ||
     fail "mount namespace: the first session was not cold: $(tail -2 "$tmp/root.log")"
-lastlog "$tmp/root.log" $((nlog + 2)) | grep -q "warm=yes" ||
+summary_line "$tmp/root.log" $((nlog + 2)) | grep -q "warm=yes" ||
     fail "mount namespace: its own warm helper did not serve: $(tail -2 "$tmp/root.log")"
 nwp=$(sed -n 's/^warm helper pid \([0-9]*\) at .*/\1/p' "$tmp/ns.out")
 [ -n "$nwp" ] && [ "$nwp" != "$rwp" ] || fail "mount namespace: warm helper '$nwp' (host's $rwp): $(cat "$tmp/ns.out")"
@@ -289,21 +280,13 @@ chmod 600 "$tmp/evil.conf"
 cp "$TESTBIN/smtpclient" "$tmp/suid-client"
 chown root:root "$tmp/suid-client"
 chmod 4755 "$tmp/suid-client"
-mkdir -p "$tmp/upper" "$tmp/work"
 mkdir -m 700 "$tmp/urun5"
 chown "$U:$U" "$tmp/urun5"
 uenv="setpriv --reuid=$U --regid=$U --clear-groups env -i PATH=/usr/bin:/bin HOME=$uhome XDG_STATE_HOME=$uhome/state XDG_RUNTIME_DIR=$tmp/urun5 SUBMITIFY_CONF=$tmp/evil.conf $SANENV"
 wrap=$tmp/inst/usr/local/bin/submitify
 cat > "$tmp/inside.sh" <<SH
 set -e
-mount --make-rprivate /
-mount -t overlay overlay -o lowerdir=/etc,upperdir=$tmp/upper,workdir=$tmp/work /etc
-printf '%s\n' ${SAN:+$SAN} $INST_SHIM > /etc/ld.so.preload
-mkdir -p /etc/submitify
-umask 077
-printf '%s\n' 'account default' 'host localhost' 'port $RIG_SUB_PORT' \
-    'tls_trust_file $RIG_CA' 'user alice' 'password $RIG_ALICE_PASS' \
-    > /etc/submitify/submit.conf
+$(secure_system_lines)
 trap '$uenv $wrap --warm-stop > /dev/null 2>&1' EXIT
 $uenv $TESTBIN/smtpclient -q -i plain1-$id@test 192.0.2.77
 $uenv $TESTBIN/smtpclient -q -i plain2-$id@test 192.0.2.77

@@ -41,14 +41,7 @@ acct() {
 # the transcript there too).
 summaries() { grep -s ' warm=' "$tmp/$1.log"; }
 # logline NAME N: summary N of $tmp/NAME.log, once it is there.
-logline() {
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [ "$(summaries "$1" | wc -l)" -ge "$2" ] && break
-        sleep 0.05
-    done
-    summaries "$1" | sed -n "$2p"
-}
+logline() { summary_line "$tmp/$1.log" "$2"; }
 # send NAME EXIT [WRAPPER-OPTION...]: one message (Message-ID $MID) through
 # the wrapper with $tmp/NAME.conf; its log line in $LOG.
 send() {

@@ -105,6 +105,16 @@ conf_lines() {
     done
 }
 
+# summary_line FILE N: the Nth session summary line (the one with
+# " warm=") of the log FILE, waiting up to 5 s for it.
+summary_line() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [ "$(grep -sc ' warm=' "$1")" -ge "$2" ] && break
+        sleep 0.05
+    done
+    grep -s ' warm=' "$1" | sed -n "$2p"
+}
 assert_contains() {
     grep -qF -- "$2" "$1" || fail "$1 does not contain: $2"
 }

@@ -136,12 +136,14 @@ END_TEST
 
 START_TEST(place_compared)
 {
+	struct warm_place here;
 	int p[2], q[2];
 	char c;
 	pid_t pid;
 
-	ck_assert_int_eq(warm_same_place((long)getpid()), 1);
-	ck_assert_int_eq(warm_same_place(0), 0);
+	ck_assert_int_eq(warm_here(&here), 0);
+	ck_assert_int_eq(warm_same_place((long)getpid(), &here), 1);
+	ck_assert_int_eq(warm_same_place(0, &here), 0);
 	/* A child that has taken no_new_privs is somewhere else. */
 	ck_assert_int_eq(pipe(p), 0);
 	ck_assert_int_eq(pipe(q), 0);
@@ -153,11 +155,11 @@ START_TEST(place_compared)
 	}
 	ck_assert_int_gt(pid, 0);
 	ck_assert_int_eq(read(p[0], &c, 1), 1);
-	ck_assert_int_eq(warm_same_place((long)pid), 0);
+	ck_assert_int_eq(warm_same_place((long)pid, &here), 0);
 	ck_assert_int_eq(write(q[1], "x", 1), 1);
 	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
 	/* Gone: nothing to look at, not trusted. */
-	ck_assert_int_eq(warm_same_place((long)pid), 0);
+	ck_assert_int_eq(warm_same_place((long)pid, &here), 0);
 }
 END_TEST
 
@@ -166,6 +168,7 @@ START_TEST(socket_names_the_build)
 	char helper[PATH_MAX], copy[PATH_MAX], a[WARM_PATH_MAX],
 	    b[WARM_PATH_MAX], c[WARM_PATH_MAX];
 	struct timespec t[2] = { { 1, 0 }, { 1, 0 } };
+	struct warm_place here, there;
 	int fd;
 
 	(void)snprintf(helper, sizeof(helper), "%s/helper", base);
@@ -174,23 +177,30 @@ START_TEST(socket_names_the_build)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, "x", 1), 1);
 	ck_assert_int_eq(close(fd), 0);
-	ck_assert_int_eq(warm_sock_path(a, sizeof(a), "/d", helper), 0);
+	ck_assert_int_eq(warm_here(&here), 0);
+	ck_assert_int_eq(warm_sock_path(a, sizeof(a), "/d", helper, &here), 0);
 	ck_assert_int_eq(strncmp(a, "/d/warm-", 8), 0);
 	ck_assert_uint_eq(strlen(a), 8 + 16);
-	ck_assert_int_eq(warm_sock_path(b, sizeof(b), "/d", helper), 0);
+	ck_assert_int_eq(warm_sock_path(b, sizeof(b), "/d", helper, &here), 0);
 	ck_assert_str_eq(a, b);
 	/* Another file at another path: another name. */
 	ck_assert_int_eq(link(helper, copy), 0);
-	ck_assert_int_eq(warm_sock_path(c, sizeof(c), "/d", copy), 0);
+	ck_assert_int_eq(warm_sock_path(c, sizeof(c), "/d", copy, &here), 0);
 	ck_assert_str_ne(a, c);
 	/* The same path, rewritten (an upgrade, a rebuild): another name. */
 	ck_assert_int_eq(utimensat(AT_FDCWD, helper, t, 0), 0);
-	ck_assert_int_eq(warm_sock_path(b, sizeof(b), "/d", helper), 0);
+	ck_assert_int_eq(warm_sock_path(b, sizeof(b), "/d", helper, &here), 0);
 	ck_assert_str_ne(a, b);
+	/* Another place (a process with no_new_privs): another name. */
+	there = here;
+	there.conf[0] ^= 1;
+	ck_assert_int_eq(warm_sock_path(c, sizeof(c), "/d", helper, &there),
+	    0);
+	ck_assert_str_ne(b, c);
 	/* No helper there: no name. */
 	ck_assert_int_eq(unlink(copy), 0);
-	ck_assert_int_eq(warm_sock_path(c, sizeof(c), "/d", copy), -1);
-	ck_assert_int_eq(warm_sock_path(c, 12, "/d", helper), -1);
+	ck_assert_int_eq(warm_sock_path(c, sizeof(c), "/d", copy, &here), -1);
+	ck_assert_int_eq(warm_sock_path(c, 12, "/d", helper, &here), -1);
 }
 END_TEST
 
