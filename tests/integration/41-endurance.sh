@@ -48,5 +48,5 @@ if [ "${SUBMITIFY_WARM:-}" != 0 ]; then
     fds=$(warm_fds "$wpid")
     note "warm helper after 100: $fds100 fds, VmRSS $rss100 kB; at the end: $fds fds, VmRSS $rss kB"
     [ "$fds" = "$fds100" ] || fail "the warm helper's descriptors went from $fds100 to $fds"
-    [ "$rss" -le $((rss100 + 1024)) ] || fail "the warm helper grew from $rss100 kB to $rss kB"
+    rss_bounded "$rss100" "$rss" || fail "the warm helper grew from $rss100 kB to $rss kB"
 fi

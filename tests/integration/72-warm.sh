@@ -101,7 +101,13 @@ timeout 60 "$SUBMITIFY" -c "$tmp/burst.conf" -- "$TESTBIN/loadclient" -c 1 -n 5 
     -w 50 -i "$id.b" 192.0.2.71 > "$tmp/burst.out" 2>&1 ||
     fail "burst: $(tail -3 "$tmp/burst.out")"
 logline burst 5 > /dev/null
-[ "$(grep -c ' warm=no ' "$tmp/burst.log")" = 1 ] && head -1 "$tmp/burst.log" | grep -q ' warm=no ' ||
+# The first is cold and starts the warm helper; every later one is warm
+# (in a sanitized build the warm helper may take a session longer to be
+# ready: cold ones then, but none after a warm one).
+cold=$(grep -c ' warm=no ' "$tmp/burst.log")
+head -1 "$tmp/burst.log" | grep -q ' warm=no ' &&
+    { [ "$cold" = 1 ] || { [ -n "$SHIM_SAN" ] && [ "$cold" -le 3 ] &&
+        ! sed -n '/ warm=yes /,$p' "$tmp/burst.log" | grep -q ' warm=no '; }; } ||
     fail "burst: the first session alone must be cold: $(cat "$tmp/burst.log")"
 [ "$(grep -c ' warm=yes ' "$tmp/burst.log")" = 4 ] || fail "burst: not 4 warm sessions"
 grep -q ' warm=yes resumed=yes' "$tmp/burst.log" || fail "burst: no TLS session resumed"
@@ -164,7 +170,9 @@ wait_for_file "$tmp/greet" 20 || fail "crash: no greeting: $(cat "$tmp/hold.out"
 grep -q '^220 ' "$tmp/greet" || fail "crash: greeting: $(cat "$tmp/greet")"
 kid=$(pgrep -P "$wp")
 [ -n "$kid" ] && [ "$(echo "$kid" | wc -l)" = 1 ] || fail "crash: session process not found: '$kid'"
-kill -SEGV "$kid"
+# A sanitized build's session process would report a SIGSEGV as a finding
+# of make asan's; it does not handle SIGABRT, which crashes it the same.
+kill -"$([ -n "$SHIM_SAN" ] && echo ABRT || echo SEGV)" "$kid"
 gone "$kid" 5 || fail "crash: session process $kid did not die"
 touch "$tmp/go"
 wait $hold

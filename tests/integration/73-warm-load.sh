@@ -67,7 +67,7 @@ rss2=$(warm_rss "$wpid")
 fds2=$(warm_fds "$wpid")
 note "$n sessions in sequence: $secs s ($((n / (secs > 0 ? secs : 1))) messages/s)"
 note "after $n sessions: VmRSS $rss2 kB ($((rss2 - rss1)) kB more), $fds2 descriptors"
-[ "$rss2" -le $((rss1 + 1024)) ] ||
+rss_bounded "$rss1" "$rss2" ||
     fail "the warm helper grew from $rss1 kB after $first sessions to $rss2 kB after $n"
 [ "$fds2" = "$fds1" ] ||
     fail "the warm helper held $fds1 descriptors after $first sessions, $fds2 after $n"
@@ -101,8 +101,19 @@ served=$(warm_stat served)
 note "log: $lines sessions, $warm warm, $cold cold, $resumed resumed, $errors errors; warm helper: $served served, $(warm_stat kept) TLS sessions kept"
 [ "$lines" = "$total" ] || fail "$lines sessions logged, $total sent"
 [ "$errors" = 0 ] || fail "errors logged: $(grep ' error=' "$tmp/log" | head -3)"
-[ "$cold" -le 3 ] || fail "$cold of $total sessions were cold: $(grep ' warm=no ' "$tmp/log" | head -3)"
-[ "$served" = "$warm" ] || fail "the warm helper says it served $served sessions, the log has $warm warm ones"
+# Cold only at the start; in a sanitized build a fork of the warm helper
+# is slow enough that, under 200 at once, the shim's 3 s wait can run out
+# and a session go cold: not more than a tenth there.
+maxcold=3
+[ -z "$SHIM_SAN" ] || maxcold=$((total / 10))
+[ "$cold" -le "$maxcold" ] || fail "$cold of $total sessions were cold: $(grep ' warm=no ' "$tmp/log" | head -3)"
+# Each session it forked is a warm one in the log, but for those whose
+# program had already gone cold (the shim's wait ran out: then the cold
+# helper served, and the warm one logged that the connection did not
+# arrive), which a sanitized build alone may see.
+[ "$served" = "$warm" ] || { [ -n "$SHIM_SAN" ] && [ "$served" -gt "$warm" ] &&
+    [ "$served" -le $((warm + cold)) ]; } ||
+    fail "the warm helper says it served $served sessions, the log has $warm warm ones"
 [ "$resumed" -ge $((total * 9 / 10)) ] || fail "only $resumed of $total sessions resumed TLS"
 [ -z "$(pgrep -f "submitify-helper .*--dest 192.0.2.7[34]:25")" ] ||
     fail "cold helpers left: $(pgrep -af "submitify-helper .*--dest 192.0.2.7[34]:25")"

@@ -115,6 +115,13 @@ summary_line() {
     done
     grep -s ' warm=' "$1" | sed -n "$2p"
 }
+# rss_bounded BEFORE AFTER: is AFTER (kB) at most 1 MiB above BEFORE?
+# Always so in a sanitized build (make asan): AddressSanitizer keeps freed
+# memory in quarantine (256 MB) so that resident size says nothing there;
+# the plain build and 42-valgrind look for growth.
+rss_bounded() {
+    [ -n "$SHIM_SAN" ] || [ "$2" -le $(($1 + 1024)) ]
+}
 assert_contains() {
     grep -qF -- "$2" "$1" || fail "$1 does not contain: $2"
 }
